@@ -1,0 +1,81 @@
+"""Plain factory functions for tests: explicit keyword arguments, sensible defaults, real rows."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from weishang.accounts.models import User
+from weishang.catalog.models import Product, Variant
+from weishang.orders.models import Order, PaymentMethod
+from weishang.orders.services import order_place
+from weishang.shops.models import Shop
+
+_seq = itertools.count(1)
+
+PASSWORD = "correct horse battery"
+
+
+def make_user(
+    *, email: str | None = None, phone: str | None = None, password: str = PASSWORD
+) -> User:
+    n = next(_seq)
+    if email is None and phone is None:
+        email = f"seller{n}@example.com"
+    return User.objects.create_user(
+        email=email, phone=phone, password=password, display_name=f"Seller {n}"
+    )
+
+
+def make_shop(*, owner: User | None = None, slug: str | None = None, **fields: Any) -> Shop:
+    n = next(_seq)
+    fields.setdefault("name", f"Shop {n}")
+    fields.setdefault("payment_qr", "shops/payment-qr/test.png")
+    return Shop.objects.create(owner=owner or make_user(), slug=slug or f"shop-{n}", **fields)
+
+
+def make_product(
+    *,
+    shop: Shop | None = None,
+    name: str | None = None,
+    variants: int = 1,
+    price_minor: int = 2800,
+    stock: int = 10,
+    **fields: Any,
+) -> Product:
+    product = Product.objects.create(
+        shop=shop or make_shop(), name=name or f"Product {next(_seq)}", **fields
+    )
+    for i in range(variants):
+        Variant.objects.create(
+            product=product,
+            name=f"{250 * (i + 1)} g",
+            price_minor=price_minor * (i + 1),
+            stock=stock,
+            position=i,
+        )
+    return product
+
+
+def make_variant(*, shop: Shop | None = None, stock: int = 10, price_minor: int = 2800) -> Variant:
+    return make_product(shop=shop, stock=stock, price_minor=price_minor).variants.get()
+
+
+def make_order(
+    *,
+    shop: Shop | None = None,
+    variant: Variant | None = None,
+    quantity: int = 1,
+    payment_method: str = PaymentMethod.MANUAL_TRANSFER,
+    phone: str = "+8613800138000",
+) -> Order:
+    variant = variant or make_variant(shop=shop)
+    return order_place(
+        shop=variant.product.shop,
+        quantities={variant.pk: quantity},
+        buyer_name="王小明",
+        buyer_phone=phone,
+        shipping_address="浙江省杭州市西湖区龙井路 1 号",
+        payment_method=payment_method,
+        checkout_key=f"checkout-{next(_seq)}",
+    )

@@ -1,0 +1,3 @@
+"""weishang: the honest micro-business platform."""
+
+__version__ = "0.1.0"
