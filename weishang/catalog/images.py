@@ -1,0 +1,128 @@
+"""Product photos: accept only real images, and keep only clean re-encodings of them.
+
+An upload is identified by its content (Pillow opens it and must find JPEG, PNG or WebP),
+never by its name or declared type. The original is discarded: pages get JPEGs at the sizes they
+use, re-encoded from pixels, so nothing of the file's metadata (a phone's GPS position, camera
+serial numbers, embedded scripts in a crafted file) survives.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import dataclass
+from enum import Enum
+from typing import IO
+
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from weishang.core.errors import UserError
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a 48 MP phone photo is 8000×6000; a decompression bomb is far larger
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+# name → (box, square crop?)
+SIZES: dict[str, tuple[int, bool]] = {
+    "large": (1200, False),
+    "card": (600, True),
+    "thumb": (160, True),
+}
+
+
+class ImageErrorCode(Enum):
+    TOO_LARGE = "too_large"
+    NOT_AN_IMAGE = "not_an_image"
+    UNSUPPORTED_FORMAT = "unsupported_format"
+    TOO_MANY_PIXELS = "too_many_pixels"
+
+
+class ImageRejected(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class Rendition:
+    name: str
+    content: ContentFile
+    width: int
+    height: int
+
+
+def image_open_checked(upload: IO[bytes], *, size: int | None = None) -> Image.Image:
+    """Open an upload as an image, or raise ``ImageRejected`` with a message a person understands."""
+    if size is None:
+        upload.seek(0, io.SEEK_END)
+        size = upload.tell()
+    if size > MAX_UPLOAD_BYTES:
+        raise ImageRejected(ImageErrorCode.TOO_LARGE, _("The photo is larger than 10 MB."))
+    upload.seek(0)
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        image: Image.Image = Image.open(upload)
+        if image.format not in ACCEPTED_FORMATS:
+            raise ImageRejected(
+                ImageErrorCode.UNSUPPORTED_FORMAT, _("Please upload a JPEG, PNG or WebP photo.")
+            )
+        if image.width * image.height > MAX_PIXELS:
+            raise ImageRejected(ImageErrorCode.TOO_MANY_PIXELS, _("The photo has too many pixels."))
+        image.load()
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRejected(
+            ImageErrorCode.TOO_MANY_PIXELS, _("The photo has too many pixels.")
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ImageRejected(
+            ImageErrorCode.NOT_AN_IMAGE, _("That file is not a photo we can read.")
+        ) from None
+    # Phones store "which way is up" as metadata; apply it to the pixels before it is dropped.
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "P"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def renditions(
+    image: Image.Image, *, sizes: dict[str, tuple[int, bool]] = SIZES
+) -> list[Rendition]:
+    """JPEG re-encodings of ``image`` at each size, with no metadata at all."""
+    stem = secrets.token_hex(8)
+    out = []
+    for name, (box, square) in sizes.items():
+        if square:
+            resized = ImageOps.fit(
+                image, (box, box), Image.Resampling.LANCZOS, centering=(0.5, 0.5)
+            )
+        else:
+            resized = image.copy()
+            resized.thumbnail((box, box), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        # A fresh image from raw pixels: no EXIF, XMP, ICC or comments can ride along.
+        clean = Image.frombytes("RGB", resized.size, resized.tobytes())
+        clean.save(buffer, "JPEG", quality=84, optimize=True, progressive=True)
+        out.append(
+            Rendition(name, ContentFile(buffer.getvalue(), name=f"{stem}-{name}.jpg"), *clean.size)
+        )
+    return out
+
+
+def logo_rendition(upload: IO[bytes]) -> ContentFile:
+    """A shop logo: a 320 px square JPEG."""
+    (rendition,) = renditions(image_open_checked(upload), sizes={"logo": (320, True)})
+    return rendition.content
+
+
+def qr_rendition(upload: IO[bytes]) -> ContentFile:
+    """A payment QR code: kept whole (never cropped) and sharp, at most 800 px."""
+    image = image_open_checked(upload)
+    image.thumbnail((800, 800), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", image.size, image.tobytes()).save(buffer, "PNG", optimize=True)
+    return ContentFile(buffer.getvalue(), name=f"{secrets.token_hex(8)}-qr.png")
