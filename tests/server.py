@@ -1,0 +1,101 @@
+"""The production server, started as its own process for tests that need a real one.
+
+The test database is the one pytest-django created; the server gets its name through
+``DATABASE_URL`` and sees what a ``transactional_db`` test commits.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_database_url() -> str:
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or ""
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    at = "@" if user else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgresql://{user}{password}{at}{host}:{port}/{settings['NAME']}"
+
+
+@contextmanager
+def production_server(
+    data_dir: Path, *, workers: int = 2, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Run ``weishang serve`` on a free port; yield its base URL; stop it (and only it) after."""
+    port = free_port()
+    env = dict(
+        os.environ,
+        DATABASE_URL=test_database_url(),
+        WEISHANG_DATA_DIR=str(data_dir),
+        DJANGO_SETTINGS_MODULE="weishang.settings",
+        RATELIMIT_ENABLE="0",
+        **(extra_env or {}),
+    )
+    env.pop("WEISHANG_SQLITE_TEST_NAME", None)
+    log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "weishang.cli",
+            "serve",
+            "--no-migrate",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    "server exited:\n" + (data_dir / "server.log").read_text()[-3000:]
+                )
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    "server did not start:\n" + (data_dir / "server.log").read_text()[-3000:]
+                )
+            time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.server import production_server
+
+
+@pytest.mark.live_server_process
+@pytest.mark.django_db(transaction=True)
+def test_weishang_serve_answers_and_serves_uploaded_files(tmp_path: Path) -> None:
+    (tmp_path / "media" / "products").mkdir(parents=True)
+    (tmp_path / "media" / "products" / "a.jpg").write_bytes(b"jpeg bytes")
+
+    with production_server(tmp_path) as base:
+        with urllib.request.urlopen(base + "/healthz") as response:
+            assert response.read() == b"ok"
+        with urllib.request.urlopen(base + "/media/products/a.jpg") as response:
+            assert response.read() == b"jpeg bytes"
