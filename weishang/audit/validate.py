@@ -1,0 +1,354 @@
+"""Turn the raw views into clean, typed tables in one vectorised pass per file.
+
+Each check is a SQL condition evaluated as a flag column over the whole file at once; one
+aggregate counts every flag, and only flags that fired are looked at again for their first
+rows. A row problem either skips the row or clears the bad value (the report says which); a
+missing file, a missing required column or no usable member stops the audit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from weishang.audit.contract import (
+    CLEAN_SCHEMAS,
+    MEMBERS,
+    REWARD_BASES,
+    REWARDS,
+    TRANSACTIONS,
+    TXN_KINDS,
+)
+from weishang.audit.load import (
+    DatasetInfo,
+    RawFile,
+    open_source,
+    read_info,
+    register_raw,
+    temporary_workdir,
+)
+from weishang.audit.problems import (
+    EXAMPLES_PER_PROBLEM,
+    Action,
+    Problem,
+    ProblemLog,
+    UnusableDataError,
+)
+
+DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%d/%m/%Y")
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    column: str
+    condition: str  # SQL over the staging columns; true = the row has the problem
+    action: Action
+    message: str
+
+
+@dataclass
+class AuditDataset:
+    """Clean ``members``, ``transactions`` and ``rewards`` tables in an in-memory DuckDB."""
+
+    con: duckdb.DuckDBPyConnection
+    info: DatasetInfo
+    problems: ProblemLog
+    source: str
+
+
+def _text(raw: RawFile, column: str) -> str:
+    if column not in raw.columns:
+        return "CAST(NULL AS VARCHAR)"
+    quoted = raw.quoted[column]
+    value = quoted if raw.columns[column] == "VARCHAR" else f"CAST({quoted} AS VARCHAR)"
+    return f"NULLIF(trim({value}), '')"
+
+
+def _timestamp(raw: RawFile, column: str) -> str:
+    dtype = raw.columns.get(column, "")
+    if dtype.startswith("TIMESTAMP") or dtype == "DATE":
+        return f"CAST({raw.quoted[column]} AS TIMESTAMP)"
+    text = _text(raw, column)
+    parsers = [f"TRY_CAST({text} AS TIMESTAMP)"]
+    parsers += [f"TRY_STRPTIME({text}, '{fmt}')" for fmt in DATE_FORMATS]
+    parsers.append(f"TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)")
+    return "COALESCE(" + ", ".join(parsers) + ")"
+
+
+def _decimal(raw: RawFile, column: str) -> str:
+    dtype = raw.columns.get(column, "")
+    if dtype and dtype != "VARCHAR":
+        return f"TRY_CAST({raw.quoted[column]} AS DECIMAL(18,2))"
+    return f"TRY_CAST(replace({_text(raw, column)}, ',', '') AS DECIMAL(18,2))"
+
+
+def _boolean(raw: RawFile, column: str) -> str:
+    if raw.columns.get(column) == "BOOLEAN":
+        return raw.quoted[column]
+    text = f"lower({_text(raw, column)})"
+    return (
+        f"CASE WHEN {text} IN ('true', 't', '1', 'yes', 'y') THEN true "
+        f"WHEN {text} IN ('false', 'f', '0', 'no', 'n') THEN false END"
+    )
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _staging_sql(raw: RawFile) -> tuple[str, list[Check]]:
+    """The typed columns of one file, and the checks run over them."""
+    spec = raw.spec
+    cols: dict[str, str] = {"_row": "_row"}
+    for column in spec.columns:
+        cols[f"has_{column}"] = f"({_text(raw, column)} IS NOT NULL)"
+    skip, clear = Action.ROW_SKIPPED, Action.VALUE_CLEARED
+    checks = [Check("missing_id", spec.id_column, f"{spec.id_column} IS NULL", skip, "id is empty")]
+    if spec is MEMBERS:
+        cols |= {
+            "member_id": _text(raw, "member_id"),
+            "sponsor_id": _text(raw, "sponsor_id"),
+            "joined_at": _timestamp(raw, "joined_at"),
+            "left_at": _timestamp(raw, "left_at"),
+        }
+        checks += [
+            Check("bad_date", "joined_at", "joined_at IS NULL", skip, "joined_at is empty or not a date"),
+            Check("bad_date", "left_at", "has_left_at AND left_at IS NULL", clear, "left_at is not a date"),
+            Check("left_before_joined", "left_at", "left_at < joined_at", clear, "left_at is before joined_at"),
+        ]  # fmt: skip
+    else:
+        cols |= {
+            "at": _timestamp(raw, "at"),
+            "amount": _decimal(raw, "amount"),
+        }
+        checks += [
+            Check("bad_date", "at", '"at" IS NULL', skip, "at is empty or not a date"),
+            Check("bad_amount", "amount", "amount IS NULL", skip, "amount is empty or not a number"),
+            Check("negative_amount", "amount", "amount < 0", skip, "amount is negative"),
+        ]  # fmt: skip
+    if spec is TRANSACTIONS:
+        cols |= {
+            "txn_id": _text(raw, "txn_id"),
+            "kind": f"lower({_text(raw, 'kind')})",
+            "seller_id": _text(raw, "seller_id"),
+            "buyer_id": _text(raw, "buyer_id"),
+            "units": f"TRY_CAST({_text(raw, 'units')} AS BIGINT)",
+            "ref_txn_id": _text(raw, "ref_txn_id"),
+            "seller_collects": _boolean(raw, "seller_collects"),
+        }
+        checks += [
+            Check("unknown_kind", "kind", f"kind IS NULL OR kind NOT IN {_in(TXN_KINDS)}", skip, "kind is not one of " + ", ".join(TXN_KINDS)),
+            Check("bad_units", "units", "has_units AND units IS NULL", clear, "units is not a whole number"),
+            Check("bad_boolean", "seller_collects", "has_seller_collects AND seller_collects IS NULL", clear, "seller_collects is not true/false; taken as true"),
+        ]  # fmt: skip
+    if spec is REWARDS:
+        cols |= {
+            "reward_id": _text(raw, "reward_id"),
+            "member_id": _text(raw, "member_id"),
+            "basis": f"lower({_text(raw, 'basis')})",
+            "source_member_id": _text(raw, "source_member_id"),
+        }
+        checks += [
+            Check("unknown_basis", "basis", f"basis IS NULL OR basis NOT IN {_in(REWARD_BASES)}", skip, "basis is not one of " + ", ".join(REWARD_BASES)),
+            Check("missing_member", "member_id", "member_id IS NULL", skip, "member_id (who is paid) is empty"),
+        ]  # fmt: skip
+    select = ", ".join(f'{expr} AS "{name}"' for name, expr in cols.items())
+    return f"SELECT {select} FROM raw_{spec.name}", checks
+
+
+def _examples(
+    con: duckdb.DuckDBPyConnection, raw: RawFile | None, table: str, column: str, condition: str
+) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    rows = tuple(
+        int(r[0])
+        for r in con.execute(
+            f"SELECT _row FROM {table} WHERE {condition} ORDER BY _row LIMIT {EXAMPLES_PER_PROBLEM}"
+        ).fetchall()
+    )
+    values: tuple[str, ...] = ()
+    if rows and raw is not None and column in raw.quoted:
+        values = tuple(
+            "" if v[0] is None else str(v[0])
+            for v in con.execute(
+                f"SELECT CAST({raw.quoted[column]} AS VARCHAR) FROM raw_{raw.spec.name} "
+                f"WHERE _row IN ({', '.join(map(str, rows))}) ORDER BY _row"
+            ).fetchall()
+        )
+    return rows, values
+
+
+def _clean_file(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog) -> None:
+    spec = raw.spec
+    sql, checks = _staging_sql(raw)
+    flags = [f"COALESCE(({c.condition}), false)" for c in checks]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stage_{spec.name} AS {sql}")
+    counts = con.execute(
+        "SELECT " + ", ".join(f"count_if({f})" for f in flags) + f" FROM stage_{spec.name}"
+    ).fetchone()
+    assert counts is not None
+    for check, flag, count in zip(checks, flags, counts, strict=True):
+        if count:
+            rows, values = _examples(con, raw, f"stage_{spec.name}", check.column, flag)
+            log.add(
+                Problem(
+                    check.code, raw.label, check.column, int(count), check.action, check.message, rows, values
+                )
+            )  # fmt: skip
+    skip = " OR ".join(
+        f for c, f in zip(checks, flags, strict=True) if c.action is Action.ROW_SKIPPED
+    )
+    schema = CLEAN_SCHEMAS[spec.name]
+    values = {name: f'"{name}"' for name in schema}
+    if spec is MEMBERS:
+        values["left_at"] = "CASE WHEN left_at < joined_at THEN NULL ELSE left_at END"
+    if spec is TRANSACTIONS:
+        values["seller_collects"] = "COALESCE(seller_collects, true)"
+    select = ", ".join(f'CAST({values[n]} AS {t}) AS "{n}"' for n, t in schema.items())
+    con.execute(
+        f"CREATE OR REPLACE TABLE {spec.name} AS SELECT {select}, _row FROM stage_{spec.name} "
+        f"WHERE NOT ({skip}) ORDER BY _row"
+    )
+    con.execute(f"DROP TABLE stage_{spec.name}")
+    _drop_duplicates(con, raw, log)
+
+
+def _drop_duplicates(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog) -> None:
+    spec = raw.spec
+    id_ = spec.id_column
+    if not con.execute(
+        f"SELECT 1 FROM {spec.name} GROUP BY {id_} HAVING count(*) > 1 LIMIT 1"
+    ).fetchone():
+        return
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE dup_{spec.name} AS SELECT _row FROM "
+        f"(SELECT _row, row_number() OVER (PARTITION BY {id_} ORDER BY _row) AS n FROM {spec.name}) "
+        "WHERE n > 1"
+    )
+    _report_and_apply(
+        con,
+        raw,
+        log,
+        Check(
+            "duplicate_id",
+            id_,
+            f"_row IN (SELECT _row FROM dup_{spec.name})",
+            Action.ROW_SKIPPED,
+            f"{id_} repeats an earlier row; the first one is kept",
+        ),
+    )
+
+
+def _report_and_apply(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile | None,
+    log: ProblemLog,
+    check: Check,
+    table: str | None = None,
+    label: str | None = None,
+) -> int:
+    """Report a cross-row check on a clean table, then skip the rows or clear the value."""
+    table = table or (raw.spec.name if raw else "")
+    found = con.execute(f"SELECT count(*) FROM {table} WHERE {check.condition}").fetchone()
+    count = int(found[0]) if found else 0
+    if not count:
+        return 0
+    rows, values = _examples(con, raw, table, check.column, check.condition)
+    log.add(
+        Problem(
+            check.code,
+            label or (raw.label if raw else table),
+            check.column,
+            count,
+            check.action,
+            check.message,
+            rows,
+            values,
+        )
+    )
+    if check.action is Action.ROW_SKIPPED:
+        con.execute(f"DELETE FROM {table} WHERE {check.condition}")
+    elif check.action is Action.VALUE_CLEARED:
+        con.execute(f"UPDATE {table} SET {check.column} = NULL WHERE {check.condition}")
+    return count
+
+
+def _cross_checks(
+    con: duckdb.DuckDBPyConnection, raws: dict[str, RawFile], log: ProblemLog
+) -> None:
+    members, txns, rewards = raws["members"], raws["transactions"], raws["rewards"]
+    known = "(SELECT member_id FROM members)"
+    _report_and_apply(con, members, log, Check(
+        "unknown_sponsor", "sponsor_id", f"sponsor_id IS NOT NULL AND sponsor_id NOT IN {known}",
+        Action.VALUE_CLEARED, "sponsor_id is not a member; the member is taken as a root",
+    ))  # fmt: skip
+    _report_and_apply(con, rewards, log, Check(
+        "unknown_member", "member_id", f"member_id NOT IN {known}",
+        Action.ROW_SKIPPED, "the rewarded member_id is not a member",
+    ))  # fmt: skip
+    _report_and_apply(con, rewards, log, Check(
+        "unknown_member", "source_member_id",
+        f"source_member_id IS NOT NULL AND source_member_id NOT IN {known}",
+        Action.VALUE_CLEARED, "source_member_id is not a member; the source is taken as unknown",
+    ))  # fmt: skip
+    _report_and_apply(con, txns, log, Check(
+        "unknown_member", "seller_id",
+        f"seller_id IS NOT NULL AND seller_id NOT IN {known}",
+        Action.KEPT, "seller_id is not a member; the sale counts for no member's cash",
+    ))  # fmt: skip
+    _report_and_apply(con, txns, log, Check(
+        "unknown_reference", "ref_txn_id",
+        "ref_txn_id IS NOT NULL AND ref_txn_id NOT IN (SELECT txn_id FROM transactions)",
+        Action.KEPT, "ref_txn_id names no transaction",
+    ))  # fmt: skip
+
+
+def load_dataset(path: str | Path) -> AuditDataset:
+    """Load and validate an export; raises ``UnusableDataError`` when it cannot be audited."""
+    path = Path(path)
+    log = ProblemLog()
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    with temporary_workdir() as workdir:
+        try:
+            folder = open_source(path, Path(workdir))
+        except (FileNotFoundError, OSError) as exc:
+            problem = Problem(
+                "missing_source", str(path), None, 1, Action.FATAL,
+                f"not a folder or a .zip file ({exc.__class__.__name__})",
+            )  # fmt: skip
+            raise UnusableDataError([problem]) from None
+        info = read_info(folder, log)
+        raws: dict[str, RawFile] = {}
+        for spec in (MEMBERS, TRANSACTIONS, REWARDS):
+            raw = register_raw(con, folder, spec, log)
+            if raw is not None:
+                raws[spec.name] = raw
+        if log.fatal:
+            raise UnusableDataError(log.fatal)
+        for raw in raws.values():
+            _clean_file(con, raw, log)
+        _cross_checks(con, raws, log)
+        usable = con.execute("SELECT count(*) FROM members").fetchone()
+        if not usable or not usable[0]:
+            log.add(
+                Problem(
+                    "no_members",
+                    raws["members"].label,
+                    None,
+                    1,
+                    Action.FATAL,
+                    "no usable member row: nothing can be audited",
+                )
+            )
+            raise UnusableDataError(
+                log.fatal + [p for p in log.problems if p.file == raws["members"].label]
+            )
+        for spec in (MEMBERS, TRANSACTIONS, REWARDS):
+            con.execute(f"DROP VIEW IF EXISTS raw_{spec.name}")
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(f"arrow_{spec.name}")
+    return AuditDataset(con=con, info=info, problems=log, source=str(path))
