@@ -1,0 +1,62 @@
+"""The guest cart: ``{variant_id: quantity}`` per shop, kept in the (signed-cookie) session.
+
+Nothing about a cart is stored in the database until ``order_place`` turns it into an order, so a
+buyer browsing a shop costs no write and no session query. The session only holds ids and
+quantities; prices, names and stock are always read fresh from the catalog.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from weishang.orders.services import MAX_LINE_QUANTITY, MAX_LINES
+
+
+def _session_key(shop_id: int) -> str:
+    return f"cart:{shop_id}"
+
+
+def cart_get(request: HttpRequest, *, shop_id: int) -> dict[int, int]:
+    """The shop's cart as ``{variant_id: quantity}``; anything malformed is dropped."""
+    raw = request.session.get(_session_key(shop_id))
+    if not isinstance(raw, dict):
+        return {}
+    cart: dict[int, int] = {}
+    for key, value in raw.items():
+        try:
+            variant_id, quantity = int(key), int(value)
+        except (TypeError, ValueError):
+            continue
+        if variant_id > 0 and 0 < quantity <= MAX_LINE_QUANTITY:
+            cart[variant_id] = quantity
+    return cart
+
+
+def cart_save(request: HttpRequest, *, shop_id: int, cart: dict[int, int]) -> None:
+    key = _session_key(shop_id)
+    if cart:
+        # JSON keys are strings; the cookie stays small (ids and counts only).
+        request.session[key] = {str(v): q for v, q in list(cart.items())[:MAX_LINES]}
+    elif key in request.session:
+        del request.session[key]
+
+
+def cart_count(request: HttpRequest, *, shop_id: int) -> int:
+    """Units in the cart, for the badge; read from the cookie, no query."""
+    return sum(cart_get(request, shop_id=shop_id).values())
+
+
+def cart_set_quantity(
+    request: HttpRequest, *, shop_id: int, variant_id: int, quantity: int
+) -> dict[int, int]:
+    """Set one line (0 removes it); quantities are clamped to what an order may hold."""
+    cart = cart_get(request, shop_id=shop_id)
+    quantity = max(0, min(quantity, MAX_LINE_QUANTITY))
+    if quantity:
+        if variant_id not in cart and len(cart) >= MAX_LINES:
+            return cart
+        cart[variant_id] = quantity
+    else:
+        cart.pop(variant_id, None)
+    cart_save(request, shop_id=shop_id, cart=cart)
+    return cart

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from weishang.core.phones import normalize_phone
+from weishang.orders.models import PaymentMethod
+from weishang.shops.models import Shop
+
+
+def payment_choices(shop: Shop) -> list[tuple[str, str]]:
+    """The ways this shop takes money, in the order the checkout offers them."""
+    choices = []
+    if shop.accepts_manual_transfer:
+        choices.append((PaymentMethod.MANUAL_TRANSFER.value, str(_("Transfer by QR code"))))
+    if shop.accepts_cash_on_delivery:
+        choices.append((PaymentMethod.CASH_ON_DELIVERY.value, str(_("Cash on delivery"))))
+    return choices
+
+
+class CheckoutForm(forms.Form):
+    name = forms.CharField(label=_("Recipient"), max_length=60)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=32)
+    address = forms.CharField(label=_("Delivery address"), max_length=300, widget=forms.Textarea)
+    note = forms.CharField(
+        label=_("Note to the seller"), max_length=300, required=False, widget=forms.Textarea
+    )
+    payment_method = forms.ChoiceField(label=_("Payment"), widget=forms.RadioSelect)
+    # Issued when the checkout page renders; the same key always yields the same order.
+    checkout_key = forms.CharField(
+        widget=forms.HiddenInput,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]{16,64}$")],
+    )
+
+    def __init__(self, *args: Any, shop: Shop, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = payment_choices(shop)
+        field = self.fields["payment_method"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+        if choices:
+            field.initial = choices[0][0]  # the shop's first way of paying, preselected
+        field.error_messages["invalid_choice"] = _(
+            "This shop does not take that way of paying. Please choose another."
+        )
+        field.error_messages["required"] = _("Choose how you will pay.")
+
+    def clean_phone(self) -> str:
+        phone = normalize_phone(self.cleaned_data["phone"])
+        if phone is None:
+            raise forms.ValidationError(
+                _("Enter a valid mobile number, for example 138 0013 8000."),
+                code="invalid_phone",
+            )
+        return phone

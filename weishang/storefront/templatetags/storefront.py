@@ -1,0 +1,24 @@
+"""Template helpers for the storefront: money in the shop's currency, and media URLs."""
+
+from __future__ import annotations
+
+from django import template
+from django.core.files.storage import default_storage
+
+from weishang.core.money import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(minor: int | None, currency: str) -> str:
+    """``{{ variant.price_minor|money:shop.currency }}`` → ``¥28.00``."""
+    if minor is None:
+        return ""
+    return format_money(int(minor), currency)
+
+
+@register.filter
+def media_url(name: str | None) -> str:
+    """The URL of a stored file named by an annotated path (``card``/``thumb`` subqueries)."""
+    return default_storage.url(name) if name else ""

@@ -1,0 +1,313 @@
+"""The buyer's pages: thin views over ``selectors`` (reads), ``cart`` (the session) and
+``order_place`` (the one write)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from weishang.catalog.models import Variant
+from weishang.core.views import rate_limited
+from weishang.orders.errors import OrderError
+from weishang.orders.models import PaymentMethod
+from weishang.orders.services import MAX_LINE_QUANTITY, order_place
+from weishang.shops.models import Shop
+
+from . import selectors
+from .cart import cart_count, cart_get, cart_save, cart_set_quantity
+from .forms import CheckoutForm, payment_choices
+from .order_status import minutes_left, order_headline, order_steps
+
+ShopView = Callable[..., HttpResponse]
+
+
+def shop_missing(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(request, "storefront/shop_missing.html", {"slug": slug}, status=404)
+
+
+def with_shop(view: ShopView) -> ShopView:
+    """Resolve ``<slug>`` to the shop (one query) or answer with the friendly 404 page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        shop = selectors.shop_by_slug(slug)
+        if shop is None:
+            return shop_missing(request, slug)
+        return view(request, shop, *args, **kwargs)
+
+    return wrapped
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))  # set by django_htmx's middleware
+
+
+def _int(value: object, default: int = 0) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default
+
+
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "storefront/landing.html", {"shops": selectors.shops_with_products()})
+
+
+@require_GET
+@with_shop
+def shop_home(request: HttpRequest, shop: Shop) -> HttpResponse:
+    return render(
+        request,
+        "storefront/shop_home.html",
+        {
+            "shop": shop,
+            "products": selectors.shop_products(shop),
+            "cart_count": cart_count(request, shop_id=shop.pk),
+        },
+    )
+
+
+@require_GET
+def product_detail(request: HttpRequest, slug: str, product_id: int) -> HttpResponse:
+    product = selectors.product_for_page(slug=slug, product_id=product_id)
+    if product is None:
+        shop = selectors.shop_by_slug(slug)
+        if shop is None:
+            return shop_missing(request, slug)
+        return render(request, "storefront/product_missing.html", {"shop": shop}, status=404)
+    shop = product.shop
+    variants = list(product.variants.all())
+    on_sale = [v for v in variants if v.stock > 0]
+    prices = [v.price_minor for v in variants]
+    return render(
+        request,
+        "storefront/product.html",
+        {
+            "shop": shop,
+            "product": product,
+            "variants": variants,
+            "images": list(product.images.all()),
+            "chosen": on_sale[0] if on_sale else None,
+            "lowest_price_minor": min(prices) if prices else None,
+            "highest_price_minor": max(prices) if prices else None,
+            "max_quantity": MAX_LINE_QUANTITY,
+            "cart_count": cart_count(request, shop_id=shop.pk),
+        },
+    )
+
+
+@require_POST
+@with_shop
+def cart_add(request: HttpRequest, shop: Shop) -> HttpResponse:
+    """Put a variant in the cart: the badge for htmx, the cart (or checkout) page otherwise."""
+    variant = selectors.variant_on_sale(shop, _int(request.POST.get("variant")))
+    wanted = max(1, _int(request.POST.get("quantity"), 1))
+    buy_now = "buy_now" in request.POST
+    status, message = 200, ""
+    if variant is None:
+        status, message = 409, _("Please choose an option that is for sale.")
+    elif variant.stock <= 0:
+        status, message = 409, _("Sold out: %(item)s.") % {"item": variant}
+    else:
+        cart = cart_get(request, shop_id=shop.pk)
+        quantity = min(cart.get(variant.pk, 0) + wanted, variant.stock, MAX_LINE_QUANTITY)
+        cart_set_quantity(request, shop_id=shop.pk, variant_id=variant.pk, quantity=quantity)
+        if quantity < cart.get(variant.pk, 0) + wanted:
+            message = _("Only %(left)d left: your cart now holds %(quantity)d.") % {
+                "left": variant.stock,
+                "quantity": quantity,
+            }
+        else:
+            message = _("Added to your cart.")
+    if _is_htmx(request):
+        if buy_now and status == 200:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("storefront:checkout", args=[shop.slug])
+            return response
+        return render(
+            request,
+            "storefront/includes/cart_added.html",
+            {
+                "shop": shop,
+                "cart_count": cart_count(request, shop_id=shop.pk),
+                "message": message,
+                "is_error": status != 200,
+            },
+            # htmx swaps only 2xx answers by default; the toast says what went wrong.
+            status=200,
+        )
+    if status != 200:
+        return _cart_page(request, shop, error=message, status=status)
+    return redirect("storefront:checkout" if buy_now else "storefront:cart", shop.slug)
+
+
+@require_POST
+@with_shop
+def cart_update(request: HttpRequest, shop: Shop) -> HttpResponse:
+    """Change one line's quantity (0 removes it)."""
+    variant_id = _int(request.POST.get("variant"))
+    quantity = _int(request.POST.get("quantity"), -1)
+    if variant_id <= 0 or quantity < 0:
+        return _cart_page(request, shop, error=_("That quantity is not valid."), status=400)
+    cart_set_quantity(request, shop_id=shop.pk, variant_id=variant_id, quantity=quantity)
+    if _is_htmx(request):
+        return _cart_page(request, shop, partial=True)
+    return redirect("storefront:cart", shop.slug)
+
+
+@dataclass(frozen=True)
+class CartLine:
+    variant: Variant
+    quantity: int
+
+    @property
+    def total_minor(self) -> int:
+        return self.variant.price_minor * self.quantity
+
+    @property
+    def short(self) -> bool:
+        return self.quantity > self.variant.stock
+
+
+@dataclass(frozen=True)
+class CartView:
+    lines: list[CartLine]
+    dropped: int  # lines removed because their variant is no longer for sale
+
+    @property
+    def total_minor(self) -> int:
+        return sum(line.total_minor for line in self.lines)
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def can_check_out(self) -> bool:
+        return bool(self.lines) and not any(line.short for line in self.lines)
+
+
+def _cart_load(request: HttpRequest, shop: Shop) -> CartView:
+    """The cart with fresh prices and stock; variants no longer on sale are dropped from it."""
+    cart = cart_get(request, shop_id=shop.pk)
+    variants = selectors.cart_variants(shop, list(cart))
+    lines = [CartLine(variants[v], q) for v, q in cart.items() if v in variants]
+    dropped = len(cart) - len(lines)
+    if dropped:
+        cart_save(request, shop_id=shop.pk, cart={v: q for v, q in cart.items() if v in variants})
+    return CartView(lines=lines, dropped=dropped)
+
+
+def _cart_page(
+    request: HttpRequest, shop: Shop, *, error: str = "", status: int = 200, partial: bool = False
+) -> HttpResponse:
+    template = "storefront/cart.html" + ("#cart-body" if partial else "")
+    context = {
+        "shop": shop,
+        "cart": _cart_load(request, shop),
+        "error": error,
+        "cart_count": cart_count(request, shop_id=shop.pk),
+    }
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@with_shop
+def cart_page(request: HttpRequest, shop: Shop) -> HttpResponse:
+    return _cart_page(request, shop)
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="10/m", method="POST", block=False)
+@with_shop
+def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
+    """Details and payment on one page; a valid POST places the order and shows it."""
+    if getattr(request, "limited", False):
+        return rate_limited(request)
+    if request.method == "GET":
+        cart = _cart_load(request, shop)
+        if not cart.lines:
+            return redirect("storefront:cart", shop.slug)
+        form = CheckoutForm(shop=shop, initial={"checkout_key": secrets.token_urlsafe(24)})
+        return _checkout_page(request, shop, form, cart)
+
+    form = CheckoutForm(request.POST, shop=shop)
+    if not form.is_valid():
+        return _checkout_page(request, shop, form, _cart_load(request, shop), status=400)
+    data = form.cleaned_data
+    try:
+        # The cart may already be empty on a retry: order_place answers the key's order first.
+        order = order_place(
+            shop=shop,
+            quantities=cart_get(request, shop_id=shop.pk),
+            buyer_name=data["name"],
+            buyer_phone=data["phone"],
+            shipping_address=data["address"],
+            buyer_note=data["note"],
+            payment_method=data["payment_method"],
+            checkout_key=data["checkout_key"],
+        )
+    except OrderError as error:
+        cart = _cart_load(request, shop)
+        return _checkout_page(request, shop, form, cart, error=error, status=409)
+    if order.shop_id != shop.pk:
+        raise Http404  # a key from another shop's checkout: never reveal that order
+    cart_save(request, shop_id=shop.pk, cart={})
+    return redirect("storefront:order", order.token)
+
+
+def _checkout_page(
+    request: HttpRequest,
+    shop: Shop,
+    form: CheckoutForm,
+    cart: CartView,
+    *,
+    error: OrderError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "storefront/checkout.html",
+        {
+            "shop": shop,
+            "form": form,
+            "cart": cart,
+            "error": error,
+            "payment_choices": payment_choices(shop),
+            "cart_count": cart.count,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def order_detail(request: HttpRequest, token: str) -> HttpResponse:
+    order = selectors.order_by_token(token) if len(token) <= 32 else None
+    if order is None:
+        return render(request, "storefront/order_missing.html", status=404)
+    title, explanation = order_headline(order)
+    return render(
+        request,
+        "storefront/order.html",
+        {
+            "order": order,
+            "shop": order.shop,
+            "lines": list(order.lines.all()),
+            "title": title,
+            "explanation": explanation,
+            "steps": order_steps(order),
+            "minutes_left": minutes_left(order),
+            "pays_by_transfer": order.payment_method == PaymentMethod.MANUAL_TRANSFER,
+        },
+    )
