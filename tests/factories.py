@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from typing import Any
 
+from PIL import Image
+
 from weishang.accounts.models import User
-from weishang.catalog.models import Product, Variant
+from weishang.catalog.models import Product, ProductImage, Variant
+from weishang.catalog.services import product_image_add
 from weishang.orders.models import Order, PaymentMethod
 from weishang.orders.services import order_place
 from weishang.shops.models import Shop
@@ -78,4 +82,42 @@ def make_order(
         shipping_address="浙江省杭州市西湖区龙井路 1 号",
         payment_method=payment_method,
         checkout_key=f"checkout-{next(_seq)}",
+    )
+
+
+def make_photo(*, product: Product, color: tuple[int, int, int] = (200, 80, 50)) -> ProductImage:
+    """A product photo stored through the real pipeline, from a tiny generated JPEG."""
+    upload = io.BytesIO()
+    Image.new("RGB", (24, 24), color).save(upload, "JPEG")
+    return product_image_add(product=product, upload=upload)
+
+
+# --- Seller-side helpers (dashboard, accounts, catalog tests) ---------------------------------
+
+
+def make_photo_bytes(
+    *, fmt: str = "JPEG", size: tuple[int, int] = (800, 600), gps: bool = False
+) -> bytes:
+    """A real image; with ``gps`` a JPEG carrying a camera make and a GPS position in its EXIF."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", size, (200, 120, 60))
+    buffer = io.BytesIO()
+    if gps:
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"  # Make
+        exif[0x8825] = {1: "N", 2: (30.0, 15.0, 0.0), 3: "E", 4: (120.0, 9.0, 0.0)}  # GPS IFD
+        image.save(buffer, fmt, exif=exif)
+    else:
+        image.save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def make_upload(*, name: str = "photo.jpg", content: bytes | None = None, gps: bool = False) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(
+        name, content if content is not None else make_photo_bytes(gps=gps), "image/jpeg"
     )

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
-from typing import IO
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from weishang.core.errors import UserError
+from weishang.core.money import MAX_PRICE_MINOR
+from weishang.shops.models import Shop
 
 from .images import image_open_checked, renditions
-from .models import Product, ProductImage
+from .models import Product, ProductImage, Variant
 
 
 def product_image_add(
@@ -27,3 +35,217 @@ def product_image_add(
             getattr(photo, name).save(rendition.content.name, rendition.content, save=False)
         photo.save()
     return photo
+
+
+# --- Products and their variants -------------------------------------------------------------
+# A product and its variants are written together, in one transaction, with any photos that came
+# with the form: a rejected photo leaves no product behind, and no product is ever stored without
+# something to buy.
+
+
+class CatalogErrorCode(Enum):
+    NO_VARIANTS = "no_variants"
+    BAD_PRICE = "bad_price"
+    BAD_STOCK = "bad_stock"
+    TOO_MANY_VARIANTS = "too_many_variants"
+    TOO_MANY_PHOTOS = "too_many_photos"
+
+
+class CatalogError(UserError):
+    pass
+
+
+MAX_VARIANTS = 20
+MAX_PHOTOS = 9
+
+
+@dataclass(frozen=True)
+class VariantInput:
+    """One variant as the seller typed it. ``id`` is None for a new one; ``stock`` None keeps the
+    stock as it is (so an edit does not overwrite what orders reserved meanwhile)."""
+
+    name: str
+    price_minor: int
+    stock: int | None
+    id: int | None = None
+
+
+def _check_variants(variants: Sequence[VariantInput]) -> None:
+    if not variants:
+        raise CatalogError(
+            CatalogErrorCode.NO_VARIANTS, _("Add at least one variant with a price and stock.")
+        )
+    if len(variants) > MAX_VARIANTS:
+        raise CatalogError(
+            CatalogErrorCode.TOO_MANY_VARIANTS,
+            _("A product can have at most %(max)d variants.") % {"max": MAX_VARIANTS},
+        )
+    for variant in variants:
+        if not 0 < variant.price_minor <= MAX_PRICE_MINOR:
+            raise CatalogError(CatalogErrorCode.BAD_PRICE, _("The price must be more than zero."))
+        if variant.stock is not None and variant.stock < 0:
+            raise CatalogError(CatalogErrorCode.BAD_STOCK, _("Stock cannot be less than zero."))
+
+
+def _check_photo_count(product: Product | None, adding: int) -> None:
+    existing = product.images.count() if product is not None and product.pk else 0
+    if existing + adding > MAX_PHOTOS:
+        raise CatalogError(
+            CatalogErrorCode.TOO_MANY_PHOTOS,
+            _("A product can have at most %(max)d photos.") % {"max": MAX_PHOTOS},
+        )
+
+
+def product_create(
+    *,
+    shop: Shop,
+    name: str,
+    variants: Sequence[VariantInput],
+    subtitle: str = "",
+    description: str = "",
+    is_published: bool = True,
+    photos: Sequence[IO[bytes]] = (),
+) -> Product:
+    """A new product, last on the shop page. Raises ``CatalogError`` or ``ImageRejected``;
+    nothing is written then."""
+    _check_variants(variants)
+    _check_photo_count(None, len(photos))
+    with transaction.atomic():
+        last = shop.products.aggregate(m=Max("position"))["m"]
+        product = Product.objects.create(
+            shop=shop,
+            name=name.strip(),
+            subtitle=subtitle.strip(),
+            description=description.strip(),
+            is_published=is_published,
+            position=0 if last is None else last + 1,
+        )
+        Variant.objects.bulk_create(
+            Variant(
+                product=product,
+                name=v.name.strip(),
+                price_minor=v.price_minor,
+                stock=v.stock or 0,
+                position=i,
+            )
+            for i, v in enumerate(variants)
+        )
+        for upload in photos:
+            product_image_add(product=product, upload=upload)
+    return product
+
+
+def product_update(
+    *,
+    product: Product,
+    name: str,
+    variants: Sequence[VariantInput],
+    subtitle: str = "",
+    description: str = "",
+    is_published: bool = True,
+    photos: Sequence[IO[bytes]] = (),
+) -> Product:
+    """Change a product and replace its variant list: variants with an id are updated, new ones
+    created, the ones left out deleted (past orders keep their own copy of name and price)."""
+    _check_variants(variants)
+    _check_photo_count(product, len(photos))
+    with transaction.atomic():
+        existing = {v.pk: v for v in Variant.objects.select_for_update().filter(product=product)}
+        if any(v.id is not None and v.id not in existing for v in variants):
+            raise Variant.DoesNotExist("a variant of another product")
+        product.name = name.strip()
+        product.subtitle = subtitle.strip()
+        product.description = description.strip()
+        product.is_published = is_published
+        product.save()
+        kept = {v.id for v in variants if v.id is not None}
+        Variant.objects.filter(product=product).exclude(pk__in=kept).delete()
+        for position, v in enumerate(variants):
+            if v.id is None:
+                Variant.objects.create(
+                    product=product,
+                    name=v.name.strip(),
+                    price_minor=v.price_minor,
+                    stock=v.stock or 0,
+                    position=position,
+                )
+                continue
+            variant = existing[v.id]
+            variant.name, variant.price_minor, variant.position = (
+                v.name.strip(),
+                v.price_minor,
+                position,
+            )
+            update = ["name", "price_minor", "position"]
+            if v.stock is not None:
+                variant.stock = v.stock
+                update.append("stock")
+            variant.save(update_fields=update)
+        for upload in photos:
+            product_image_add(product=product, upload=upload)
+    return product
+
+
+def product_delete(*, product: Product) -> None:
+    """Remove a product; orders that sold it keep their lines (name and price are copied)."""
+    with transaction.atomic():
+        for photo in product.images.all():
+            _photo_files_delete(photo)
+        product.delete()
+
+
+def _swap_with_neighbour(items: list[Any], index: int, direction: int) -> bool:
+    target = index + direction
+    if not 0 <= target < len(items):
+        return False
+    items[index], items[target] = items[target], items[index]
+    for position, item in enumerate(items):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])
+    return True
+
+
+def product_move(*, product: Product, direction: int) -> bool:
+    """Move a product one place up (-1) or down (+1) on the shop page; False at either end."""
+    if direction not in (-1, 1):
+        raise ValueError("direction is -1 or 1")
+    with transaction.atomic():
+        products = list(Product.objects.select_for_update().filter(shop_id=product.shop_id))
+        index = next(i for i, p in enumerate(products) if p.pk == product.pk)
+        return _swap_with_neighbour(products, index, direction)
+
+
+def product_image_move(*, photo: ProductImage, direction: int) -> bool:
+    """Move a photo one place earlier (-1) or later (+1); the first photo is the cover."""
+    if direction not in (-1, 1):
+        raise ValueError("direction is -1 or 1")
+    with transaction.atomic():
+        photos = list(ProductImage.objects.select_for_update().filter(product_id=photo.product_id))
+        index = next(i for i, p in enumerate(photos) if p.pk == photo.pk)
+        return _swap_with_neighbour(photos, index, direction)
+
+
+def _photo_files_delete(photo: ProductImage) -> None:
+    files = [photo.large, photo.card, photo.thumb]
+
+    def delete_files() -> None:
+        for file in files:
+            if file.name:
+                file.storage.delete(file.name)
+
+    # Files go once the row is gone for good; a rolled-back delete keeps its files.
+    transaction.on_commit(delete_files)
+
+
+def product_image_delete(*, photo: ProductImage) -> None:
+    with transaction.atomic():
+        _photo_files_delete(photo)
+        photo.delete()
+
+
+def product_images_add(*, product: Product, uploads: Sequence[IO[bytes]]) -> list[ProductImage]:
+    """Add several photos, all or none: a rejected third photo takes the first two back out."""
+    _check_photo_count(product, len(uploads))
+    with transaction.atomic():
+        return [product_image_add(product=product, upload=upload) for upload in uploads]

@@ -1,2 +1,49 @@
+"""The seller app. Everything about a shop lives under ``<shop_slug>/``; see ``access.py``."""
+
+from django.urls import include, path
+
+from .views import customers, home, orders, products, shop
+
 app_name = "dashboard"
-urlpatterns: list = []
+
+shop_pages = [
+    path("", home.home, name="shop_home"),
+    path("badge/", home.badge, name="badge"),
+    path("ready/", shop.shop_ready, name="shop_ready"),
+    path("settings/", shop.shop_settings, name="shop_settings"),
+    path("products/", products.product_list, name="product_list"),
+    path("products/new/", products.product_new, name="product_new"),
+    path("products/<int:product_id>/", products.product_edit, name="product_edit"),
+    path("products/<int:product_id>/move/", products.product_move_view, name="product_move"),
+    path("products/<int:product_id>/delete/", products.product_delete_view, name="product_delete"),
+    path("products/<int:product_id>/photos/", products.photo_add, name="photo_add"),
+    path(
+        "products/<int:product_id>/photos/<int:photo_id>/move/",
+        products.photo_move,
+        name="photo_move",
+    ),
+    path(
+        "products/<int:product_id>/photos/<int:photo_id>/delete/",
+        products.photo_delete,
+        name="photo_delete",
+    ),
+    path("orders/", orders.order_list, name="order_list"),
+    path("orders/<int:order_id>/", orders.order_detail, name="order_detail"),
+    path(
+        "orders/<int:order_id>/confirm-payment/",
+        orders.order_confirm_payment,
+        name="order_confirm_payment",
+    ),
+    path("orders/<int:order_id>/ship/", orders.order_ship_view, name="order_ship"),
+    path("orders/<int:order_id>/complete/", orders.order_complete_view, name="order_complete"),
+    path("orders/<int:order_id>/cancel/", orders.order_cancel_view, name="order_cancel"),
+    path("orders/<int:order_id>/refund/", orders.order_refund, name="order_refund"),
+    path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/<int:customer_id>/", customers.customer_detail, name="customer_detail"),
+]
+
+urlpatterns = [
+    path("", home.index, name="home"),
+    path("shop/new/", shop.shop_new, name="shop_new"),
+    path("<slug:shop_slug>/", include(shop_pages)),
+]

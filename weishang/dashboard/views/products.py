@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from weishang.catalog.images import ImageRejected
+from weishang.catalog.models import Product, ProductImage
+from weishang.catalog.services import (
+    CatalogError,
+    product_create,
+    product_delete,
+    product_image_delete,
+    product_image_move,
+    product_images_add,
+    product_move,
+    product_update,
+)
+from weishang.core.errors import UserError
+from weishang.shops.models import Shop
+
+from ..access import seller_shop_view
+from ..forms import BaseVariantFormSet, PhotoAddForm, ProductForm, VariantFormSet
+from ..selectors import shop_products
+from .common import add_user_error
+
+
+def _product(shop: Shop, product_id: int) -> Product:
+    return get_object_or_404(Product, pk=product_id, shop=shop)
+
+
+def _direction(request: HttpRequest) -> int:
+    try:
+        direction = int(request.POST.get("direction", ""))
+    except ValueError:
+        raise Http404 from None
+    if direction not in (-1, 1):
+        raise Http404
+    return direction
+
+
+@seller_shop_view
+def product_list(request: HttpRequest, shop: Shop) -> HttpResponse:
+    products = list(shop_products(shop=shop))
+    return render(
+        request,
+        "dashboard/product_list.html",
+        {"shop": shop, "tab": "products", "products": products},
+    )
+
+
+def _variant_initial(product: Product) -> list[dict[str, object]]:
+    return [
+        {"id": v.pk, "name": v.name, "price": v.price_minor, "stock": v.stock}
+        for v in product.variants.all()
+    ]
+
+
+def _render_form(
+    request: HttpRequest,
+    shop: Shop,
+    form: ProductForm,
+    formset: BaseVariantFormSet,
+    product: Product | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "dashboard/product_form.html",
+        {
+            "shop": shop,
+            "tab": "products",
+            "form": form,
+            "formset": formset,
+            "product": product,
+            "photos": list(product.images.all()) if product else [],
+            "photo_form": PhotoAddForm(),
+        },
+        status=status,
+    )
+
+
+@seller_shop_view
+@require_http_methods(["GET", "POST"])
+def product_new(request: HttpRequest, shop: Shop) -> HttpResponse:
+    form = ProductForm(request.POST or None, request.FILES or None)
+    formset = VariantFormSet(
+        request.POST or None,
+        prefix="variants",
+        currency=shop.currency,
+        initial=None if request.method == "POST" else [{"name": "", "stock": 10}],
+    )
+    if request.method == "POST":
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            try:
+                product = product_create(
+                    shop=shop,
+                    name=data["name"],
+                    subtitle=data["subtitle"],
+                    description=data["description"],
+                    is_published=data["is_published"],
+                    variants=formset.variant_inputs(set()),
+                    photos=data["photos"],
+                )
+            except ImageRejected as exc:
+                add_user_error(form, "photos", exc)
+            except CatalogError as exc:
+                add_user_error(form, None, exc)
+            else:
+                messages.success(request, _("Product added."))
+                return redirect(
+                    "dashboard:product_edit", shop_slug=shop.slug, product_id=product.pk
+                )
+        return _render_form(request, shop, form, formset, status=400)
+    return _render_form(request, shop, form, formset)
+
+
+@seller_shop_view
+@require_http_methods(["GET", "POST"])
+def product_edit(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
+    product = _product(shop, product_id)
+    initial = {
+        "name": product.name,
+        "subtitle": product.subtitle,
+        "description": product.description,
+        "is_published": product.is_published,
+    }
+    form = ProductForm(request.POST or None, request.FILES or None, initial=initial)
+    formset = VariantFormSet(
+        request.POST or None,
+        prefix="variants",
+        currency=shop.currency,
+        initial=_variant_initial(product),
+    )
+    if request.method == "POST":
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            known = set(product.variants.values_list("pk", flat=True))
+            try:
+                product_update(
+                    product=product,
+                    name=data["name"],
+                    subtitle=data["subtitle"],
+                    description=data["description"],
+                    is_published=data["is_published"],
+                    variants=formset.variant_inputs(known),
+                    photos=data["photos"],
+                )
+            except ImageRejected as exc:
+                add_user_error(form, "photos", exc)
+            except CatalogError as exc:
+                add_user_error(form, None, exc)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect(
+                    "dashboard:product_edit", shop_slug=shop.slug, product_id=product.pk
+                )
+        product.refresh_from_db()
+        return _render_form(request, shop, form, formset, product, status=400)
+    return _render_form(request, shop, form, formset, product)
+
+
+@seller_shop_view
+@require_POST
+def product_move_view(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
+    product_move(product=_product(shop, product_id), direction=_direction(request))
+    return redirect("dashboard:product_list", shop_slug=shop.slug)
+
+
+@seller_shop_view
+@require_POST
+def product_delete_view(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
+    product = _product(shop, product_id)
+    product_delete(product=product)
+    messages.success(request, _("“%(name)s” was deleted.") % {"name": product.name})
+    return redirect("dashboard:product_list", shop_slug=shop.slug)
+
+
+@seller_shop_view
+@require_POST
+def photo_add(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
+    product = _product(shop, product_id)
+    form = PhotoAddForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            product_images_add(product=product, uploads=form.cleaned_data["photos"])
+        except UserError as exc:
+            messages.error(request, exc.message)
+        else:
+            if form.cleaned_data["photos"]:
+                messages.success(request, _("Photos added."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect("dashboard:product_edit", shop_slug=shop.slug, product_id=product.pk)
+
+
+def _photo(shop: Shop, product_id: int, photo_id: int) -> ProductImage:
+    return get_object_or_404(ProductImage, pk=photo_id, product_id=product_id, product__shop=shop)
+
+
+@seller_shop_view
+@require_POST
+def photo_move(request: HttpRequest, shop: Shop, product_id: int, photo_id: int) -> HttpResponse:
+    product_image_move(photo=_photo(shop, product_id, photo_id), direction=_direction(request))
+    return redirect("dashboard:product_edit", shop_slug=shop.slug, product_id=product_id)
+
+
+@seller_shop_view
+@require_POST
+def photo_delete(request: HttpRequest, shop: Shop, product_id: int, photo_id: int) -> HttpResponse:
+    product_image_delete(photo=_photo(shop, product_id, photo_id))
+    messages.success(request, _("Photo removed."))
+    return redirect("dashboard:product_edit", shop_slug=shop.slug, product_id=product_id)
