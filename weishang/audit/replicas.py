@@ -176,7 +176,7 @@ def amway() -> Replica:
                 rep.txn("sale", buy_at + timedelta(days=2 + customer), price, seller=member,
                         buyer=f"C-{member}-{customer}")  # fmt: skip
                 sold += price
-            pay_at = buy_at + timedelta(days=27)
+            pay_at = buy_at + timedelta(days=13)  # the day of the month's last sale
             rep.reward(member, (sold * Decimal("0.03")).quantize(Decimal("0.01")), "own_sales",
                        member, pay_at)  # fmt: skip
             if uplines:
@@ -208,7 +208,7 @@ def burnlounge() -> Replica:
                 member,
                 at,
             )  # called sales commission; it is not
-        rep.txn("sale", at + timedelta(days=12), "4.00", seller=member, buyer=f"C-{member}")
+        rep.txn("sale", at + timedelta(days=12), "8.00", seller=member, buyer=f"C-{member}")
 
     _tree(rep, "B", [2, 2, 2, 2, 2, 2], START, timedelta(hours=3), on_join)
     return rep

@@ -1,0 +1,87 @@
+"""Where the indicators run: an Ibis backend plus a way to materialise intermediate tables.
+
+The indicator code only sees ``Engine``; DuckDB (embedded, the default) and PySpark (a cluster,
+or local mode in the conformance test) are two implementations of it. Iterative algorithms
+(levels, the walk up from a reward's source) materialise each step so the plan stays small.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    from weishang.audit.validate import AuditDataset
+
+TABLES = ("members", "transactions", "rewards")
+_names = itertools.count()
+
+
+@dataclass
+class Engine:
+    backend: Any
+    members: ir.Table
+    transactions: ir.Table
+    rewards: ir.Table
+    kind: str  # "duckdb" or "pyspark"
+
+    def materialize(self, expr: ir.Table, stem: str) -> ir.Table:
+        name = f"_audit_{stem}_{next(_names)}"
+        if self.kind == "pyspark":
+            frame = self.backend._session.sql(self.backend.compile(expr)).localCheckpoint()
+            frame.createOrReplaceTempView(name)
+            return self.backend.table(name)
+        return self.backend.create_table(name, obj=expr, temp=True)
+
+    def rows(self, expr: ir.Table) -> list[dict[str, Any]]:
+        return expr.to_pyarrow().to_pylist()  # type: ignore[no-any-return]
+
+    def scalar(self, expr: ir.Scalar) -> Any:
+        return expr.to_pyarrow().as_py()
+
+
+def duckdb_engine(dataset: AuditDataset) -> Engine:
+    backend = ibis.duckdb.from_connection(dataset.con)
+    return Engine(backend, *(backend.table(name) for name in TABLES), kind="duckdb")
+
+
+def clean_tables(dataset: AuditDataset) -> dict[str, pa.Table]:
+    """The clean tables as Arrow, to hand to another engine."""
+    return {name: dataset.con.execute(f"SELECT * FROM {name}").arrow() for name in TABLES}
+
+
+def spark_engine(session: Any, tables: dict[str, pa.Table]) -> Engine:
+    """An engine on an existing SparkSession, fed with the clean tables (e.g. from a loader)."""
+    backend = ibis.pyspark.connect(session)
+    for name in TABLES:
+        frame = session.createDataFrame(
+            tables[name].to_pandas(), schema=_spark_schema(tables[name])
+        )
+        frame.createOrReplaceTempView(f"_audit_input_{name}_{id(tables)}")
+    return Engine(
+        backend,
+        *(backend.table(f"_audit_input_{name}_{id(tables)}") for name in TABLES),
+        kind="pyspark",
+    )
+
+
+def _spark_schema(table: pa.Table) -> str:
+    types = []
+    for f in table.schema:
+        if pa.types.is_timestamp(f.type):
+            sql = "TIMESTAMP"
+        elif pa.types.is_decimal(f.type):
+            sql = f"DECIMAL({f.type.precision},{f.type.scale})"
+        elif pa.types.is_boolean(f.type):
+            sql = "BOOLEAN"
+        elif pa.types.is_integer(f.type):
+            sql = "BIGINT"
+        else:
+            sql = "STRING"
+        types.append(f"`{f.name}` {sql}")
+    return ", ".join(types)

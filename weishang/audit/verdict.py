@@ -1,0 +1,173 @@
+"""Apply a jurisdiction pack to the indicators: findings, a verdict, and (CN) a severity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from weishang.audit.rules import OPS, RANK, Condition, Pack, Rule
+
+OUTCOME_KEYS = ("members_lost_money_share", "median_net_cash", "top1_reward_share")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    indicator: str
+    value: Any
+    op: str
+    threshold: Any
+    result: str  # violation | at_risk | pass | not_applicable
+    severity: str | None
+    evidence: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "indicator": self.indicator,
+            "value": self.value,
+            "op": self.op,
+            "threshold": self.threshold,
+            "result": self.result,
+            "severity": self.severity,
+            "evidence": self.evidence,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class JurisdictionVerdict:
+    jurisdiction: str
+    name: str
+    verdict: str  # compliant | at_risk | violation
+    severity: str | None  # CN only: administrative | criminal
+    findings: tuple[Finding, ...]
+    outcomes: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "severity": self.severity,
+            "findings": [f.to_dict() for f in self.findings],
+            "outcomes": dict(self.outcomes),
+        }
+
+
+def _fmt(value: Any, unit: str, currency: str) -> str:
+    if value is None:
+        return "not measurable"
+    if unit == "share":
+        return f"{float(value):.1%}"
+    if unit == "money":
+        return f"{float(value):,.2f} {currency}"
+    if unit == "flag":
+        return "yes" if value else "no"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}"
+    return (
+        f"{value:,}"
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else str(value)
+    )
+
+
+class _Converter:
+    def __init__(self, pack: Pack, currency: str | None) -> None:
+        self.rate = 1.0
+        self.note = ""
+        code = (currency or pack.currency).upper()
+        if code != pack.currency:
+            if code in pack.fx:
+                self.rate = pack.fx[code]
+                self.note = f" (converted from {code} at {self.rate:g})"
+            else:
+                self.note = f" (currency {code} has no rate in the pack; taken as {pack.currency})"
+        elif currency is None:
+            self.note = f" (the export names no currency; taken as {pack.currency})"
+
+    def __call__(self, value: Any, unit: str) -> Any:
+        if unit == "money" and value is not None:
+            return round(float(value) * self.rate, 2)
+        return value
+
+
+def _holds(value: Any, op: str, threshold: Any) -> bool:
+    return value is not None and OPS[op](value, threshold)
+
+
+def evaluate_rule(
+    rule: Rule, indicators: dict[str, Any], pack: Pack, currency: str | None = None
+) -> Finding:
+    convert = _Converter(pack, currency)
+    value = convert(indicators.get(rule.indicator), rule.unit)
+    applies = all(
+        _holds(convert(indicators.get(c.indicator), c.unit), c.op, c.threshold) for c in rule.when
+    )
+    if not applies:
+        result = "not_applicable"
+    elif value is None:
+        result = rule.outcome if rule.if_missing == "trip" else "pass"
+    else:
+        result = rule.outcome if OPS[rule.op](value, rule.threshold) else "pass"
+    context = {
+        "value": _fmt(value, rule.unit, pack.currency),
+        "threshold": _fmt(rule.threshold, rule.unit, pack.currency),
+        "ind": _Formatted(indicators),
+        "currency": pack.currency,
+    }
+    evidence = rule.evidence.format(**context)
+    if rule.unit == "money":
+        evidence += convert.note
+    if result == "not_applicable":
+        evidence = "Not applicable: " + "; ".join(_describe(c, indicators) for c in rule.when) + "."
+    return Finding(
+        rule_id=rule.id,
+        indicator=rule.indicator,
+        value=value,
+        op=rule.op,
+        threshold=rule.threshold,
+        result=result,
+        severity=rule.severity if result in ("violation", "at_risk") else None,
+        evidence=evidence,
+        source=rule.source,
+    )
+
+
+def _describe(c: Condition, indicators: dict[str, Any]) -> str:
+    return f"{c.indicator} is {_fmt(indicators.get(c.indicator), c.unit, '')} (needs {c.op} {c.threshold})"
+
+
+class _Formatted(dict[str, str]):
+    """``{ind[name]}`` in an evidence template: an indicator, formatted for a reader."""
+
+    def __init__(self, indicators: dict[str, Any]) -> None:
+        super().__init__()
+        self._indicators = indicators
+
+    def __missing__(self, key: str) -> str:
+        value = self._indicators.get(key)
+        unit = "share" if key.endswith("_share") else "number"
+        return _fmt(value, unit, "")
+
+
+def judge(
+    pack: Pack, indicators: dict[str, Any], currency: str | None = None
+) -> JurisdictionVerdict:
+    findings = tuple(evaluate_rule(rule, indicators, pack, currency) for rule in pack.rules)
+    verdict = "compliant"
+    for f in findings:
+        if f.result in RANK and RANK[f.result] > RANK[verdict]:
+            verdict = f.result
+    severity = None
+    if pack.has_severity and verdict == "violation":
+        tripped = {f.severity for f in findings if f.result == "violation"}
+        severity = "criminal" if "criminal" in tripped else "administrative"
+    return JurisdictionVerdict(
+        jurisdiction=pack.jurisdiction,
+        name=pack.name,
+        verdict=verdict,
+        severity=severity,
+        findings=findings,
+        outcomes={k: indicators.get(k) for k in OUTCOME_KEYS},
+    )
