@@ -348,10 +348,23 @@ def _outcomes(engine: Engine, members: ir.Table, t: ir.Table) -> dict[str, Any]:
     }
 
 
-def compute_indicators(engine: Engine, params: AuditParams | None = None) -> dict[str, Any]:
-    """Every indicator of the audit, as JSON-ready values (money rounded to cents)."""
+def unplaced_rows(engine: Engine, members: ir.Table, limit: int) -> list[int]:
+    """Data rows of members whose sponsor chain never reaches a root (a sponsor cycle)."""
+    lost = members.filter(members.level.isnull()).order_by("_row").limit(limit)
+    return [int(r["_row"]) for r in engine.rows(lost.select("_row"))]
+
+
+def compute_indicators(
+    engine: Engine, params: AuditParams | None = None, unplaced: list[int] | None = None
+) -> dict[str, Any]:
+    """Every indicator of the audit, as JSON-ready values (money rounded to cents).
+
+    ``unplaced``, when given, receives the first rows of members caught in a sponsor cycle.
+    """
     params = params or AuditParams()
     members, result = _structure(engine)
+    if unplaced is not None and result["members_unplaced"]:
+        unplaced.extend(unplaced_rows(engine, members, 5))
     t = engine.materialize(_annotated_transactions(engine.transactions, members, params), "txn")
     result |= _sales(engine, t, params)
     result |= _entry(engine, t, result["members"])

@@ -58,6 +58,14 @@ class AuditDataset:
     info: DatasetInfo
     problems: ProblemLog
     source: str
+    files: dict[str, str]  # table name -> the file it was read from, for problem reports
+
+    def row_counts(self) -> dict[str, int]:
+        counts = {}
+        for name in ("members", "transactions", "rewards"):
+            found = self.con.execute(f"SELECT count(*) FROM {name}").fetchone()
+            counts[name] = int(found[0]) if found else 0
+        return counts
 
 
 def _text(raw: RawFile, column: str) -> str:
@@ -351,4 +359,5 @@ def load_dataset(path: str | Path) -> AuditDataset:
             con.execute(f"DROP VIEW IF EXISTS raw_{spec.name}")
             with contextlib.suppress(duckdb.Error):
                 con.unregister(f"arrow_{spec.name}")
-    return AuditDataset(con=con, info=info, problems=log, source=str(path))
+    files = {name: raw.label for name, raw in raws.items()}
+    return AuditDataset(con=con, info=info, problems=log, source=str(path), files=files)

@@ -1,0 +1,102 @@
+"""Run an audit: load and validate an export, compute the indicators, judge every pack."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from weishang.audit.engine import Engine, duckdb_engine
+from weishang.audit.indicators import AuditParams, compute_indicators
+from weishang.audit.problems import Action, Problem
+from weishang.audit.result import AuditResult, InputSummary
+from weishang.audit.rules import load_packs
+from weishang.audit.validate import AuditDataset, load_dataset
+from weishang.audit.verdict import judge
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+def audit(
+    path: str | Path,
+    *,
+    params: AuditParams | None = None,
+    jurisdictions: list[str] | None = None,
+    progress: Progress = _quiet,
+) -> AuditResult:
+    """Audit an export (a folder or a .zip) on the embedded DuckDB engine.
+
+    Raises ``UnusableDataError`` (with the problems) when the export cannot be audited.
+    """
+    started = time.perf_counter()
+    progress(f"loading and validating {path}")
+    dataset = load_dataset(path)
+    loaded = time.perf_counter() - started
+    result = audit_dataset(dataset, params=params, jurisdictions=jurisdictions, progress=progress)
+    result.timings["load"] = round(loaded, 3)
+    return result
+
+
+def audit_dataset(
+    dataset: AuditDataset,
+    *,
+    engine: Engine | None = None,
+    params: AuditParams | None = None,
+    jurisdictions: list[str] | None = None,
+    progress: Progress = _quiet,
+) -> AuditResult:
+    """Audit a loaded dataset, on DuckDB or on another ``Engine`` fed with its clean tables."""
+    engine = engine or duckdb_engine(dataset)
+    started = time.perf_counter()
+    counts = dataset.row_counts()
+    progress(
+        f"computing indicators on {engine.kind}: {counts['members']:,} members, "
+        f"{counts['transactions']:,} transactions, {counts['rewards']:,} rewards"
+    )
+    unplaced: list[int] = []
+    indicators = compute_indicators(engine, params, unplaced)
+    problems = list(dataset.problems.problems)
+    if indicators["members_unplaced"]:
+        problems.append(
+            Problem(
+                "sponsor_cycle",
+                dataset.files.get("members", "members"),
+                "sponsor_id",
+                indicators["members_unplaced"],
+                Action.KEPT,
+                "the sponsor chain never reaches a root (a cycle); these members have no level "
+                "and are left out of depth and members per level",
+                tuple(unplaced),
+            )
+        )
+    computed = time.perf_counter() - started
+    progress("judging against the jurisdiction packs")
+    verdicts = {
+        pack.jurisdiction: judge(pack, indicators, dataset.info.currency)
+        for pack in load_packs(jurisdictions)
+    }
+    summary = InputSummary(
+        source=dataset.source,
+        name=dataset.info.name,
+        currency=dataset.info.currency,
+        period=dataset.info.period,
+        rows=counts,
+        skipped_rows={
+            name: sum(
+                p.count for p in problems if p.file == label and p.action is Action.ROW_SKIPPED
+            )
+            for name, label in dataset.files.items()
+        },
+        problems=tuple(problems),
+    )
+    return AuditResult(
+        indicators=indicators,
+        jurisdictions=verdicts,
+        input=summary,
+        engine=engine.kind,
+        timings={"indicators": round(computed, 3)},
+    )
