@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from weishang.orders.models import Order, OrderStatus, PaymentMethod
 
@@ -52,10 +53,13 @@ def order_headline(order: Order) -> tuple[str, str]:
 def order_steps(order: Order) -> list[Step]:
     """The path an order takes, marked up to where this one is."""
     cod = order.payment_method == PaymentMethod.CASH_ON_DELIVERY
-    path: list[tuple[str, datetime | None]] = [(_("Placed"), order.created_at)]
+    path: list[tuple[str, datetime | None]] = [(pgettext("order step", "Placed"), order.created_at)]
     if not cod:
-        path.append((_("Paid"), order.paid_at))
-    path += [(_("Shipped"), order.shipped_at), (_("Received"), order.completed_at)]
+        path.append((pgettext("order step", "Paid"), order.paid_at))
+    path += [
+        (pgettext("order step", "Shipped"), order.shipped_at),
+        (pgettext("order step", "Received"), order.completed_at),
+    ]
     done = [at is not None for _label, at in path]
     # the first step not yet done is where the order stands (none when it is closed or finished)
     current = -1 if order.status in CLOSED else next((i for i, d in enumerate(done) if not d), -1)
