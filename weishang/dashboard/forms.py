@@ -302,6 +302,7 @@ class BaseVariantFormSet(forms.BaseFormSet):
         "too_few_forms": _("Add at least one variant with a price and stock."),
         "too_many_forms": _("A product can have at most %(num)d variants."),
     }
+
     def __init__(self, *args: Any, currency: str = "CNY", **kwargs: Any) -> None:
         self.currency = currency
         super().__init__(*args, **kwargs)
@@ -412,6 +413,7 @@ class RefundForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if not self.errors and not cleaned.get("everything") and not any(self.quantities() or {}):
+        chosen = self.quantities() or {}
+        if not self.errors and not cleaned.get("everything") and not any(chosen.values()):
             raise ValidationError(_("Choose at least one item to refund."), code="nothing")
         return cleaned

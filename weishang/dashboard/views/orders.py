@@ -161,7 +161,7 @@ def order_cancel_view(request: HttpRequest, shop: Shop, order_id: int) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def order_refund(request: HttpRequest, shop: Shop, order_id: int) -> HttpResponse:
     order = _order(shop, order_id)
-    form = RefundForm(request.POST or None, order=order)
+    form = RefundForm(request.POST if request.method == "POST" else None, order=order)
     if request.method == "POST" and form.is_valid():
         try:
             refund = refund_create(

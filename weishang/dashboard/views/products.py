@@ -85,9 +85,12 @@ def _render_form(
 @seller_shop_view
 @require_http_methods(["GET", "POST"])
 def product_new(request: HttpRequest, shop: Shop) -> HttpResponse:
-    form = ProductForm(request.POST or None, request.FILES or None)
+    form = ProductForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     formset = VariantFormSet(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         prefix="variants",
         currency=shop.currency,
         initial=None if request.method == "POST" else [{"name": "", "stock": 10}],
@@ -128,9 +131,13 @@ def product_edit(request: HttpRequest, shop: Shop, product_id: int) -> HttpRespo
         "description": product.description,
         "is_published": product.is_published,
     }
-    form = ProductForm(request.POST or None, request.FILES or None, initial=initial)
+    form = ProductForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        initial=initial,
+    )
     formset = VariantFormSet(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         prefix="variants",
         currency=shop.currency,
         initial=_variant_initial(product),

@@ -19,7 +19,10 @@ from .common import add_user_error
 @require_http_methods(["GET", "POST"])
 def shop_new(request: HttpRequest) -> HttpResponse:
     """The shop wizard: one page, the essentials first, the rest folded below."""
-    form = ShopForm(request.POST or None, request.FILES or None)
+    form = ShopForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             shop = shop_create(
@@ -55,7 +58,12 @@ def shop_settings(request: HttpRequest, shop: Shop) -> HttpResponse:
         for name in ShopForm.base_fields
         if name not in {"logo", "payment_qr"}
     }
-    form = ShopForm(request.POST or None, request.FILES or None, initial=initial, shop_id=shop.pk)
+    form = ShopForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        initial=initial,
+        shop_id=shop.pk,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             shop_update(
