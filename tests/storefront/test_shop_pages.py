@@ -23,7 +23,8 @@ def test_shop_home_lists_published_products_in_the_sellers_order(shop: Shop) -> 
     html = response.content.decode()
     assert "还没上架" not in html and "别家的东西" not in html
     assert f'href="/{shop.slug}/p/{first.pk}/"' in html
-    assert "¥26.00" in html  # the lowest of ¥26.00 and ¥52.00
+    assert '<p class="product-card-price price">¥26.00 <small>起</small></p>' in html
+    assert '<p class="product-card-price price">¥58.00</p>' in html  # one price: no "and up"
     assert "¥52.00" not in html
     assert "lijia-zao" in html and 'href="tel:13800138000"' in html
 

@@ -7,7 +7,17 @@ never a query per product.
 
 from __future__ import annotations
 
-from django.db.models import Exists, IntegerField, Min, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import (
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 
 from weishang.catalog.models import Product, ProductImage, Variant
 from weishang.orders.models import Order, OrderLine
@@ -31,14 +41,17 @@ def shops_with_products(*, limit: int = 6) -> list[Shop]:
 
 def shop_products(shop: Shop) -> list[Product]:
     """Published products in the seller's order, each with ``lowest_price_minor``,
-    ``stock_total`` and ``card`` (the first photo's card-size path, or None)."""
+    ``highest_price_minor``, ``stock_total`` and ``card`` (the first photo's card-size path,
+    or None)."""
     per_product = Variant.objects.filter(product=OuterRef("pk")).order_by().values("product")
     lowest = per_product.annotate(v=Min("price_minor")).values("v")
+    highest = per_product.annotate(v=Max("price_minor")).values("v")
     stock = per_product.annotate(v=Sum("stock")).values("v")
     return list(
         Product.objects.filter(shop=shop, is_published=True)
         .annotate(
             lowest_price_minor=Subquery(lowest, output_field=IntegerField()),
+            highest_price_minor=Subquery(highest, output_field=IntegerField()),
             stock_total=Subquery(stock, output_field=IntegerField()),
             card=_first_photo("card", product=OuterRef("pk")),
         )
