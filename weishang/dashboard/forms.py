@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 MAX_STOCK = 1_000_000
+MAX_PRICE_CHARS = 20
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
 
 
@@ -80,10 +81,11 @@ class PriceField(forms.CharField):
 
     def __init__(self, *, currency: str = "CNY", **kwargs: Any) -> None:
         self.currency = currency
-        kwargs.setdefault("max_length", 20)
         kwargs.setdefault("error_messages", required(_("Enter a price.")))
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        self.widget.attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "maxlength": str(MAX_PRICE_CHARS)}
+        )
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int):
@@ -94,6 +96,8 @@ class PriceField(forms.CharField):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
+        if len(str(text)) > MAX_PRICE_CHARS:
+            raise ValidationError(_("That is too long for a price."), code="max_length")
         text = str(text).replace("¥", "").replace("￥", "").replace("$", "").strip()
         try:
             minor = parse_amount(text, self.currency)
