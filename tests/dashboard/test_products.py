@@ -377,10 +377,11 @@ def test_a_variant_id_from_another_product_is_never_adopted(shop: Shop, client_e
 
 
 def test_products_move_up_and_down(shop: Shop, client_en: Client) -> None:
-    a, b, c = (make_product(shop=shop, name=n, position=i) for i, n in enumerate("abc"))
-    move = lambda p, d: client_en.post(
-        reverse("dashboard:product_move", args=[shop.slug, p.pk]), {"direction": d}
-    )
+    a, _b, c = (make_product(shop=shop, name=n, position=i) for i, n in enumerate("abc"))
+
+    def move(product: Product, direction: str):  # type: ignore[no-untyped-def]
+        url = reverse("dashboard:product_move", args=[shop.slug, product.pk])
+        return client_en.post(url, {"direction": direction})
 
     move(c, "-1")
     move(a, "-1")  # already first: nothing moves
