@@ -76,6 +76,17 @@ BORROWED_MESSAGES = [
     _("Only a paid, open or completed order can be refunded."),
     _("Choose how many of each item to refund, up to what is left."),
     _("Choose at least one item to refund."),
+    # weishang.shops.services
+    _("Use 3–40 lowercase letters, digits or hyphens, starting and ending with a letter or digit."),
+    _("“%(slug)s” is reserved for the platform. Please choose another address."),
+    _("The address “%(slug)s” is already taken. Please choose another."),
+    _("Choose a currency from the list."),
+    # weishang.catalog.services
+    _("Add at least one variant with a price and stock."),
+    _("A product can have at most %(max)d variants."),
+    _("The price must be more than zero."),
+    _("Stock cannot be less than zero."),
+    _("A product can have at most %(max)d photos."),
     # weishang.catalog.images
     _("The photo is larger than 10 MB."),
     _("Please upload a JPEG, PNG or WebP photo."),
