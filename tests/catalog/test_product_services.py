@@ -109,7 +109,7 @@ def test_product_update_refuses_a_variant_of_another_product() -> None:
 
 def test_moving_products_swaps_neighbours_and_stops_at_the_ends() -> None:
     shop = make_shop()
-    a, b, c = (make_product(shop=shop, name=n, position=i) for i, n in enumerate("abc"))
+    a, b, _c = (make_product(shop=shop, name=n, position=i) for i, n in enumerate("abc"))
 
     assert product_move(product=b, direction=1) is True
     assert product_move(product=a, direction=-1) is False
