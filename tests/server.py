@@ -40,16 +40,29 @@ def test_database_url() -> str:
 
 @contextmanager
 def production_server(
-    data_dir: Path, *, workers: int = 2, extra_env: dict[str, str] | None = None
+    data_dir: Path,
+    *,
+    workers: int = 2,
+    database_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """Run ``weishang serve`` on a free port; yield its base URL; stop it (and only it) after."""
+    """Run ``weishang serve`` on a free port; yield its base URL; stop it (and only it) after.
+
+    The database is the test database unless ``database_url`` names another (the benchmarks).
+    """
+    from django.conf import settings
+
     port = free_port()
     env = dict(
         os.environ,
-        DATABASE_URL=test_database_url(),
+        DATABASE_URL=database_url or test_database_url(),
         WEISHANG_DATA_DIR=str(data_dir),
+        # Photos the test stored are where the test process put them.
+        MEDIA_ROOT=str(settings.MEDIA_ROOT) if database_url is None else str(data_dir / "media"),
         DJANGO_SETTINGS_MODULE="weishang.settings",
         RATELIMIT_ENABLE="0",
+        # Users made by the tests carry the tests' fast password hashes.
+        WEISHANG_FAST_PASSWORDS="1",
         **(extra_env or {}),
     )
     env.pop("WEISHANG_SQLITE_TEST_NAME", None)
