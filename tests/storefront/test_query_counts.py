@@ -48,13 +48,13 @@ def test_shop_home_takes_two_queries(
 
 
 @pytest.mark.parametrize(("variants", "photos"), [(1, 1), (8, 6)])
-def test_product_page_takes_three_queries(
+def test_product_page_takes_four_queries(
     shop: Shop, django_assert_num_queries: QueryCounter, variants: int, photos: int
 ) -> None:
     (product,) = stock_shop(shop, products=1, variants=variants, photos=photos)
     client = Client()
 
-    with django_assert_num_queries(3):  # product with shop; variants; photos
+    with django_assert_num_queries(4):  # the shop; the product; its variants; its photos
         response = client.get(f"/{shop.slug}/p/{product.pk}/")
 
     assert (len(response.context["variants"]), len(response.context["images"])) == (

@@ -129,3 +129,25 @@ def test_landing_page_links_to_shops_with_products_on_sale() -> None:
     html = response.content.decode()
     assert 'href="/accounts/signup/"' in html
     assert "空店" not in html
+
+
+def test_cached_fragments_show_a_change_at_once(shop: Shop, product: Product) -> None:
+    client = Client()
+    client.get(f"/{shop.slug}/")
+    client.get(f"/{shop.slug}/p/{product.pk}/")  # both pages' fragments are now cached
+
+    Variant.objects.filter(product=product).update(stock=0)
+    Product.objects.filter(pk=product.pk).update(name="清涧狗头枣（新）")
+    home = client.get(f"/{shop.slug}/").content.decode()
+    page = client.get(f"/{shop.slug}/p/{product.pk}/").content.decode()
+
+    assert "清涧狗头枣（新）" in home and 'class="badge-sold-out"' in home
+    assert "清涧狗头枣（新）" in page and 'name="buy_now" value="1" disabled' in page
+
+
+def test_a_product_without_variants_is_not_on_the_shop_home(shop: Shop) -> None:
+    make_product(shop=shop, name="没有规格", variants=0)
+
+    response = Client().get(f"/{shop.slug}/")
+
+    assert response.context["products"] == []

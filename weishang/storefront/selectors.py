@@ -1,27 +1,51 @@
 """Reads for the buyer's pages, each a small fixed number of queries whatever a shop holds.
 
-Shop pages are the hot path (a shared link opened by hundreds of phones at once), so every
-list is one query: lowest prices, stock totals and the first photo are correlated subqueries,
-never a query per product.
+The shop home and the product page are the hot path: a shared link is opened by hundreds of
+phones at once, and the target is 500 requests/s on two cores. For these pages the SQL is
+written out and run through ``Model.objects.raw()``: building the equivalent annotated ORM
+query (three aggregate subqueries and a photo subquery) cost about 30 times more CPU than the
+database took to run it (measured: ~10 ms to compile against ~0.3 ms to execute on SQLite).
+The SQL is plain SQL-92 plus ``LIMIT``, the same on SQLite and PostgreSQL; table names come from
+the models. Everything off the hot path uses the ORM.
 """
 
 from __future__ import annotations
 
-from django.db.models import (
-    Exists,
-    IntegerField,
-    Max,
-    Min,
-    OuterRef,
-    Prefetch,
-    QuerySet,
-    Subquery,
-    Sum,
-)
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 
 from weishang.catalog.models import Product, ProductImage, Variant
 from weishang.orders.models import Order, OrderLine
 from weishang.shops.models import Shop
+
+_SHOP = Shop._meta.db_table
+_PRODUCT = Product._meta.db_table
+_VARIANT = Variant._meta.db_table
+_IMAGE = ProductImage._meta.db_table
+
+_SHOP_BY_SLUG = f"SELECT * FROM {_SHOP} WHERE slug = %s"
+
+# One row per published product that has at least one variant, in the seller's order, with
+# its lowest and highest price, its stock over all variants and its first photo (card size).
+_SHOP_PRODUCTS = f"""
+SELECT p.id, p.shop_id, p.name, p.subtitle, p.position,
+       (SELECT MIN(v.price_minor) FROM {_VARIANT} v WHERE v.product_id = p.id)
+           AS lowest_price_minor,
+       (SELECT MAX(v.price_minor) FROM {_VARIANT} v WHERE v.product_id = p.id)
+           AS highest_price_minor,
+       (SELECT SUM(v.stock) FROM {_VARIANT} v WHERE v.product_id = p.id) AS stock_total,
+       (SELECT i.card FROM {_IMAGE} i WHERE i.product_id = p.id
+         ORDER BY i.position, i.id LIMIT 1) AS card
+  FROM {_PRODUCT} p
+ WHERE p.shop_id = %s AND p.is_published = %s
+   AND EXISTS (SELECT 1 FROM {_VARIANT} v WHERE v.product_id = p.id)
+ ORDER BY p.position, p.id
+"""
+
+_PUBLISHED_PRODUCT = (
+    f"SELECT * FROM {_PRODUCT} WHERE id = %s AND shop_id = %s AND is_published = %s"
+)
+_PRODUCT_VARIANTS = f"SELECT * FROM {_VARIANT} WHERE product_id = %s ORDER BY position, id"
+_PRODUCT_IMAGES = f"SELECT * FROM {_IMAGE} WHERE product_id = %s ORDER BY position, id"
 
 
 def _first_photo(size: str, **match: object) -> Subquery:
@@ -30,7 +54,7 @@ def _first_photo(size: str, **match: object) -> Subquery:
 
 
 def shop_by_slug(slug: str) -> Shop | None:
-    return Shop.objects.filter(slug=slug).first()
+    return next(iter(Shop.objects.raw(_SHOP_BY_SLUG, [slug])), None)
 
 
 def shops_with_products(*, limit: int = 6) -> list[Shop]:
@@ -42,32 +66,21 @@ def shops_with_products(*, limit: int = 6) -> list[Shop]:
 def shop_products(shop: Shop) -> list[Product]:
     """Published products in the seller's order, each with ``lowest_price_minor``,
     ``highest_price_minor``, ``stock_total`` and ``card`` (the first photo's card-size path,
-    or None)."""
-    per_product = Variant.objects.filter(product=OuterRef("pk")).order_by().values("product")
-    lowest = per_product.annotate(v=Min("price_minor")).values("v")
-    highest = per_product.annotate(v=Max("price_minor")).values("v")
-    stock = per_product.annotate(v=Sum("stock")).values("v")
-    return list(
-        Product.objects.filter(shop=shop, is_published=True)
-        .annotate(
-            lowest_price_minor=Subquery(lowest, output_field=IntegerField()),
-            highest_price_minor=Subquery(highest, output_field=IntegerField()),
-            stock_total=Subquery(stock, output_field=IntegerField()),
-            card=_first_photo("card", product=OuterRef("pk")),
-        )
-        .filter(lowest_price_minor__isnull=False)  # a product with no variant cannot be bought
-        .order_by("position", "id")
-    )
+    or None). Products without a variant are left out: they cannot be bought."""
+    return list(Product.objects.raw(_SHOP_PRODUCTS, [shop.pk, True]))
 
 
-def product_for_page(*, slug: str, product_id: int) -> Product | None:
-    """A published product of the shop at ``slug``, with its shop, variants and photos."""
-    return (
-        Product.objects.filter(pk=product_id, shop__slug=slug, is_published=True)
-        .select_related("shop")
-        .prefetch_related("variants", "images")
-        .first()
-    )
+def product_for_page(
+    *, shop: Shop, product_id: int
+) -> tuple[Product, list[Variant], list[ProductImage]] | None:
+    """A published product of ``shop`` with its variants and photos (three queries), or None."""
+    product = next(iter(Product.objects.raw(_PUBLISHED_PRODUCT, [product_id, shop.pk, True])), None)
+    if product is None:
+        return None
+    product.shop = shop
+    variants = list(Variant.objects.raw(_PRODUCT_VARIANTS, [product.pk]))
+    images = list(ProductImage.objects.raw(_PRODUCT_IMAGES, [product.pk]))
+    return product, variants, images
 
 
 def cart_variants(shop: Shop, variant_ids: list[int]) -> dict[int, Variant]:

@@ -26,6 +26,7 @@ from weishang.shops.models import Shop
 from . import selectors
 from .cart import cart_count, cart_get, cart_save, cart_set_quantity
 from .forms import CheckoutForm, payment_choices
+from .fragments import FRAGMENT_SECONDS, product_page_fingerprint, shop_home_fingerprint
 from .order_status import minutes_left, order_headline, order_steps
 
 ShopView = Callable[..., HttpResponse]
@@ -67,27 +68,28 @@ def landing(request: HttpRequest) -> HttpResponse:
 @require_GET
 @with_shop
 def shop_home(request: HttpRequest, shop: Shop) -> HttpResponse:
+    products = selectors.shop_products(shop)
     return render(
         request,
         "storefront/shop_home.html",
         {
             "shop": shop,
-            "products": selectors.shop_products(shop),
+            "products": products,
+            "has_products": bool(products),
             "cart_count": cart_count(request, shop_id=shop.pk),
+            "fingerprint": shop_home_fingerprint(shop, products),
+            "fragment_seconds": FRAGMENT_SECONDS,
         },
     )
 
 
 @require_GET
-def product_detail(request: HttpRequest, slug: str, product_id: int) -> HttpResponse:
-    product = selectors.product_for_page(slug=slug, product_id=product_id)
-    if product is None:
-        shop = selectors.shop_by_slug(slug)
-        if shop is None:
-            return shop_missing(request, slug)
+@with_shop
+def product_detail(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
+    found = selectors.product_for_page(shop=shop, product_id=product_id)
+    if found is None:
         return render(request, "storefront/product_missing.html", {"shop": shop}, status=404)
-    shop = product.shop
-    variants = list(product.variants.all())
+    product, variants, images = found
     on_sale = [v for v in variants if v.stock > 0]
     prices = [v.price_minor for v in variants]
     return render(
@@ -97,12 +99,13 @@ def product_detail(request: HttpRequest, slug: str, product_id: int) -> HttpResp
             "shop": shop,
             "product": product,
             "variants": variants,
-            "images": list(product.images.all()),
+            "images": images,
             "chosen": on_sale[0] if on_sale else None,
             "lowest_price_minor": min(prices) if prices else None,
-            "highest_price_minor": max(prices) if prices else None,
             "max_quantity": MAX_LINE_QUANTITY,
             "cart_count": cart_count(request, shop_id=shop.pk),
+            "fingerprint": product_page_fingerprint(shop, product, variants, images),
+            "fragment_seconds": FRAGMENT_SECONDS,
         },
     )
 
