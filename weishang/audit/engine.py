@@ -8,7 +8,7 @@ or local mode in the conformance test) are two implementations of it. Iterative 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -29,19 +29,34 @@ class Engine:
     transactions: ir.Table
     rewards: ir.Table
     kind: str  # "duckdb" or "pyspark"
+    _frames: dict[str, Any] = field(default_factory=dict)  # Spark: materialised DataFrames
+
+    def count(self, table: ir.Table) -> int:
+        """Rows of a table; a materialised Spark table is counted without planning SQL."""
+        frame = self._frames.get(table.get_name()) if self.kind == "pyspark" else None
+        if frame is not None:
+            return int(frame.count())
+        return int(self.scalar(table.count()))
 
     def materialize(self, expr: ir.Table, stem: str) -> ir.Table:
         name = f"_audit_{stem}_{next(_names)}"
         if self.kind == "pyspark":
             frame = self.backend._session.sql(self.backend.compile(expr)).localCheckpoint()
             frame.createOrReplaceTempView(name)
+            self._frames[name] = frame
             return self.backend.table(name)
         return self.backend.create_table(name, obj=expr, temp=True)
 
     def rows(self, expr: ir.Table) -> list[dict[str, Any]]:
+        if self.kind == "pyspark":  # collect() skips ibis's detour through pandas
+            frame = self.backend._session.sql(self.backend.compile(expr))
+            return [row.asDict() for row in frame.collect()]
         return expr.to_pyarrow().to_pylist()  # type: ignore[no-any-return]
 
     def scalar(self, expr: ir.Scalar) -> Any:
+        if self.kind == "pyspark":
+            (row,) = self.rows(expr.as_table())
+            return next(iter(row.values()))
         return expr.to_pyarrow().as_py()
 
 
@@ -52,7 +67,7 @@ def duckdb_engine(dataset: AuditDataset) -> Engine:
 
 def clean_tables(dataset: AuditDataset) -> dict[str, pa.Table]:
     """The clean tables as Arrow, to hand to another engine."""
-    return {name: dataset.con.execute(f"SELECT * FROM {name}").arrow() for name in TABLES}
+    return {name: dataset.con.execute(f"SELECT * FROM {name}").to_arrow_table() for name in TABLES}
 
 
 def spark_engine(session: Any, tables: dict[str, pa.Table]) -> Engine:

@@ -137,7 +137,7 @@ def _tree(rep: Replica, prefix: str, branching: list[int], start: datetime, gap:
 
 def koscot() -> Replica:
     """In re Koscot (FTC 1975): paid ranks, rewards for bringing in paying recruits."""
-    rep = Replica("Koscot Interplanetary ", "USD")
+    rep = Replica("Koscot Interplanetary", "USD")
     rng = random.Random(1975)
     ranks = ["director", "supervisor", "advisor"]  # by level below the root
     fees = {"director": 5000, "supervisor": 2000, "advisor": 10}
@@ -162,7 +162,7 @@ def koscot() -> Replica:
 
 def amway() -> Replica:
     """In re Amway (FTC 1979): no fee, 70 % and 10-customer rules, buy-back, pay on retail."""
-    rep = Replica("Amway ", "USD")
+    rep = Replica("Amway", "USD")
     rng = random.Random(1979)
     months = [START + timedelta(days=30 * m) for m in range(3)]
 
@@ -192,7 +192,7 @@ def amway() -> Replica:
 
 def burnlounge() -> Replica:
     """FTC v. BurnLounge (9th Cir. 2014): packages bought to qualify, paid through 6 levels."""
-    rep = Replica("BurnLounge ", "USD")
+    rep = Replica("BurnLounge", "USD")
     rng = random.Random(2014)
     packages = [Decimal("29.95"), Decimal("129.95"), Decimal("429.95")]
 
@@ -216,7 +216,7 @@ def burnlounge() -> Replica:
 
 def shanxinhui() -> Replica:
     """善心汇 (2016–17): a 300 CNY seed to join, returns paid out of later members' seeds."""
-    rep = Replica("善心汇 ", "CNY")
+    rep = Replica("善心汇", "CNY")
     rng = random.Random(2017)
     joined: list[str] = []
 
@@ -235,7 +235,7 @@ def shanxinhui() -> Replica:
 
 def baoyue() -> Replica:
     """宝月窖藏 (2021): free to join; seller 12–13 % and the seller's sponsor 3 %; few sales."""
-    rep = Replica("宝月窖藏 ", "CNY")
+    rep = Replica("宝月窖藏", "CNY")
     rng = random.Random(2021)
     sellers: list[tuple[str, str]] = []
     for s in range(10):
@@ -256,7 +256,7 @@ def baoyue() -> Replica:
 
 def tea_farm() -> Replica:
     """The honest model: free, 200 resellers one level deep, 15 % on their own consumer sales."""
-    rep = Replica("Honest tea farm ", "CNY")
+    rep = Replica("Honest tea farm", "CNY")
     rng = random.Random(2026)
     farm = rep.join("F0", None, START)
     for n in range(30):

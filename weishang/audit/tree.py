@@ -23,7 +23,7 @@ def member_levels(engine: Engine) -> tuple[ir.Table, dict[int, int]]:
     per_level: dict[int, int] = {}
     level = 1
     while True:
-        count = int(engine.scalar(frontier.count()))
+        count = engine.count(frontier)
         if not count:
             break
         per_level[level] = count
@@ -62,7 +62,7 @@ def reward_reach(engine: Engine, members: ir.Table, rewards: ir.Table) -> ir.Tab
     frontier = engine.materialize(start, "reach")
     found: list[ir.Table] = []
     step = 1
-    while int(engine.scalar(frontier.count())):
+    while engine.count(frontier):
         done = frontier.filter(frontier.need == step)
         found.append(
             engine.materialize(
