@@ -305,7 +305,12 @@ def test_the_order_page_shows_lines_buyer_note_and_the_timeline_with_who(
     page = client_en.get(url("order_detail", order)).content.decode()
 
     assert "Dried jujubes" in page and "250 g" in page and "¥73.00" in page
-    assert "王小明" in page and "+8613800138000" in page and "龙井路 1 号" in page
+    assert (
+        "王小明" in page
+        and "tel:+8613800138000" in page
+        and "138 0013 8000" in page
+        and "龙井路 1 号" in page
+    )
     assert "Transfer by QR code" in page
     assert "Order placed" in page and "Payment confirmed" in page and seller.display_name in page
 

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 from django import template
 
 from weishang.core.money import CURRENCIES, format_money
+from weishang.core.phones import DEFAULT_REGION
 
 from ..labels import ACTION_LABELS, EVENT_LABELS, PAYMENT_LABELS, STATUS_LABELS, STATUS_TONES
 
@@ -70,3 +72,18 @@ def icon(name: str, size: int = 24) -> dict[str, Any]:
 @register.filter
 def currency_symbol(currency: str) -> str:
     return CURRENCIES.get(currency, (2, currency))[1]
+
+
+@register.filter
+def phone_display(e164: str) -> str:
+    """``+8613800138000`` → ``138 0013 8000`` for a Chinese number; international otherwise."""
+    try:
+        number = phonenumbers.parse(e164, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return e164
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if phonenumbers.region_code_for_number(number) == DEFAULT_REGION
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
