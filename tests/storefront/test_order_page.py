@@ -100,3 +100,15 @@ def test_an_unknown_order_link_is_404() -> None:
 
     assert [r.status_code for r in responses] == [404, 404]
     assert "找不到这笔订单" in responses[0].content.decode()
+
+
+def test_an_order_past_its_payment_time_says_it_is_about_to_close(shop: Shop) -> None:
+    order = make_order(shop=shop)
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=5))
+
+    response = Client().get(f"/o/{order.token}/")
+
+    assert response.context["minutes_left"] == 0
+    html = response.content.decode()
+    assert "付款时间已到，订单即将关闭。" in html
+    assert "data-expires-at" not in html  # no countdown, so no reload loop

@@ -55,11 +55,15 @@
     var end = Date.parse(el.dataset.expiresAt);
     var out = el.querySelector("[data-countdown]");
     if (!out || isNaN(end)) return;
+    var running = end > Date.now();  // reload once when time runs out, never in a loop
     function tick() {
       var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
       var m = Math.floor(left / 60), s = left % 60;
       out.textContent = m + ":" + (s < 10 ? "0" : "") + s;
-      if (left === 0) { clearInterval(timer); setTimeout(function () { location.reload(); }, 1500); }
+      if (left === 0) {
+        clearInterval(timer);
+        if (running) setTimeout(function () { location.reload(); }, 1500);
+      }
     }
     var timer = setInterval(tick, 1000);
     tick();
