@@ -151,3 +151,11 @@ def test_a_product_without_variants_is_not_on_the_shop_home(shop: Shop) -> None:
     response = Client().get(f"/{shop.slug}/")
 
     assert response.context["products"] == []
+
+
+def test_link_previews_may_ask_with_head(shop: Shop, product: Product) -> None:
+    client = Client()
+
+    statuses = [client.head(url).status_code for url in ("/", f"/{shop.slug}/")]
+
+    assert statuses == [200, 200]

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from weishang.catalog.models import Variant
@@ -60,12 +60,12 @@ def _int(value: object, default: int = 0) -> int:
         return default
 
 
-@require_GET
+@require_safe
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/landing.html", {"shops": selectors.shops_with_products()})
 
 
-@require_GET
+@require_safe
 @with_shop
 def shop_home(request: HttpRequest, shop: Shop) -> HttpResponse:
     products = selectors.shop_products(shop)
@@ -83,7 +83,7 @@ def shop_home(request: HttpRequest, shop: Shop) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @with_shop
 def product_detail(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
     found = selectors.product_for_page(shop=shop, product_id=product_id)
@@ -225,7 +225,7 @@ def _cart_page(
     return render(request, template, context, status=status)
 
 
-@require_GET
+@require_safe
 @with_shop
 def cart_page(request: HttpRequest, shop: Shop) -> HttpResponse:
     return _cart_page(request, shop)
@@ -294,7 +294,7 @@ def _checkout_page(
     )
 
 
-@require_GET
+@require_safe
 def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     order = selectors.order_by_token(token) if len(token) <= 32 else None
     if order is None:
