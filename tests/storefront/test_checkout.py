@@ -186,3 +186,17 @@ def test_checkout_requires_the_csrf_token(shop: Shop, product: Product) -> None:
 
     assert (cart_add_response.status_code, response.status_code) == (403, 403)
     assert Order.objects.count() == 0
+
+
+def test_the_shop_home_links_back_to_the_buyers_latest_order(shop: Shop, product: Product) -> None:
+    client = Client()
+    cart_add(client, shop, product.variants.values_list("pk", flat=True)[0], 1)
+    submit(client, shop, checkout_key(client, shop))
+    order = Order.objects.get()
+
+    mine = client.get(f"/{shop.slug}/").content.decode()
+    someone_elses = Client().get(f"/{shop.slug}/").content.decode()
+
+    assert f'<a class="fab-orders" href="/o/{order.token}/">' in mine
+    assert f"我的订单 <b>{order.reference}</b>" in mine
+    assert "fab-orders" not in someone_elses

@@ -60,3 +60,30 @@ def cart_set_quantity(
         cart.pop(variant_id, None)
     cart_save(request, shop_id=shop_id, cart=cart)
     return cart
+
+
+# The buyer's recent orders with a shop, so the same phone can find its order pages again
+# without an account. Only the unguessable order link and the reference are kept.
+MAX_REMEMBERED_ORDERS = 3
+
+
+def _orders_key(shop_id: int) -> str:
+    return f"orders:{shop_id}"
+
+
+def orders_remember(request: HttpRequest, *, shop_id: int, token: str, reference: str) -> None:
+    recent = [o for o in orders_recent(request, shop_id=shop_id) if o["token"] != token]
+    entry = {"token": token, "reference": reference}
+    request.session[_orders_key(shop_id)] = [entry, *recent][:MAX_REMEMBERED_ORDERS]
+
+
+def orders_recent(request: HttpRequest, *, shop_id: int) -> list[dict[str, str]]:
+    """Newest first; each ``{"token": ..., "reference": ...}``."""
+    raw = request.session.get(_orders_key(shop_id))
+    if not isinstance(raw, list):
+        return []
+    return [
+        {"token": str(o["token"]), "reference": str(o["reference"])}
+        for o in raw
+        if isinstance(o, dict) and "token" in o and "reference" in o
+    ][:MAX_REMEMBERED_ORDERS]

@@ -24,7 +24,14 @@ from weishang.orders.services import MAX_LINE_QUANTITY, order_place
 from weishang.shops.models import Shop
 
 from . import selectors
-from .cart import cart_count, cart_get, cart_save, cart_set_quantity
+from .cart import (
+    cart_count,
+    cart_get,
+    cart_save,
+    cart_set_quantity,
+    orders_recent,
+    orders_remember,
+)
 from .forms import CheckoutForm, payment_choices
 from .fragments import FRAGMENT_SECONDS, product_page_fingerprint, shop_home_fingerprint
 from .order_status import minutes_left, order_headline, order_steps
@@ -77,6 +84,7 @@ def shop_home(request: HttpRequest, shop: Shop) -> HttpResponse:
             "products": products,
             "has_products": bool(products),
             "cart_count": cart_count(request, shop_id=shop.pk),
+            "recent_orders": orders_recent(request, shop_id=shop.pk),
             "fingerprint": shop_home_fingerprint(shop, products),
             "fragment_seconds": FRAGMENT_SECONDS,
         },
@@ -267,6 +275,7 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
     if order.shop_id != shop.pk:
         raise Http404  # a key from another shop's checkout: never reveal that order
     cart_save(request, shop_id=shop.pk, cart={})
+    orders_remember(request, shop_id=shop.pk, token=order.token, reference=order.reference)
     return redirect("storefront:order", order.token)
 
 
