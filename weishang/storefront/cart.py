@@ -7,9 +7,15 @@ quantities; prices, names and stock are always read fresh from the catalog.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest
 
+from weishang.catalog.models import Variant
 from weishang.orders.services import MAX_LINE_QUANTITY, MAX_LINES
+from weishang.shops.models import Shop
+
+from .selectors import cart_variants
 
 
 def _session_key(shop_id: int) -> str:
@@ -60,6 +66,49 @@ def cart_set_quantity(
         cart.pop(variant_id, None)
     cart_save(request, shop_id=shop_id, cart=cart)
     return cart
+
+
+@dataclass(frozen=True)
+class CartLine:
+    variant: Variant
+    quantity: int
+
+    @property
+    def total_minor(self) -> int:
+        return self.variant.price_minor * self.quantity
+
+    @property
+    def short(self) -> bool:
+        return self.quantity > self.variant.stock
+
+
+@dataclass(frozen=True)
+class CartContents:
+    lines: list[CartLine]
+    dropped: int  # lines removed because their variant is no longer for sale
+
+    @property
+    def total_minor(self) -> int:
+        return sum(line.total_minor for line in self.lines)
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def can_check_out(self) -> bool:
+        return bool(self.lines) and not any(line.short for line in self.lines)
+
+
+def cart_load(request: HttpRequest, shop: Shop) -> CartContents:
+    """The cart with fresh prices and stock; variants no longer on sale are dropped from it."""
+    cart = cart_get(request, shop_id=shop.pk)
+    variants = cart_variants(shop, list(cart))
+    lines = [CartLine(variants[v], q) for v, q in cart.items() if v in variants]
+    dropped = len(cart) - len(lines)
+    if dropped:
+        cart_save(request, shop_id=shop.pk, cart={v: q for v, q in cart.items() if v in variants})
+    return CartContents(lines=lines, dropped=dropped)
 
 
 # The buyer's recent orders with a shop, so the same phone can find its order pages again

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -16,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
-from weishang.catalog.models import Variant
 from weishang.core.views import rate_limited
 from weishang.orders.errors import OrderError
 from weishang.orders.models import PaymentMethod
@@ -25,8 +23,10 @@ from weishang.shops.models import Shop
 
 from . import selectors
 from .cart import (
+    CartContents,
     cart_count,
     cart_get,
+    cart_load,
     cart_save,
     cart_set_quantity,
     orders_recent,
@@ -153,7 +153,6 @@ def cart_add(request: HttpRequest, shop: Shop) -> HttpResponse:
                 "shop": shop,
                 "cart_count": cart_count(request, shop_id=shop.pk),
                 "message": message,
-                "is_error": status != 200,
             },
             # htmx swaps only 2xx answers by default; the toast says what went wrong.
             status=200,
@@ -177,56 +176,13 @@ def cart_update(request: HttpRequest, shop: Shop) -> HttpResponse:
     return redirect("storefront:cart", shop.slug)
 
 
-@dataclass(frozen=True)
-class CartLine:
-    variant: Variant
-    quantity: int
-
-    @property
-    def total_minor(self) -> int:
-        return self.variant.price_minor * self.quantity
-
-    @property
-    def short(self) -> bool:
-        return self.quantity > self.variant.stock
-
-
-@dataclass(frozen=True)
-class CartView:
-    lines: list[CartLine]
-    dropped: int  # lines removed because their variant is no longer for sale
-
-    @property
-    def total_minor(self) -> int:
-        return sum(line.total_minor for line in self.lines)
-
-    @property
-    def count(self) -> int:
-        return sum(line.quantity for line in self.lines)
-
-    @property
-    def can_check_out(self) -> bool:
-        return bool(self.lines) and not any(line.short for line in self.lines)
-
-
-def _cart_load(request: HttpRequest, shop: Shop) -> CartView:
-    """The cart with fresh prices and stock; variants no longer on sale are dropped from it."""
-    cart = cart_get(request, shop_id=shop.pk)
-    variants = selectors.cart_variants(shop, list(cart))
-    lines = [CartLine(variants[v], q) for v, q in cart.items() if v in variants]
-    dropped = len(cart) - len(lines)
-    if dropped:
-        cart_save(request, shop_id=shop.pk, cart={v: q for v, q in cart.items() if v in variants})
-    return CartView(lines=lines, dropped=dropped)
-
-
 def _cart_page(
     request: HttpRequest, shop: Shop, *, error: str = "", status: int = 200, partial: bool = False
 ) -> HttpResponse:
     template = "storefront/cart.html" + ("#cart-body" if partial else "")
     context = {
         "shop": shop,
-        "cart": _cart_load(request, shop),
+        "cart": cart_load(request, shop),
         "error": error,
         "cart_count": cart_count(request, shop_id=shop.pk),
     }
@@ -247,7 +203,7 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
     if getattr(request, "limited", False):
         return rate_limited(request)
     if request.method == "GET":
-        cart = _cart_load(request, shop)
+        cart = cart_load(request, shop)
         if not cart.lines:
             return redirect("storefront:cart", shop.slug)
         form = CheckoutForm(shop=shop, initial={"checkout_key": secrets.token_urlsafe(24)})
@@ -255,7 +211,7 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
 
     form = CheckoutForm(request.POST, shop=shop)
     if not form.is_valid():
-        return _checkout_page(request, shop, form, _cart_load(request, shop), status=400)
+        return _checkout_page(request, shop, form, cart_load(request, shop), status=400)
     data = form.cleaned_data
     try:
         # The cart may already be empty on a retry: order_place answers the key's order first.
@@ -270,7 +226,7 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
             checkout_key=data["checkout_key"],
         )
     except OrderError as error:
-        cart = _cart_load(request, shop)
+        cart = cart_load(request, shop)
         return _checkout_page(request, shop, form, cart, error=error, status=409)
     if order.shop_id != shop.pk:
         raise Http404  # a key from another shop's checkout: never reveal that order
@@ -283,7 +239,7 @@ def _checkout_page(
     request: HttpRequest,
     shop: Shop,
     form: CheckoutForm,
-    cart: CartView,
+    cart: CartContents,
     *,
     error: OrderError | None = None,
     status: int = 200,
