@@ -1,0 +1,309 @@
+"""Time the whole audit on a dataset written by generate.py: wall time per phase and peak RSS.
+
+The audit runs in a fresh process (interpreter start and imports included, as for a person
+typing the command), through the library's Python API ``weishang.audit.api.audit`` or, with
+``--cli``, as ``weishang audit PATH --format json``. Peak memory is the child's maximum
+resident set size (``getrusage``), DuckDB's buffers included.
+
+    .venv/bin/python bench/audit/run.py bench/data/audit-1m
+    .venv/bin/python bench/audit/run.py bench/data/audit-10m --repeat 2
+    .venv/bin/python bench/audit/run.py bench/data/audit-1m --trace     # time per step
+    .venv/bin/python bench/audit/run.py bench/data/audit-1m --cli
+
+``--trace`` wraps the audit's steps (validation passes, each indicator group, each
+materialised table and each query the indicators fetch) with timers, in the child process
+only, and prints them as a tree; it costs nothing measurable (the steps are whole queries).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH_DATA = Path(__file__).resolve().parent.parent / "data"
+
+# Targets of issue 3 on the 2-core, 24 GiB machine: members -> (seconds, GiB or None).
+TARGETS: dict[int, tuple[float, float | None]] = {
+    1_000_000: (10.0, None),
+    10_000_000: (60.0, 16.0),
+}
+
+# What --trace times: (module, function names) in weishang.audit.
+TRACED = {
+    "weishang.audit.validate": "register_raw _clean_file _drop_duplicates _cross_checks",
+    "weishang.audit.indicators": "_structure member_levels _sales _entry _retail_customers "
+    "_rewards reward_reach _outcomes",
+}
+
+
+class Tracer:
+    """Inclusive wall time per call path (a tree), summed over calls."""
+
+    def __init__(self) -> None:
+        self.stack: list[str] = []
+        self.totals: dict[tuple[str, ...], list[float]] = {}
+
+    def timed(self, label: str | Callable[..., str], fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            name = label(*args, **kwargs) if callable(label) else label
+            self.stack.append(name)
+            entry = self.totals.setdefault(tuple(self.stack), [0.0, 0])  # in start order
+            began = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                entry[0] += time.perf_counter() - began
+                entry[1] += 1
+                self.stack.pop()
+
+        return wrapper
+
+    def install(self) -> None:
+        import importlib
+
+        from weishang.audit import engine
+
+        for module_name, names in TRACED.items():
+            module = importlib.import_module(module_name)
+            for name in names.split():
+                fn = getattr(module, name)
+                setattr(module, name, self.timed(name.lstrip("_"), fn))
+
+        def caller(stem: str) -> Callable[..., str]:
+            def name(*args: Any, **kwargs: Any) -> str:
+                return f"{stem} ({sys._getframe(2).f_code.co_name})"
+
+            return name
+
+        engine.Engine.materialize = self.timed(  # type: ignore[method-assign]
+            lambda *a, **k: f"materialize {k.get('stem') or a[-1]}", engine.Engine.materialize
+        )
+        engine.Engine.rows = self.timed(caller("rows"), engine.Engine.rows)  # type: ignore[method-assign]
+        engine.Engine.scalar = self.timed(caller("scalar"), engine.Engine.scalar)  # type: ignore[method-assign]
+
+    def report(self) -> list[dict[str, Any]]:
+        return [
+            {"path": list(path), "seconds": round(total, 3), "calls": calls}
+            for path, (total, calls) in self.totals.items()
+        ]
+
+
+def child(path: str, trace: bool) -> int:
+    """Run the audit in this process; print one JSON line with phases and results."""
+    began = time.perf_counter()
+    tracer = Tracer()
+    from weishang.audit.api import audit
+
+    if trace:
+        tracer.install()
+    imported = time.perf_counter()
+    marks: list[tuple[str, float]] = []
+
+    def progress(message: str) -> None:
+        marks.append((message, time.perf_counter()))
+
+    result = audit(path, progress=progress)
+    document = json.dumps(result.to_dict(), ensure_ascii=False)  # as --format json would print
+    done = time.perf_counter()
+    phases = {"import": imported - began}
+    names = ["load + validate", "indicators", "verdicts"]
+    for (_, start), (_, stop), name in zip(marks, [*marks[1:], ("end", done)], names, strict=False):
+        phases[name] = stop - start
+    indicators = result.indicators
+    print(
+        json.dumps(
+            {
+                "phases": phases,
+                "library_timings": result.timings,
+                "total": done - began,
+                "cpu": time.process_time(),
+                "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "json_bytes": len(document),
+                "rows": result.input.rows,
+                "problems": [p.to_dict() for p in result.input.problems],
+                "depth": indicators.get("depth"),
+                "members_per_level": indicators.get("members_per_level"),
+                "verdicts": {
+                    code: [v.verdict, v.severity] for code, v in result.jurisdictions.items()
+                },
+                "trace": tracer.report(),
+            },
+            default=str,
+        )
+    )
+    return 0
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def bounded(command: list[str], timeout: float, max_rss: float) -> tuple[str, str, float, int]:
+    """Run ``command`` (from bench/data, where DuckDB may spill); stop it past ``timeout``
+    seconds or ``max_rss`` bytes so a run that cannot fit never starves the machine.
+    Returns stdout, stderr, wall seconds and the largest RSS seen by polling."""
+    BENCH_DATA.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(command, cwd=BENCH_DATA, stdout=out, stderr=err, text=True)
+        peak, stopped = 0, ""
+        while proc.poll() is None:
+            peak = max(peak, _rss_bytes(proc.pid))
+            if time.perf_counter() - began > timeout:
+                stopped = f"stopped: still running after {timeout:.0f} s"
+            elif peak > max_rss:
+                stopped = f"stopped: resident memory passed {max_rss / 2**30:.0f} GiB"
+            if stopped:
+                proc.kill()
+            time.sleep(0.2)
+        wall = time.perf_counter() - began
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if stopped or proc.returncode != 0:
+        sys.exit(f"{stopped or f'the audit failed (exit {proc.returncode})'}:\n{stderr[-3000:]}")
+    return stdout, stderr, wall, peak
+
+
+def run_api(path: Path, trace: bool, timeout: float, max_rss: float) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", str(path.resolve())]
+    stdout, _, wall, peak = bounded(command + (["--trace"] if trace else []), timeout, max_rss)
+    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    result["wall"] = wall
+    result["peak_kib"] = max(result["peak_kib"], peak // 1024)
+    return result
+
+
+def run_cli(path: Path, timeout: float, max_rss: float) -> dict[str, Any]:
+    """``weishang audit PATH --format json`` as a subprocess, timed from outside."""
+    command = [sys.executable, "-m", "weishang.cli", "audit", str(path.resolve())]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stdout, stderr, wall, peak = bounded([*command, "--format", "json"], timeout, max_rss)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    document = json.loads(stdout)
+    indicators = document["indicators"]
+    # The CLI prints "[  12.3s] message" progress lines: the phases.
+    marks = []
+    for line in stderr.splitlines():
+        if line.startswith("[") and "s]" in line:
+            marks.append(float(line[1 : line.index("s]")]))
+    phases = {
+        name: stop - start
+        for name, start, stop in zip(
+            ["load + validate", "indicators", "verdicts"], marks, marks[1:], strict=False
+        )
+    }
+    return {
+        "wall": wall,
+        "phases": phases,
+        # ru_maxrss of the children is the largest of any child so far: this one, if first.
+        "peak_kib": max(after.ru_maxrss if before.ru_maxrss == 0 else 0, peak // 1024),
+        "cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+        "rows": indicators["input"]["rows"],
+        "problems": indicators["input"]["problems"],
+        "depth": indicators.get("depth"),
+        "members_per_level": indicators.get("members_per_level"),
+        "verdicts": {
+            code: [v.get("verdict"), v.get("severity")]
+            for code, v in document["jurisdictions"].items()
+        },
+        "trace": [],
+    }
+
+
+def _print_trace(trace: list[dict[str, Any]]) -> None:
+    print("  steps (inclusive wall time, summed over calls):")
+    for entry in trace:
+        path = entry["path"]
+        calls = f" ×{entry['calls']}" if entry["calls"] > 1 else ""
+        print(f"    {'  ' * (len(path) - 1)}{path[-1]:<48} {entry['seconds']:8.2f} s{calls}")
+
+
+def _expected_levels(path: Path) -> dict[str, int] | None:
+    info = path / "dataset.json"
+    if not info.is_file():
+        return None
+    generator = json.loads(info.read_text(encoding="utf-8")).get("generator", {})
+    levels = generator.get("members_per_level")
+    return None if levels is None else {str(i): n for i, n in enumerate(levels, start=1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--child"]:
+        return child(argv[1], "--trace" in argv)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", type=Path, help="a folder written by generate.py")
+    parser.add_argument("--cli", action="store_true", help="run `weishang audit` instead")
+    parser.add_argument("--trace", action="store_true", help="time every step (API only)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs; the fastest is kept")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
+    parser.add_argument("--max-rss", type=float, default=20.0, help="GiB; stop the run past it")
+    args = parser.parse_args(argv)
+    if args.cli and args.trace:
+        parser.error("--trace needs the API run")
+    runs = []
+    for attempt in range(1, args.repeat + 1):
+        load = _load()
+        limits = (args.timeout, args.max_rss * 2**30)
+        if args.cli:
+            result = run_cli(args.path, *limits)
+        else:
+            result = run_api(args.path, args.trace, *limits)
+        runs.append(result)
+        print(f"run {attempt}: {result['wall']:.1f} s wall, {_load()} (before: {load})")
+    best = min(runs, key=lambda r: r["wall"])
+    rows = best["rows"]
+    peak_gib = best["peak_kib"] / 2**20
+    print(f"\n{args.path}: {rows['members']:,} members, {rows['transactions']:,} transactions, ")
+    print(f"  {rows['rewards']:,} rewards ({'CLI' if args.cli else 'Python API'})")
+    print(f"  wall time {best['wall']:.1f} s (best of {len(runs)}), peak RSS {peak_gib:.2f} GiB")
+    print(f"  CPU time {best['cpu']:.1f} s (all threads; the machine has {os.cpu_count()} cores)")
+    for name, seconds in best["phases"].items():
+        print(f"    {name:<18} {seconds:7.1f} s")
+    if best["trace"]:
+        _print_trace(best["trace"])
+    verdicts = ", ".join(
+        f"{code} {verdict}{f' ({severity})' if severity else ''}"
+        for code, (verdict, severity) in sorted(best["verdicts"].items())
+    )
+    print(f"  verdicts: {verdicts}")
+    if best["problems"]:
+        print(f"  input problems reported: {len(best['problems'])} (a generated dataset has none)")
+    expected = _expected_levels(args.path)
+    if expected is not None and best["members_per_level"] != expected:
+        print("  MEMBERS PER LEVEL DIFFER FROM THE GENERATOR'S")
+    target = TARGETS.get(rows["members"])
+    if target is not None:
+        seconds, gib = target
+        met = best["wall"] <= seconds and (gib is None or peak_gib <= gib)
+        limit = f"≤ {seconds:.0f} s" + (f" and ≤ {gib:.0f} GiB" if gib else "")
+        print(f"  target {limit}: {'met' if met else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
