@@ -6,8 +6,6 @@ and says "演示 DEMO" in large type: nobody can mistake it for a collection cod
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import qrcode
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -104,21 +102,4 @@ def payment_qr_card(
             anchor="mm",
         )
         draw.text((width / 2, y), "DEMO - DO NOT PAY", font=font, fill=(200, 30, 30), anchor="mm")
-    # A diagonal DEMO band across the corner.
-    band = Image.new("L", card.size, 0)
-    bdraw = ImageDraw.Draw(band)
-    cx, cy, L, t = width * 0.86, height * 0.1, width * 0.5, width * 0.07
-    a = math.radians(40)
-    dx, dy = math.cos(a) * L / 2, math.sin(a) * L / 2
-    nx, ny = -math.sin(a) * t / 2, math.cos(a) * t / 2
-    bdraw.polygon(
-        [
-            (cx - dx + nx, cy - dy + ny),
-            (cx + dx + nx, cy + dy + ny),
-            (cx + dx - nx, cy + dy - ny),
-            (cx - dx - nx, cy - dy - ny),
-        ],
-        fill=255,
-    )
-    card.paste((255, 214, 0), mask=band)
     return card

@@ -51,9 +51,9 @@ def noise(
     cell_x = cell_y if cell_x is None else cell_x
     gh, gw = int(h / cell_y) + 4, int(w / cell_x) + 4
     small = Image.fromarray(rng.random((gh, gw), dtype=F))
-    big = small.resize(
-        (max(w, int(gw * cell_x)), max(h, int(gh * cell_y))), Image.Resampling.BICUBIC
-    )
+    # Fine grain needs no bicubic smoothness; bilinear is three times cheaper.
+    method = Image.Resampling.BICUBIC if min(cell_x, cell_y) > 4 else Image.Resampling.BILINEAR
+    big = small.resize((max(w, int(gw * cell_x)), max(h, int(gh * cell_y))), method)
     oy, ox = int(cell_y), int(cell_x)
     return np.asarray(big, dtype=F)[oy : oy + h, ox : ox + w]
 
@@ -270,10 +270,10 @@ def finish(
         t = t * t * (3 - 2 * t)
         cv.rgb += (soft - cv.rgb) * t[..., None]
     d2 = (u - light[0]) ** 2 + (v - light[1]) ** 2
-    cv.rgb *= (1.0 - light_strength * 0.6 + light_strength * np.exp(-d2 / 0.18))[..., None]
+    lit = 1.0 - light_strength * 0.6 + light_strength * np.exp(-d2 / 0.18)
     r2 = (u - 0.5) ** 2 + (v - 0.5) ** 2
-    cv.rgb *= (1.0 - vignette * np.clip(r2 * 2.0, 0, 1) ** 1.6)[..., None]
-    cv.rgb *= np.array([1.0 + warmth, 1.0, 1.0 - warmth * 1.5], F)
+    lit *= 1.0 - vignette * np.clip(r2 * 2.0, 0, 1) ** 1.6
+    cv.rgb *= lit[..., None] * np.array([1.0 + warmth, 1.0, 1.0 - warmth * 1.5], F)
     c = np.clip(cv.rgb, 0, 1)
     cv.rgb = c + 0.35 * (c * c * (3 - 2 * c) - c)  # a gentle S-curve: film contrast
     cv.rgb += cv.rng.standard_normal((h, w, 1), dtype=F) * F(grain)

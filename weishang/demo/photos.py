@@ -33,7 +33,7 @@ from .produce import (
 )
 
 # Change when any painter changes, so cached photos are painted again.
-PHOTO_VERSION = "1"
+PHOTO_VERSION = "2"
 PHOTO_SIZE = 1200
 PAINT_SCALE = 0.75
 
@@ -74,8 +74,8 @@ def fill(cv: Canvas, good: str, cx: float, cy: float, r: float, *, squash: float
             "green": (ROLLED_GREEN, 16, 0.7),
             "black": (BLACK_TEA, 22, 0.25),
         }[good]
-        count = int((r / (length * k)) ** 2 * (4.5 if curl < 0.5 else 3.5) * detail) + 12
-        tea_heap(cv, cx, cy, r, min(count, 700), length, color, curl=curl, squash=squash)
+        count = int((r / (length * k)) ** 2 * (5.5 if curl < 0.5 else 4.5) * detail) + 12
+        tea_heap(cv, cx, cy, r, min(count, 800), length, color, curl=curl, squash=squash)
     elif good == "soybean":
         for _ in range(int((r / (20 * k)) ** 2 * 1.6) + 5):
             rr, t = r * math.sqrt(rng.uniform()), rng.uniform(0, 2 * math.pi)
@@ -86,11 +86,11 @@ def fill(cv: Canvas, good: str, cx: float, cy: float, r: float, *, squash: float
                 lift=s * 0.3, stem=(0.55, 0.42, 0.2),
             )  # fmt: skip
     elif good == "youdoufu":
-        for _ in range(int((r / (70 * k)) ** 2 * 1.3) + 3):
+        for _ in range(int((r / (90 * k)) ** 2 * 1.8) + 3):
             rr, t = r * math.sqrt(rng.uniform()), rng.uniform(0, 2 * math.pi)
             tofu_puff(
                 cv, cx + rr * math.cos(t), cy + rr * math.sin(t) * squash,
-                cv.px(80) * rng.uniform(0.85, 1.1), rng.uniform(-30, 30),
+                cv.px(112) * rng.uniform(0.85, 1.1), rng.uniform(-30, 30),
             )  # fmt: skip
     else:
         raise ValueError(good)
@@ -184,16 +184,15 @@ def tofu_board_shot(kind: str, *, surface: str, angle_spread: float = 6) -> Shot
             props.cloth(cv, cv.w * 0.86, cv.h * 0.2, 420 * k, 360 * k, 15, color=(0.16, 0.24, 0.46))
         props.board(cv, cx, cy, 900 * k, 640 * k, rng.uniform(-5, 5))
         if kind == "laodoufu":
-            for i, (dx, dy) in enumerate(((-170, -110), (130, -120), (-120, 130), (170, 120))):
-                w = (260 if i else 300) * k
-                tofu_block(
-                    cv,
-                    cx + dx * k,
-                    cy + dy * k,
-                    w,
-                    w * 0.85,
-                    rng.uniform(-angle_spread, angle_spread),
-                )
+            # One whole block, and one cut into cubes for the pot.
+            tofu_block(cv, cx - 170 * k, cy - 20 * k, 380 * k, 330 * k, rng.uniform(-4, 4))
+            for row in range(3):
+                for col in range(2):
+                    tofu_block(
+                        cv, cx + (120 + col * 135) * k + rng.normal(0, 5) * k,
+                        cy + (row - 1.1) * 140 * k + rng.normal(0, 5) * k, 112 * k, 100 * k,
+                        rng.uniform(-angle_spread, angle_spread),
+                    )  # fmt: skip
         elif kind == "doufugan":
             for row in range(3):
                 for col in range(4):
@@ -316,7 +315,7 @@ def side_shot(
             leaves(cv, cv.w * 0.14, cv.h * 0.8, 2, length=80, tea=True)
         elif good in {"junzao", "huizao"}:
             leaves(cv, cv.w * 0.88, cv.h * 0.68, 2, length=70)
-        return finish(cv, light=(0.3, 0.15), vignette=0.35, depth=(0.25, 0.62, 4))
+        return finish(cv, light=(0.3, 0.15), vignette=0.35)
 
     return shot
 
@@ -353,7 +352,7 @@ SHOTS: dict[str, list[Shot]] = {
     "junzao": [
         top_shot("junzao", surface="linen", container="basket", cloth=(0.16, 0.24, 0.46), leaf=2),
         macro_shot("junzao", surface="linen"),
-        side_shot("junzao", hero="pouch", surface="oak", wall=(0.86, 0.8, 0.7), text="和田骏枣", sub="新疆 · 一级"),
+        side_shot("junzao", hero="pouch", surface="oak", wall=(0.86, 0.8, 0.7), text="若羌骏枣", sub="新疆若羌 · 一级"),
     ],
     "huizao": [
         top_shot("huizao", surface="walnut", container="bowl", leaf=2, loose=6),

@@ -34,6 +34,7 @@ def ellipsoid(
     shadow: float = 0.5,
     stem: Color | None = None,
     taper: float = 0.0,
+    blunt: float = 2.0,
 ) -> None:
     """A shaded ellipsoid (semi-axes ``a`` along ``angle`` radians, ``b`` across) in place."""
     ca, sa = math.cos(angle), math.sin(angle)
@@ -48,7 +49,9 @@ def ellipsoid(
     # ``taper`` narrows one end, as an olive or a tea leaf narrows to its tip.
     width = b * (1.0 - taper * np.clip(u, 0, 1) ** 2) if taper else b
     v = (-dx * sa + dy * ca) / width
-    r2 = u * u + v * v
+    # ``blunt`` > 2 squares off the ends: a rod (tofu skin, a bamboo shoot strip), not an egg.
+    au = np.abs(u)
+    r2 = (au**blunt if blunt != 2.0 else u * u) + v * v
     r = np.sqrt(r2)
     alpha = np.clip((1.0 - r) * min(a, b) + 0.5, 0, 1).astype(F)
     if lift > 0 and shadow > 0:
@@ -58,7 +61,8 @@ def ellipsoid(
         return
     c = height * b
     w = np.sqrt(np.clip(1.0 - r2, 0.0, 1.0))
-    nxl, nyl, nz = u / a, v / b, w / c + 1e-4
+    slope = u if blunt == 2.0 else np.sign(u) * (blunt / 2) * au ** (blunt - 1)
+    nxl, nyl, nz = slope / a, v / b, w / c + 1e-4
     nx = nxl * ca - nyl * sa
     ny = nxl * sa + nyl * ca
     norm = np.sqrt(nx * nx + ny * ny + nz * nz) + 1e-6
@@ -176,7 +180,8 @@ def tea_heap(
     rng = cv.rng
     for i in range(count):
         depth = i / max(count - 1, 1)
-        rr = radius * math.sqrt(rng.uniform(0, 1)) * (1.0 - 0.4 * depth)
+        # Denser in the middle, as a heap poured from a packet is.
+        rr = radius * rng.uniform(0, 1) ** 0.8 * (1.0 - 0.45 * depth)
         t = rng.uniform(0, 2 * math.pi)
         shade_ = 0.55 + 0.45 * depth
         col: Color = (color[0] * shade_, color[1] * shade_, color[2] * shade_)
@@ -244,7 +249,7 @@ def sticks(
         col = (color[0] * tone, color[1] * tone, color[2] * tone)
         ellipsoid(
             cv, x, y, length * rng.uniform(0.85, 1.05), thickness * rng.uniform(0.8, 1.2),
-            angle + rng.normal(0, 0.04), col, height=height, gloss=gloss, shine=22,
+            angle + rng.normal(0, 0.04), col, height=height, blunt=8.0, gloss=gloss, shine=22,
             wrinkle=wrinkle, ambient=0.3, lift=thickness * 0.6, shadow=0.45,
         )  # fmt: skip
 
@@ -278,25 +283,24 @@ def block_sprite(
     alpha = np.maximum(body, top_full)
     base = np.asarray(color, F)
     # Top face: lit from the upper left, rounded edges fall off into shade.
-    inner = blur(top_full, max(1.0, corner * 0.7))
-    grad = 1.02 - 0.12 * (x / W) - 0.08 * (y / max(H, 1))
-    top_light = (0.78 + 0.22 * inner) * grad
+    inner = blur(top_full, max(1.0, corner * 1.2))
+    grad = 1.02 - 0.1 * (x / W) - 0.08 * (y / max(H, 1))
+    top_light = (0.7 + 0.3 * inner) * grad
     tex = np.ones((total_h, W), F)
     if pores:
-        fine = noise(rng, total_h, W, max(1.2, cv.px(2.2)))
-        tex -= pores * np.clip((fine - 0.72) * 5, 0, 1)
-        tex -= pores * 0.4 * noise(rng, total_h, W, cv.px(14))
+        fine = noise(rng, total_h, W, max(1.0, cv.px(1.6)))
+        tex -= pores * np.clip((fine - 0.7) * 4, 0, 1)
+        tex -= pores * 0.15 * noise(rng, total_h, W, cv.px(40))
     if cloth:
         period = max(3.0, cv.px(7.0))
         weave = np.sin(x * 2 * math.pi / period) * np.sin(y * 2 * math.pi / period)
         tex -= cloth * (0.5 + 0.5 * weave) * top_full
     if bumps:
-        lumpy = noise(rng, total_h, W, cv.px(10)) * 0.6 + noise(rng, total_h, W, cv.px(4)) * 0.4
-        gy, gx = np.gradient(lumpy)
-        tex += bumps * np.clip(-(gx + gy) * cv.px(10) * 0.9, -0.5, 0.5)
-        tex *= 0.85 + 0.3 * noise(rng, total_h, W, cv.px(25))
+        lumpy = noise(rng, total_h, W, cv.px(7)) * 0.5 + noise(rng, total_h, W, cv.px(16)) * 0.5
+        tex *= 1.0 - bumps * 0.45 + bumps * 0.6 * lumpy
+        tex *= 0.85 + 0.3 * noise(rng, total_h, W, cv.px(40))
     front_t = np.clip((y - H) / max(D, 1), 0, 1)
-    front_light = 0.84 - 0.2 * front_t - 0.05 * (x / W)
+    front_light = 0.64 - 0.14 * front_t - 0.05 * (x / W)
     light = np.where(top_full > 0.5, top_light, front_light)
     rgb = base * (light * tex)[..., None]
     rgb = np.where((top_full > 0.5)[..., None], rgb, rgb * np.array([1.0, 0.97, 0.9], F))
@@ -306,9 +310,26 @@ def block_sprite(
     if sheen:
         sx, sy = 0.3 * W, 0.3 * H
         glow = np.exp(-(((x - sx) / (0.32 * W)) ** 2 + ((y - sy) / (0.22 * H)) ** 2))
-        streak = np.clip(noise(rng, total_h, W, cv.px(30)) - 0.45, 0, 1) * 2.0
-        rgb = rgb + (sheen * glow * (0.4 + streak) * top_full)[..., None]
+        rgb = rgb + (sheen * 0.35 * glow * top_full)[..., None]
+        if sheen >= 0.25:
+            _droplets(cv, rgb, top_full, count=int(sheen * 40))
     return rgb.astype(F), alpha
+
+
+def _droplets(cv: Canvas, rgb: Array, face: Array, *, count: int) -> None:
+    """Beads of water on a fresh, wet surface: a bright glint over a faint dark rim."""
+    rng = cv.rng
+    h, w = face.shape
+    for _ in range(count):
+        r = min(w, h) * rng.uniform(0.01, 0.028)
+        x0, y0 = rng.uniform(0.1, 0.9) * w, rng.uniform(0.08, 0.9) * h
+        ys = slice(max(0, int(y0 - 2 * r)), min(h, int(y0 + 2 * r) + 1))
+        xs = slice(max(0, int(x0 - 2 * r)), min(w, int(x0 + 2 * r) + 1))
+        yy, xx = np.mgrid[ys, xs].astype(F)
+        d = np.sqrt((xx - x0) ** 2 + (yy - y0) ** 2) / r
+        rim = np.exp(-(((d - 1.0) / 0.25) ** 2)) * 0.1
+        glint = np.exp(-(((xx - x0 + r * 0.35) ** 2 + (yy - y0 + r * 0.35) ** 2) / (r * 0.3) ** 2))
+        rgb[ys, xs] += ((0.55 * glint - rim) * face[ys, xs])[..., None]
 
 
 def tofu_block(
@@ -322,9 +343,9 @@ def tofu_block(
     silken: bool = False,
 ) -> None:
     rgb, alpha = block_sprite(
-        cv, w, h, h * 0.3, (0.97, 0.94, 0.84),
-        corner=cv.px(14 if silken else 9), pores=0.05 if silken else 0.12,
-        cloth=0.0 if silken else 0.05, sheen=0.35 if silken else 0.2,
+        cv, w, h, h * 0.3, (0.98, 0.96, 0.9),
+        corner=cv.px(14 if silken else 10), pores=0.04 if silken else 0.07,
+        cloth=0.0 if silken else 0.07, sheen=0.4 if silken else 0.3,
     )  # fmt: skip
     cv.place(rgb, alpha, cx, cy, angle=angle, lift=h * 0.22, shadow=0.5)
 

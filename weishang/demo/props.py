@@ -423,12 +423,8 @@ def package(
         ribbon = np.abs(u - 0.5) < 0.04
         base = np.where(ribbon[..., None], np.asarray((0.85, 0.68, 0.3), F), base)
     else:
-        crinkle = noise(rng, H, W, cv.px(40)) - 0.5
-        light = (
-            0.82
-            + 0.25 * np.cos((u - 0.42) * math.pi)
-            - 0.4 * np.abs(np.gradient(crinkle, axis=1)) * cv.px(40)
-        )
+        crinkle = noise(rng, H, W, cv.px(120), cv.px(36)) - 0.5
+        light = 0.82 + 0.25 * np.cos((u - 0.42) * math.pi) + 0.14 * crinkle
         light += 0.08 * (noise(rng, H, W, max(1.2, cv.px(2))) - 0.5)
         top_fold = y < H * 0.1
         light = np.where(top_fold, light * 0.85 + 0.1 * np.sin(x / cv.px(6)), light)
