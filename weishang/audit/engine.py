@@ -62,27 +62,29 @@ class Engine:
 
 def duckdb_engine(dataset: AuditDataset) -> Engine:
     backend = ibis.duckdb.from_connection(dataset.con)
-    return Engine(backend, *(backend.table(name) for name in TABLES), kind="duckdb")
+    members, transactions, rewards = (backend.table(name) for name in TABLES)
+    return Engine(backend, members, transactions, rewards, kind="duckdb")
 
 
 def clean_tables(dataset: AuditDataset) -> dict[str, pa.Table]:
     """The clean tables as Arrow, to hand to another engine."""
-    return {name: dataset.con.execute(f"SELECT * FROM {name}").to_arrow_table() for name in TABLES}
+    return {name: dataset.con.sql(f"SELECT * FROM {name}").to_arrow_table() for name in TABLES}
 
 
 def spark_engine(session: Any, tables: dict[str, pa.Table]) -> Engine:
-    """An engine on an existing SparkSession, fed with the clean tables (e.g. from a loader)."""
+    """An engine on an existing SparkSession, fed with the clean tables (e.g. from a loader).
+
+    On a cluster, register the tables from Parquet instead and build ``Engine`` directly.
+    """
     backend = ibis.pyspark.connect(session)
-    for name in TABLES:
-        frame = session.createDataFrame(
-            tables[name].to_pandas(), schema=_spark_schema(tables[name])
+    views = {name: f"_audit_input_{name}_{next(_names)}" for name in TABLES}
+    for name, view in views.items():
+        rows = tables[name].to_pylist()
+        session.createDataFrame(rows, schema=_spark_schema(tables[name])).createOrReplaceTempView(
+            view
         )
-        frame.createOrReplaceTempView(f"_audit_input_{name}_{id(tables)}")
-    return Engine(
-        backend,
-        *(backend.table(f"_audit_input_{name}_{id(tables)}") for name in TABLES),
-        kind="pyspark",
-    )
+    members, transactions, rewards = (backend.table(views[name]) for name in TABLES)
+    return Engine(backend, members, transactions, rewards, kind="pyspark")
 
 
 def _spark_schema(table: pa.Table) -> str:

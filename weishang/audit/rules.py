@@ -50,6 +50,7 @@ class Rule:
     severity: str | None = None
     if_missing: str = "pass"  # "trip": an indicator that cannot be measured trips the rule
     when: tuple[Condition, ...] = ()
+    evidence_missing: str | None = None  # the sentence when the indicator can't be measured
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ def parse_pack(data: dict[str, Any]) -> Pack:
                 severity=raw.get("severity"),
                 if_missing=raw.get("if_missing", "pass"),
                 when=tuple(_condition(c, where) for c in raw.get("when", [])),
+                evidence_missing=raw.get("evidence_missing"),
             )
         )
     return Pack(

@@ -210,12 +210,12 @@ def _clean_file(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog) -
         f for c, f in zip(checks, flags, strict=True) if c.action is Action.ROW_SKIPPED
     )
     schema = CLEAN_SCHEMAS[spec.name]
-    values = {name: f'"{name}"' for name in schema}
+    exprs = {name: f'"{name}"' for name in schema}
     if spec is MEMBERS:
-        values["left_at"] = "CASE WHEN left_at < joined_at THEN NULL ELSE left_at END"
+        exprs["left_at"] = "CASE WHEN left_at < joined_at THEN NULL ELSE left_at END"
     if spec is TRANSACTIONS:
-        values["seller_collects"] = "COALESCE(seller_collects, true)"
-    select = ", ".join(f'CAST({values[n]} AS {t}) AS "{n}"' for n, t in schema.items())
+        exprs["seller_collects"] = "COALESCE(seller_collects, true)"
+    select = ", ".join(f'CAST({exprs[n]} AS {t}) AS "{n}"' for n, t in schema.items())
     con.execute(
         f"CREATE OR REPLACE TABLE {spec.name} AS SELECT {select}, _row FROM stage_{spec.name} "
         f"WHERE NOT ({skip}) ORDER BY _row"
@@ -342,19 +342,11 @@ def load_dataset(path: str | Path) -> AuditDataset:
         _cross_checks(con, raws, log)
         usable = con.execute("SELECT count(*) FROM members").fetchone()
         if not usable or not usable[0]:
-            log.add(
-                Problem(
-                    "no_members",
-                    raws["members"].label,
-                    None,
-                    1,
-                    Action.FATAL,
-                    "no usable member row: nothing can be audited",
-                )
+            label = raws["members"].label
+            fatal = Problem(
+                "no_members", label, None, 1, Action.FATAL, "no usable member row: nothing to audit"
             )
-            raise UnusableDataError(
-                log.fatal + [p for p in log.problems if p.file == raws["members"].label]
-            )
+            raise UnusableDataError([fatal, *(p for p in log.problems if p.file == label)])
         for spec in (MEMBERS, TRANSACTIONS, REWARDS):
             con.execute(f"DROP VIEW IF EXISTS raw_{spec.name}")
             with contextlib.suppress(duckdb.Error):

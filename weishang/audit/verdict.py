@@ -116,9 +116,10 @@ def evaluate_rule(
         "ind": _Formatted(indicators),
         "currency": pack.currency,
     }
-    evidence = rule.evidence.format(**context)
-    if rule.unit == "money":
-        evidence += convert.note
+    template = rule.evidence_missing if value is None and rule.evidence_missing else rule.evidence
+    evidence = template.format(**context)
+    if rule.unit == "money" and convert.note:
+        evidence = evidence.removesuffix(".") + convert.note + "."
     if result == "not_applicable":
         evidence = "Not applicable: " + "; ".join(_describe(c, indicators) for c in rule.when) + "."
     return Finding(
