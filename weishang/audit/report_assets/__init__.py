@@ -1,1 +1,0 @@
-"""What the HTML report is drawn with: inline SVG charts and the stylesheet (both inlined)."""
