@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 
-from weishang.accounts.models import User
 from weishang.catalog.models import Product, ProductImage
 from weishang.demo.content import SHOPS
-from weishang.demo.seed import demo_seed
-from weishang.orders.models import Customer, Order, OrderStatus
+from weishang.demo.photos import SHOTS
+from weishang.demo.seed import HISTORY, PARTIAL_REFUND, demo_seed
+from weishang.orders.models import Order, OrderStatus
 from weishang.payments.models import Refund
 from weishang.shops.models import Shop
 
@@ -70,23 +72,18 @@ def test_the_printed_logins_authenticate() -> None:
         validate_password(login["password"], user)  # raises if Django would refuse it
 
 
-def test_demo_seed_is_deterministic_in_counts() -> None:
-    def counts() -> dict[str, int]:
-        return {
-            "products": Product.objects.count(),
-            "photos": ProductImage.objects.count(),
-            "orders": Order.objects.count(),
-            **{s: Order.objects.filter(status=s).count() for s in OrderStatus.values},
-        }
-
-    demo_seed(**SMALL)
-    first = counts()
-    Refund.objects.all().delete()
-    Order.objects.all().delete()
-    Customer.objects.all().delete()
-    Shop.objects.all().delete()
-    User.objects.all().delete()
+def test_demo_seed_writes_the_same_counts_every_time() -> None:
     demo_seed(**SMALL)
 
-    assert counts() == first
-    assert first["products"] == sum(len(s.products) for s in SHOPS)
+    expected_orders = len(SHOPS) * len(HISTORY)
+    assert Product.objects.count() == sum(len(s.products) for s in SHOPS) == 17
+    assert ProductImage.objects.count() == sum(
+        len(SHOTS[p.good]) for s in SHOPS for p in s.products
+    )
+    assert Order.objects.count() == expected_orders
+    by_status = Counter(Order.objects.values_list("status", flat=True))
+    planned = Counter(
+        OrderStatus.COMPLETED if outcome == PARTIAL_REFUND else outcome
+        for _days, outcome, _cod in HISTORY
+    )
+    assert by_status == Counter({status: n * len(SHOPS) for status, n in planned.items()})
