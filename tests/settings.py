@@ -7,3 +7,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # exercised by tests that run it explicitly against the database backend.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests render pages without running collectstatic: no manifest to look names up in.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

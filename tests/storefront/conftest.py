@@ -16,15 +16,6 @@ def _fresh_rate_limits() -> None:
     cache.clear()  # django-ratelimit counts in the cache; each test starts from zero
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings: Any) -> None:
-    # Tests render pages without running collectstatic: no manifest to look names up in.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def shop(db: None) -> Shop:
     return make_shop(
