@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
 from pathlib import Path
 
 import pytest
 
 from tests.audit.conftest import write_export
+from weishang.audit import AuditResult
 from weishang.audit.cli import main
 from weishang.cli import main as weishang_main
 
@@ -104,13 +107,27 @@ def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_html_without_the_report_module_exits_2(
-    export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    export: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    pytest.importorskip("weishang.audit.cli")
-    try:
-        import weishang.audit.report_html  # noqa: F401
-    except ModuleNotFoundError:
-        assert main([str(export), "--html", str(tmp_path / "r.html"), "--quiet"]) == 2
-        assert capsys.readouterr().err == "HTML report not available yet\n"
-    else:
-        pytest.skip("the HTML report exists; its own tests cover --html")
+    def missing(name: str) -> None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+    monkeypatch.setattr("weishang.audit.cli.importlib.import_module", missing)
+    assert main([str(export), "--html", str(tmp_path / "r.html"), "--quiet"]) == 2
+    assert capsys.readouterr() == ("", "HTML report not available yet\n")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_html_hands_the_result_to_the_report_module(
+    export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[tuple[AuditResult, str]] = []
+    module = types.ModuleType("weishang.audit.report_html")
+    module.write_report = lambda result, path: written.append((result, path))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "weishang.audit.report_html", module)
+    target = str(tmp_path / "r.html")
+    assert main([str(export), "--html", target, "--quiet"]) == 0
+    assert [(r.indicators["members"], p) for r, p in written] == [(4, target)]

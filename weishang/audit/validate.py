@@ -81,9 +81,9 @@ def _timestamp(raw: RawFile, column: str) -> str:
     if dtype.startswith("TIMESTAMP") or dtype == "DATE":
         return f"CAST({raw.quoted[column]} AS TIMESTAMP)"
     text = _text(raw, column)
-    parsers = [f"TRY_CAST({text} AS TIMESTAMP)"]
+    # ISO text, with or without an offset, lands in UTC (the session time zone is UTC)
+    parsers = [f"TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"]
     parsers += [f"TRY_STRPTIME({text}, '{fmt}')" for fmt in DATE_FORMATS]
-    parsers.append(f"TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)")
     return "COALESCE(" + ", ".join(parsers) + ")"
 
 
