@@ -79,6 +79,14 @@
     if (first) first.focus();
   });
 
+  // Photos chosen for an existing product upload at once; the button stays for browsers without JS.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("input[type=file][data-autosubmit]") && input.files.length) {
+      input.form.submit();
+    }
+  });
+
   // A chosen photo shows at once beside its input.
   document.addEventListener("change", function (event) {
     var input = event.target;
