@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.audit.conftest import MEMBERS, write_export
+from tests.audit.conftest import MEMBERS, TRANSACTIONS, write_export
 from weishang.audit import AuditResult, audit
 from weishang.audit.cli import main
 from weishang.audit.engine import duckdb_engine
@@ -175,9 +175,8 @@ def test_findings_show_value_threshold_evidence_and_source(
 
 
 def test_hostile_strings_from_the_export_are_escaped(tmp_path: Path) -> None:
-    folder = write_export(
-        tmp_path / "export", members=MEMBERS + "<img src=x onerror=alert(2)>,nobody,2024-03-01\n"
-    )
+    hostile_kind = "t7,2024-02-05,<img src=x onerror=alert(2)>,a,x3,5.00,,\n"
+    folder = write_export(tmp_path / "export", transactions=TRANSACTIONS + hostile_kind)
     (folder / "dataset.json").write_text(
         json.dumps({"name": "<script>alert(1)</script>", "currency": "<b>X</b>"}),
         encoding="utf-8",
@@ -191,7 +190,7 @@ def test_hostile_strings_from_the_export_are_escaped(tmp_path: Path) -> None:
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in text
     assert "<title>Audit: &lt;script&gt;alert(1)&lt;/script&gt;</title>" in text
     assert "<b>270.00 &lt;b&gt;X&lt;/b&gt;</b> sales" in text  # in the currency named
-    assert "&lt;img src=x onerror=alert(2)&gt;" in text  # the orphan member, in the problems
+    assert "(e.g. &lt;img src=x onerror=alert(2)&gt;)" in text  # the bad value, in the problems
     assert _unbalanced(text) == []
 
 
@@ -261,7 +260,7 @@ def test_series_missing_everywhere_leave_a_note_not_a_gap(
     gone = dataclasses.replace(result, input=dataclasses.replace(result.input, source="/nowhere"))
     text = render_report(gone)
     assert re.findall(r'<svg data-chart="([a-z_]+)"', text) == CHARTS
-    assert text.count(MISSING) == 2
+    assert text.count(f">{MISSING}</text>") == 2
 
 
 def test_series_in_the_indicators_win(reports: dict[str, tuple[AuditResult, str]]) -> None:
@@ -270,7 +269,7 @@ def test_series_in_the_indicators_win(reports: dict[str, tuple[AuditResult, str]
     wired = dataclasses.replace(result, indicators=result.indicators | {"reward_lorenz": lorenz})
     text = render_report(wired, series={"reward_lorenz": None, "net_cash_histogram": None})
     assert "<td class=num>12.3%</td>" in text  # the Lorenz data table, from the indicators
-    assert text.count(MISSING) == 1  # the histogram: None was handed in, so no chart
+    assert text.count(f">{MISSING}</text>") == 1  # the histogram: None was handed in, so no chart
 
 
 def test_report_size_does_not_grow_with_members(

@@ -1,0 +1,1 @@
+"""What the HTML report is drawn with: inline SVG charts and the stylesheet (both inlined)."""

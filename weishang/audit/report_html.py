@@ -1,0 +1,584 @@
+"""The audit as one self-contained HTML file (``weishang audit PATH --html FILE``).
+
+The report opens offline and makes no request of any kind: the stylesheet is inline, the charts
+are SVG drawn here from aggregated series, there is no script, and a Content-Security-Policy
+forbids anything else. Every string that comes from the export (dataset name, currency, member
+ids in problems, basis labels) is escaped. Its size does not grow with the number of members:
+only counts per level and month, money totals, shares, a histogram and a Lorenz curve go in.
+
+Order of reading: a verdict per jurisdiction beside what happened to participants, then the
+findings behind each verdict, then the six charts, then what the input held and what was
+skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from weishang.audit.report_assets import charts
+from weishang.audit.report_assets.charts import esc, pct
+from weishang.audit.report_assets.style import STYLESHEET
+from weishang.audit.result import AuditResult
+from weishang.audit.rules import load_packs
+from weishang.audit.verdict import Finding, JurisdictionVerdict
+
+SERIES_KEYS = ("net_cash_histogram", "reward_lorenz")
+JURISDICTION_ORDER = ("CN", "US", "EU", "UK")
+VERDICT_LABELS = {"compliant": "Compliant", "at_risk": "At risk", "violation": "Violation"}
+RESULT_LABELS = {
+    "violation": "✗ Violation",
+    "at_risk": "! At risk",
+    "pass": "✓ Pass",
+    "not_applicable": "– Not applicable",
+}
+RESULT_ORDER = {"violation": 0, "at_risk": 1, "pass": 2, "not_applicable": 3}
+OPS = {">": ">", ">=": "≥", "<": "<", "<=": "≤", "==": "=", "!=": "≠"}
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+CJK_TERM = re.compile(r"[\u3400-\u9fff][\u3400-\u9fff、]*")
+
+
+def write_report(
+    result: AuditResult, path: str | Path, series: dict[str, Any] | None = None
+) -> None:
+    """Write the report for ``result`` to ``path``.
+
+    The net-cash histogram and the Lorenz curve are taken from ``result.indicators`` when the
+    audit computed them, else from ``series`` (``weishang.audit.series.compute_series``), else
+    recomputed from the export named in ``result.input.source`` when it can still be read.
+    """
+    Path(path).write_text(render_report(result, series), encoding="utf-8")
+
+
+def render_report(result: AuditResult, series: dict[str, Any] | None = None) -> str:
+    found = member_series(result, series)
+    i, inp = result.indicators, result.input
+    cur = inp.currency or ""
+    title = inp.name or Path(inp.source).name or "export"
+    sections = [
+        _header(result, title, cur),
+        _glance(result, cur),
+        _findings(result),
+        _charts(i, found, cur),
+        _input(result),
+        _appendix(i),
+        _footer(result),
+    ]
+    return (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>Audit: {esc(title)}</title>\n<style>{STYLESHEET}</style>\n</head>\n<body>\n"
+        '<div class="band"></div>\n<main class="page">\n'
+        + "\n".join(sections)
+        + "\n</main>\n</body>\n</html>\n"
+    )
+
+
+def member_series(result: AuditResult, series: dict[str, Any] | None) -> dict[str, Any]:
+    """The per-member series: from the indicators, from ``series``, or from the source."""
+    found: dict[str, Any] = {}
+    for key in SERIES_KEYS:
+        if key in result.indicators:
+            found[key] = result.indicators[key]
+        elif series is not None and key in series:
+            found[key] = series[key]
+    if len(found) < len(SERIES_KEYS):
+        found = _series_from_source(result.input.source) | found
+    return found
+
+
+def _series_from_source(source: str) -> dict[str, Any]:
+    """Until ``compute_indicators`` returns the series: compute them again from the export."""
+    if not source or not Path(source).exists():
+        return {}
+    from weishang.audit.engine import duckdb_engine
+    from weishang.audit.series import compute_series
+    from weishang.audit.validate import load_dataset
+
+    try:
+        return compute_series(duckdb_engine(load_dataset(source)))
+    except Exception:  # the report still renders; the two charts say the data is missing
+        return {}
+
+
+# --- formatting -------------------------------------------------------------------------------
+def money(value: Any, currency: str) -> str:
+    if value is None:
+        return "n/a"
+    amount = float(value)
+    sign = "−" if amount < 0 else ""
+    return f"{sign}{abs(amount):,.2f} {currency}".rstrip()
+
+
+def _count(value: Any) -> str:
+    return "n/a" if value is None else f"{int(value):,}"
+
+
+def _value(value: Any, unit: str, currency: str) -> str:
+    if value is None:
+        return "not measurable"
+    if unit == "share":
+        return pct(float(value))
+    if unit == "money":
+        return money(value, currency)
+    if unit == "flag" or isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return (
+            f"{value:,.2f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{value:,.0f}"
+        )
+    return str(value)
+
+
+def _rule_units() -> dict[tuple[str, str], tuple[str, str]]:
+    """(jurisdiction, rule id) → (unit, the pack's currency): how to print a finding's value."""
+    return {(p.jurisdiction, r.id): (r.unit, p.currency) for p in load_packs() for r in p.rules}
+
+
+def _guess_unit(indicator: str) -> str:
+    return "share" if indicator.endswith(("_share", "_ratio")) else "number"
+
+
+def chinese_name(source: str) -> str:
+    """The Chinese term a rule's source names (拉人头, 团队计酬…), else the statute's name."""
+    terms = CJK_TERM.findall(source)
+    named = [t for t in terms if not t.endswith(("条例", "法"))]
+    return (named or terms or [""])[0]
+
+
+def _ordered(result: AuditResult) -> list[JurisdictionVerdict]:
+    codes = sorted(
+        result.jurisdictions,
+        key=lambda c: (JURISDICTION_ORDER.index(c) if c in JURISDICTION_ORDER else 99, c),
+    )
+    return [result.jurisdictions[c] for c in codes]
+
+
+def _verdict_class(v: JurisdictionVerdict) -> str:
+    return "criminal" if v.severity == "criminal" else v.verdict
+
+
+def _tripped(v: JurisdictionVerdict) -> list[Finding]:
+    return [f for f in v.findings if f.result in ("violation", "at_risk")]
+
+
+# --- sections ---------------------------------------------------------------------------------
+def _header(result: AuditResult, title: str, cur: str) -> str:
+    i, inp = result.indicators, result.input
+    meta = [
+        ("Source", inp.source),
+        ("Period", inp.period or "not stated"),
+        ("Currency", inp.currency or "not stated"),
+    ]
+    figures = [
+        (_count(i.get("members")), "members"),
+        (_count(i.get("depth")), "levels deep"),
+        (money(i.get("sales_total"), cur), "sales"),
+        (money(i.get("rewards_total"), cur), "rewards paid"),
+    ]
+    return (
+        '<header><p class="kicker">Channel audit · pyramid or honest channel</p>'
+        f'<h1>{esc(title)}</h1><dl class="meta">'
+        + "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in meta)
+        + '</dl><p class="figures">'
+        + "".join(f"<span><b>{esc(n)}</b> {esc(w)}</span>" for n, w in figures)
+        + "</p></header>"
+    )
+
+
+def _verdict_card(v: JurisdictionVerdict) -> str:
+    tripped = _tripped(v)
+    severity = f'<span class="severity">{esc(v.severity)}</span>' if v.severity else ""
+    if tripped:
+        why = f"{len(tripped)} of {len(v.findings)} rules tripped: " + ", ".join(
+            f.rule_id for f in tripped
+        )
+    else:
+        why = f"No rule tripped ({len(v.findings)} checked)."
+    return (
+        f'<div class="verdict {esc(_verdict_class(v))}" data-jurisdiction="{esc(v.jurisdiction)}">'
+        f'<div class="code">{esc(v.jurisdiction)} · {esc(v.name)}</div>'
+        f'<div class="label">{esc(VERDICT_LABELS.get(v.verdict, v.verdict))}{severity}</div>'
+        f'<p class="why">{esc(why)}</p></div>'
+    )
+
+
+def _glance(result: AuditResult, cur: str) -> str:
+    i = result.indicators
+    lost = i.get("members_lost_money_share")
+    median = i.get("median_net_cash")
+    outcomes = [
+        (pct(lost), "of members lost money: they paid in more than they got back.", bool(lost)),
+        (money(median, cur), "median net cash of a member.", (median or 0) < 0),
+        (
+            pct(i.get("top1_reward_share")),
+            f"of all rewards went to the top 1% of members "
+            f"(top 10%: {pct(i.get('top10_reward_share'))}).",
+            False,
+        ),
+    ]
+    rows = "".join(
+        f'<div class="outcome"><div class="num{" bad" if bad else ""}">{esc(n)}</div>'
+        f"<p>{esc(text)}</p></div>"
+        for n, text, bad in outcomes
+    )
+    cards = "".join(_verdict_card(v) for v in _ordered(result))
+    return (
+        '<section id="verdicts"><h2>Verdicts</h2><p class="lead">One verdict per jurisdiction, '
+        "from the rules each applies; beside them, what happened to the people who joined."
+        f'</p><div class="glance"><div class="verdicts">{cards}</div>'
+        f'<div class="outcomes" id="outcomes"><h3>Participant outcomes</h3>{rows}'
+        '<p class="compare">For comparison: in FTC v. BurnLounge 93.84% of participants never '
+        "recovered what they paid; an FTC staff review (2024) of 70 income disclosures found "
+        "most participants earned at most 1,000 USD a year before expenses.</p></div></div>"
+        "</section>"
+    )
+
+
+def _finding_row(f: Finding, units: dict[tuple[str, str], tuple[str, str]], code: str) -> str:
+    unit, currency = units.get((code, f.rule_id), (_guess_unit(f.indicator), ""))
+    zh = chinese_name(f.source)
+    zh_html = f'<span class="zh" lang="zh">{esc(zh)}</span>' if zh else ""
+    muted = " muted" if f.result in ("pass", "not_applicable") else ""
+    threshold = f"{OPS.get(f.op, f.op)} {_value(f.threshold, unit, currency)}"
+    return (
+        f'<tr class="{esc(f.result)}{muted}" data-rule="{esc(f.rule_id)}">'
+        f'<td class="result mark {esc(f.result)}">{esc(RESULT_LABELS.get(f.result, f.result))}</td>'
+        f'<td><span class="rule">{esc(f.rule_id)}</span>{zh_html}'
+        f'<span class="indicator">{esc(f.indicator)}</span></td>'
+        f'<td class="num" data-label="Value">{esc(_value(f.value, unit, currency))}</td>'
+        f'<td class="num" data-label="Trips when">{esc(threshold)}</td>'
+        f'<td><p class="evidence">{esc(f.evidence)}</p>'
+        f'<p class="source">Source: {esc(f.source)}</p></td></tr>'
+    )
+
+
+def _findings(result: AuditResult) -> str:
+    try:
+        units = _rule_units()
+    except Exception:  # a pack that does not parse: fall back on the indicator's name
+        units = {}
+    parts = []
+    for v in _ordered(result):
+        findings = sorted(v.findings, key=lambda f: RESULT_ORDER.get(f.result, 9))
+        severity = f'<span class="pill criminal">{esc(v.severity)}</span>' if v.severity else ""
+        if v.severity == "administrative":
+            severity = f'<span class="pill violation">{esc(v.severity)}</span>'
+        rows = "".join(_finding_row(f, units, v.jurisdiction) for f in findings)
+        parts.append(
+            f'<div class="jurisdiction" id="findings-{esc(v.jurisdiction)}">'
+            f"<h3>{esc(v.jurisdiction)} · {esc(v.name)}"
+            f'<span class="pill {esc(v.verdict)}">{esc(VERDICT_LABELS.get(v.verdict, v.verdict))}'
+            f"</span>{severity}</h3>"
+            '<div class="table-wrap"><table class="findings"><thead><tr><th>Result</th>'
+            '<th>Rule · indicator</th><th class="num">Value</th><th class="num">Trips when</th>'
+            f"<th>Evidence and source</th></tr></thead><tbody>{rows}</tbody></table></div></div>"
+        )
+    return (
+        '<section id="findings"><h2>Findings</h2><p class="lead">Every rule of every '
+        "jurisdiction pack, tripped rules first. Money values are in the pack's currency, "
+        "converted at the pack's approximate rate where the export uses another.</p>"
+        + "".join(parts)
+        + "</section>"
+    )
+
+
+# --- charts -----------------------------------------------------------------------------------
+def _figure(title: str, takeaway: str, svg: str, caption: str, data: str, extra: str = "") -> str:
+    return (
+        f'<figure><h3>{esc(title)}</h3><p class="takeaway">{esc(takeaway)}</p>{svg}{extra}'
+        f"<figcaption>{esc(caption)}</figcaption>{data}</figure>"
+    )
+
+
+def _data_table(headers: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+    head = "".join(
+        f"<th{' class=num' if k >= numeric_from else ''}>{esc(h)}</th>"
+        for k, h in enumerate(headers)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td{' class=num' if k >= numeric_from else ''}>{esc(c)}</td>" for k, c in enumerate(r)
+        )
+        + "</tr>"
+        for r in rows
+    )
+    return (
+        '<details><summary>Data</summary><div class="table-wrap"><table>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></details>"
+    )
+
+
+def _levels_figure(i: dict[str, Any]) -> str:
+    per_level = {str(k): int(v) for k, v in (i.get("members_per_level") or {}).items()}
+    total = sum(per_level.values())
+    takeaway = "No member could be placed in a sponsor tree."
+    if per_level:
+        biggest = max(per_level, key=lambda k: per_level[k])
+        takeaway = (
+            f"{len(per_level)} levels; the largest, level {biggest}, holds "
+            f"{pct(per_level[biggest] / total)} of the members."
+        )
+    caption = "Level 1 is a root (a member with no sponsor); level 2 its recruits, and so on."
+    if i.get("members_unplaced"):
+        caption += f" {i['members_unplaced']:,} members sit in a sponsor cycle and have no level."
+    rows = [[k, f"{v:,}", pct(v / total)] for k, v in sorted(per_level.items(), key=_level_key)]
+    return _figure(
+        "Members by level",
+        takeaway,
+        charts.levels_chart(per_level),
+        caption,
+        _data_table(["Level", "Members", "Share"], rows),
+    )
+
+
+def _level_key(item: tuple[str, int]) -> int:
+    return int(item[0]) if item[0].isdigit() else 0
+
+
+def _growth_figure(i: dict[str, Any]) -> str:
+    growth = {str(k): int(v) for k, v in (i.get("growth_per_month") or {}).items()}
+    takeaway = "No joining dates."
+    if growth:
+        busiest = max(growth, key=lambda k: growth[k])
+        takeaway = (
+            f"{sum(growth.values()):,} members joined over {len(growth)} month"
+            f"{'s' if len(growth) != 1 else ''}; the busiest, {busiest}, brought "
+            f"{growth[busiest]:,}."
+        )
+    return _figure(
+        "Growth over time",
+        takeaway,
+        charts.growth_chart(growth),
+        "Members by the month they joined (months with no new member shown as empty).",
+        _data_table(
+            ["Month", "Members joined"], [[k, f"{v:,}"] for k, v in sorted(growth.items())]
+        ),
+    )
+
+
+def _money_figure(i: dict[str, Any], cur: str) -> str:
+    consumers = float(i.get("sales_to_consumers") or 0)
+    purchases = float(i.get("sales_to_members") or 0)
+    fees = float(i.get("fees_total") or 0)
+    rewards = float(i.get("rewards_total") or 0)
+    money_in = consumers + purchases + fees
+    share = (lambda v: pct(v / money_in)) if money_in else (lambda v: "n/a")
+    takeaway = f"{share(consumers)} of the money came from outside consumers."
+    if money_in and rewards:
+        takeaway += f" Rewards paid out equal {pct(rewards / money_in)} of all money in."
+    items = [
+        (charts.GOOD, "Sales to outside consumers", consumers),
+        (charts.AMBER, "Purchases by members", purchases),
+        (charts.BAD, "Fees paid by members", fees),
+        (charts.NAVY, "Rewards paid to members", rewards),
+    ]
+    legend = charts.legend(
+        [
+            (c, n, f"{money(v, cur)} · {share(v)}" if k < 3 else money(v, cur))
+            for k, (c, n, v) in enumerate(items)
+        ]
+    )
+    rows = [[n, money(v, cur), share(v) if k < 3 else ""] for k, (_, n, v) in enumerate(items)]
+    return _figure(
+        "Where the money came from",
+        takeaway,
+        charts.money_chart(consumers, purchases, fees, rewards),
+        "A buyer is a member when their id is a member's at the time of the sale, whatever the "
+        "export calls them. Shares are of all money in (sales and fees).",
+        _data_table(["Flow", "Amount", "Share of money in"], rows),
+        legend,
+    )
+
+
+def _mix_figure(i: dict[str, Any]) -> str:
+    declared = i.get("reward_mix_declared") or {}
+    behaviour = i.get("reward_mix_behaviour") or {}
+    relabelled = i.get("relabelled_rewards_share")
+    if not declared and not behaviour:
+        takeaway = "No rewards were paid."
+    elif relabelled:
+        takeaway = (
+            f"{pct(relabelled)} of rewards by amount were triggered by something other than "
+            "the basis the operator declared."
+        )
+    else:
+        takeaway = "Every reward matches the basis the operator declared."
+    order = charts.basis_order(declared, behaviour)
+    legend = charts.legend(
+        [
+            (
+                charts.basis_style(b)[1],
+                charts.basis_style(b)[0],
+                f"declared {pct(declared.get(b) or 0)} · by behaviour {pct(behaviour.get(b) or 0)}",
+            )
+            for b in order
+        ]
+    )
+    rows = [
+        [charts.basis_style(b)[0], pct(declared.get(b) or 0), pct(behaviour.get(b) or 0)]
+        for b in order
+    ]
+    return _figure(
+        "Reward mix",
+        takeaway,
+        charts.reward_mix_chart(declared, behaviour),
+        "Shares of all rewards by amount. 'By behaviour' is what the data shows triggered each "
+        "reward: a reward on a recruit's purchase is purchase-based, whatever it is called.",
+        _data_table(["Basis", "Declared", "By behaviour"], rows),
+        legend,
+    )
+
+
+def _net_cash_figure(i: dict[str, Any], hist: dict[str, Any] | None, cur: str) -> str:
+    lost = i.get("members_lost_money_share")
+    takeaway = (
+        f"{pct(lost)} of members lost money; the median member's net cash was "
+        f"{money(i.get('median_net_cash'), cur)}."
+    )
+    caption = (
+        "Net cash per member = rewards + sales the member collected + buy-backs and refunds "
+        f"received − purchases − fees{f', in {cur}' if cur else ''}. Red: members who lost money."
+    )
+    if hist is None:
+        svg = charts.empty("net_cash", "The per-member series is not in this audit result.")
+        return _figure("Members' net cash", takeaway, svg, caption, "")
+    edges = hist["edges"]
+    if hist.get("below") or hist.get("above"):
+        caption += " The paler bars at the ends gather the few members beyond the range shown."
+    rows = []
+    if hist.get("below"):
+        rows.append(["", money(edges[0], cur), f"{hist['below']:,}"])
+    rows += [
+        [money(edges[k], cur), money(edges[k + 1], cur), f"{c:,}"]
+        for k, c in enumerate(hist["counts"])
+    ]
+    if hist.get("above"):
+        rows.append([money(edges[-1], cur), "", f"{hist['above']:,}"])
+    return _figure(
+        "Members' net cash",
+        takeaway,
+        charts.net_cash_chart(hist),
+        caption,
+        _data_table(["From", "To (not included)", "Members"], rows, numeric_from=0),
+    )
+
+
+def _lorenz_figure(i: dict[str, Any], lorenz: dict[str, Any] | None) -> str:
+    gini = i.get("reward_gini")
+    takeaway = (
+        f"Gini {'n/a' if gini is None else f'{gini:.2f}'}; the top 10% of members took "
+        f"{pct(i.get('top10_reward_share'))} of all rewards."
+    )
+    caption = (
+        "Members ranked from the least to the most rewarded (members never rewarded count as "
+        "zero). The further the curve sags below the diagonal, the more unequal the rewards."
+    )
+    if lorenz is None:
+        message = (
+            "No rewards were paid."
+            if not i.get("rewards_total")
+            else "The per-member series is not in this audit result."
+        )
+        return _figure(
+            "Who gets the rewards", takeaway, charts.empty("lorenz", message), caption, ""
+        )
+    rows = [[pct(x), pct(y)] for x, y in zip(lorenz["population"], lorenz["rewards"], strict=True)]
+    return _figure(
+        "Who gets the rewards",
+        takeaway,
+        charts.lorenz_chart(lorenz, gini, i.get("top1_reward_share")),
+        caption,
+        _data_table(["Share of members", "Share of rewards"], rows, numeric_from=0),
+    )
+
+
+def _charts(i: dict[str, Any], series: dict[str, Any], cur: str) -> str:
+    figures = [
+        _levels_figure(i),
+        _growth_figure(i),
+        _money_figure(i, cur),
+        _mix_figure(i),
+        _net_cash_figure(i, series.get("net_cash_histogram"), cur),
+        _lorenz_figure(i, series.get("reward_lorenz")),
+    ]
+    return (
+        '<section id="charts"><h2>The channel in six charts</h2><p class="lead">'
+        "Structure, growth, money and rewards, from the same data as the verdicts.</p>"
+        f'<div class="charts">{"".join(figures)}</div></section>'
+    )
+
+
+# --- input, appendix, footer ------------------------------------------------------------------
+def _problem_rows(result: AuditResult) -> str:
+    out = []
+    for p in result.input.problems:
+        rows = ", ".join(str(r) for r in p.rows)
+        if p.count > len(p.rows) and p.rows:
+            rows += f" and {p.count - len(p.rows):,} more"
+        message = p.message + (f" (e.g. {', '.join(p.values)})" if p.values else "")
+        out.append(
+            f"<tr><td>{esc(p.file)}</td><td>{esc(rows or '–')}</td><td>{esc(p.column or '–')}"
+            f'</td><td>{esc(message)}</td><td class="num">{p.count:,}</td>'
+            f"<td>{esc(str(p.action).replace('_', ' '))}</td></tr>"
+        )
+    return "".join(out)
+
+
+def _input(result: AuditResult) -> str:
+    inp = result.input
+    tables = "".join(
+        f'<tr><td>{esc(name)}</td><td class="num">{rows:,}</td>'
+        f'<td class="num">{inp.skipped_rows.get(name, 0):,}</td></tr>'
+        for name, rows in inp.rows.items()
+    )
+    if inp.problems:
+        problems = (
+            '<div class="table-wrap"><table class="problems"><thead><tr><th>File</th>'
+            '<th>Row</th><th>Column</th><th>Problem</th><th class="num">Rows</th>'
+            f"<th>What the audit did</th></tr></thead><tbody>{_problem_rows(result)}"
+            "</tbody></table></div>"
+        )
+    else:
+        problems = '<p class="ok">No problem found in the input.</p>'
+    return (
+        '<section id="input"><h2>The input</h2><p class="lead">What the export held, what '
+        "could be used, and every problem found (rows are data rows: a spreadsheet shows row N "
+        "on line N + 1).</p>"
+        '<div class="table-wrap"><table class="rows"><thead><tr><th>Table</th>'
+        '<th class="num">Rows used</th><th class="num">Rows skipped</th></tr></thead>'
+        f'<tbody>{tables}</tbody></table></div><h3 style="margin-top:18px">Problems</h3>'
+        f"{problems}</section>"
+    )
+
+
+def _appendix(i: dict[str, Any]) -> str:
+    rows = []
+    for key, value in i.items():
+        if key in SERIES_KEYS:
+            continue
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+        rows.append(f'<tr><td class="indicator">{esc(key)}</td><td>{esc(shown)}</td></tr>')
+    return (
+        '<section id="indicators"><details><summary>All indicators, as in '
+        '<code>--format json</code></summary><div class="table-wrap"><table><tbody>'
+        + "".join(rows)
+        + "</tbody></table></div></details></section>"
+    )
+
+
+def _footer(result: AuditResult) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"<footer>Generated by <code>weishang audit</code> on the {esc(result.engine)} engine, "
+        f"{when}. Rules, thresholds and sources come from the jurisdiction packs shipped with "
+        "the audit. This is a screening of exported data against published rules, not a "
+        "legal finding.</footer>"
+    )

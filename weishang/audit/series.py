@@ -1,0 +1,167 @@
+"""Compact per-member series for the report: a histogram of net cash and a Lorenz curve.
+
+The indicators reduce each member to a few figures (share who lost money, median, Gini); a
+reader also needs the shape behind them. Both series are computed in the engine through Ibis,
+like the indicators, so they run on DuckDB and on Spark, and whatever the number of members
+they stay small: ``bins`` + 2 counts and at most ``points`` + 1 Lorenz points.
+
+Net cash follows the indicators' money flows (rewards + collected sales + buy-backs and refunds
+received − purchases − fees). Histogram edges are "nice" round numbers in minor units with zero
+always on an edge, so the bars left of zero hold exactly the members who lost money.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from weishang.audit.engine import Engine
+from weishang.audit.indicators import MONEY
+
+NICE = (1, 2, 2.5, 5)
+
+
+def member_cash(engine: Engine) -> ir.Table:
+    """One row per member: ``net`` cash and ``rewarded`` (both money, 0 when nothing moved)."""
+    t, r, members = engine.transactions, engine.rewards, engine.members
+    zero = ibis.literal(0).cast(MONEY)
+    collects = t.seller_collects.fill_null(True)
+    forward = t.kind.isin(["sale", "fee", "buyback"])
+    nobody = ibis.null("string")
+    payee = ibis.ifelse(forward, ibis.ifelse(collects, t.seller_id, nobody), t.buyer_id)
+    payer = ibis.ifelse(forward, t.buyer_id, ibis.ifelse(collects, t.seller_id, nobody))
+    flows = ibis.union(
+        r.select(fid=r.member_id, cash=r.amount.cast(MONEY), reward=r.amount.cast(MONEY)),
+        t.select(fid=payee, cash=t.amount.cast(MONEY), reward=zero),
+        t.select(fid=payer, cash=t.amount.negate().cast(MONEY), reward=zero),
+    )
+    per = (
+        flows.filter(flows.fid.notnull())
+        .group_by("fid")
+        .aggregate(net=flows.cash.sum(), rewarded=flows.reward.sum())
+    )
+    m = members.select("member_id").left_join(per, members.member_id == per.fid)
+    return m.select(
+        "member_id",
+        net_c=(m.net.fill_null(zero) * 100).cast("int64"),
+        rewarded=m.rewarded.fill_null(zero),
+    )
+
+
+def nice_steps(raw: float) -> list[int]:
+    """Round steps in minor units (1, 2, 2.5 or 5 × 10^k, at least one cent) around ``raw``."""
+    power = 10 ** math.floor(math.log10(max(raw, 1)))
+    steps = {
+        max(1, round(step * scale)) for scale in (power / 10, power, power * 10) for step in NICE
+    }
+    return sorted(steps)
+
+
+def bin_edges(lo: int, hi: int, bins: int) -> tuple[int, int, int]:
+    """(first edge, step, number of bins) covering [lo, hi] in minor units, zero on an edge.
+
+    Of the round steps, the one giving the number of bins closest to ``bins``.
+    """
+    lo, hi = min(lo, 0), max(hi, 0)
+
+    def layout(step: int) -> tuple[int, int, int]:
+        first = math.floor(lo / step) * step
+        last = (math.floor(hi / step) + 1) * step  # right-open bins: the maximum falls inside
+        return first, step, (last - first) // step
+
+    options = [layout(step) for step in nice_steps((hi - lo) / bins if hi > lo else 100)]
+    return min(options, key=lambda o: (abs(o[2] - bins), -o[1]))
+
+
+def net_cash_histogram(engine: Engine, cash: ir.Table, bins: int = 24) -> dict[str, Any] | None:
+    """Members by net cash: ``edges`` (money), ``counts``, and the members ``below``/``above``.
+
+    The range is the whole data unless a few extreme members would squeeze everyone else into
+    one or two bars: then it is the 1st to 99th percentile and the rest is counted in
+    ``below`` and ``above``.
+    """
+    row = engine.rows(
+        cash.aggregate(
+            members=cash.count(),
+            lost=(cash.net_c < 0).sum(),
+            zero=(cash.net_c == 0).sum(),
+            lo=cash.net_c.min(),
+            hi=cash.net_c.max(),
+            p01=cash.net_c.cast("float64").approx_quantile(0.01),
+            p99=cash.net_c.cast("float64").approx_quantile(0.99),
+        )
+    )[0]
+    members = int(row["members"] or 0)
+    if not members:
+        return None
+    lo, hi = int(row["lo"]), int(row["hi"])
+    p01, p99 = math.floor(row["p01"]), math.ceil(row["p99"])
+    if p99 - p01 < (hi - lo) / 4:  # outliers: keep the bulk readable
+        lo, hi = max(lo, p01), min(hi, p99)
+    first, step, n = bin_edges(lo, hi, bins)
+    last = first + n * step
+    offset = cash.net_c - first
+    slot = ibis.ifelse(
+        cash.net_c < first, -1, ibis.ifelse(cash.net_c >= last, n, offset // step)
+    ).cast("int64")
+    counted = cash.select(slot=slot)
+    per_slot = {
+        int(r["slot"]): int(r["n"])
+        for r in engine.rows(counted.group_by("slot").aggregate(n=counted.count()))
+    }
+    return {
+        "edges": [(first + k * step) / 100 for k in range(n + 1)],
+        "counts": [per_slot.get(k, 0) for k in range(n)],
+        "below": per_slot.get(-1, 0),
+        "above": per_slot.get(n, 0),
+        "members": members,
+        "lost": int(row["lost"] or 0),
+        "zero": int(row["zero"] or 0),
+        "lost_share": round(int(row["lost"] or 0) / members, 6),
+        "min": _from_minor(row["lo"]),
+        "max": _from_minor(row["hi"]),
+    }
+
+
+def _from_minor(minor: Any) -> float:
+    return round(int(minor) / 100, 2)
+
+
+def reward_lorenz(engine: Engine, cash: ir.Table, points: int = 50) -> dict[str, Any] | None:
+    """The Lorenz curve of rewards: members ranked from the least rewarded, in ``points`` groups.
+
+    ``population[k]`` is the share of members up to the end of group k and ``rewards[k]`` the
+    share of all rewards they received; both start at 0 and end at 1. Exact at each point.
+    """
+    ranked = cash.mutate(
+        up=ibis.row_number().over(ibis.window(order_by=[cash.rewarded, cash.member_id])) + 1
+    )
+    total_row = engine.rows(ranked.aggregate(n=ranked.count(), total=ranked.rewarded.sum()))[0]
+    count, total = int(total_row["n"] or 0), float(total_row["total"] or 0)
+    if not count or total <= 0:
+        return None
+    group = ((ranked.up * points + count - 1) // count).cast("int64")  # ceil(up × points / n)
+    grouped = ranked.select(g=group, up=ranked.up, rewarded=ranked.rewarded)
+    rows = engine.rows(
+        grouped.group_by("g")
+        .aggregate(last=grouped.up.max(), amount=grouped.rewarded.sum())
+        .order_by("g")
+    )
+    population, rewards, running = [0.0], [0.0], 0.0
+    for r in rows:
+        running += float(r["amount"] or 0)
+        population.append(round(int(r["last"]) / count, 6))
+        rewards.append(round(running / total, 6))
+    return {"population": population, "rewards": rewards, "members": count}
+
+
+def compute_series(engine: Engine, *, bins: int = 24, points: int = 50) -> dict[str, Any]:
+    """``net_cash_histogram`` and ``reward_lorenz`` (each ``None`` when there is nothing to show)."""
+    cash = engine.materialize(member_cash(engine), "cash")
+    return {
+        "net_cash_histogram": net_cash_histogram(engine, cash, bins),
+        "reward_lorenz": reward_lorenz(engine, cash, points),
+    }
