@@ -102,13 +102,16 @@ def test_a_seller_opens_a_shop_lists_a_product_and_ships_an_order(
     page.set_input_files("[name=photos]", str(logo))
     page.click(".sticky-submit button")
     page.wait_for_url(re.compile(r"/products/\d+/$"))
+    # A second photo, from the product page: it uploads as soon as it is chosen.
+    page.set_input_files("form[action$='/photos/'] [name=photos]", str(logo))
+    page.wait_for_selector(".photo >> nth=1")
     shot(page, "04-product")
     product = Product.objects.get()
     assert list(product.variants.values_list("name", "price_minor", "stock")) == [
         ("250 g", 2800, 20),
         ("500 g", 5250, 8),
     ]
-    assert product.images.count() == 1
+    assert product.images.count() == 2
 
     # A buyer orders (the storefront's part, done here through the service).
     shop = Shop.objects.get()
