@@ -33,7 +33,7 @@ from .produce import (
 )
 
 # Change when any painter changes, so cached photos are painted again.
-PHOTO_VERSION = "2"
+PHOTO_VERSION = "3"
 PHOTO_SIZE = 1200
 PAINT_SCALE = 0.75
 
@@ -59,7 +59,7 @@ def fill(cv: Canvas, good: str, cx: float, cy: float, r: float, *, squash: float
     detail = min(1.0, 2.0 * k)
     if good in {"junzao", "huizao"}:
         size = 64 if good == "junzao" else 46
-        count = min(int((r / (size * k)) ** 2 * 2.6 * detail) + 3, 60)
+        count = min(int((r / (size * k)) ** 2 * 3.4 * detail) + 3, 64)
         jujube_pile(cv, cx, cy, r, count, size, squash=squash)
     elif good == "zaopian":
         for _ in range(int((r / (40 * k)) ** 2 * 1.3) + 4):

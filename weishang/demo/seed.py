@@ -13,8 +13,9 @@ import io
 import multiprocessing
 import os
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
+from PIL import Image
 
 from weishang.accounts.models import User
 from weishang.catalog.images import logo_rendition, qr_rendition
@@ -77,14 +79,13 @@ def demo_seed(
     """Create the demo shops; return one login per shop for the command to print."""
     if cache and photo_cache is None:
         photo_cache = Path(settings.DATA_DIR) / "demo-photos"
-    photos = photos_paint(
-        [(p.good, i) for s in SHOPS for p in s.products for i in range(len(SHOTS[p.good]))],
-        size=photo_size,
-        cache_dir=photo_cache if cache else None,
-    )
+    shots = [(p.good, i) for s in SHOPS for p in s.products for i in range(len(SHOTS[p.good]))]
+    # Painting runs on every core while this process writes the shops, then products wait for
+    # their photos one by one.
+    with photos_painting(shots, size=photo_size, cache_dir=photo_cache if cache else None) as photo:
+        shops = [shop_create(spec, photo) for spec in SHOPS]
     logins = []
-    for n, spec in enumerate(SHOPS):
-        shop = shop_create(spec, photos)
+    for n, (spec, shop) in enumerate(zip(SHOPS, shops, strict=True)):
         orders_create(shop, spec, seed=n)
         logins.append(
             {"shop": shop.name, "slug": shop.slug, "login": spec.login, "password": spec.password}
@@ -100,23 +101,29 @@ def _paint(job: tuple[str, int, int, str | None]) -> bytes:
     return photo_cached(good, shot, Path(cache_dir) if cache_dir else None, size=size)
 
 
-def photos_paint(
+PhotoSource = Callable[[str, int], bytes]
+
+
+@contextmanager
+def photos_painting(
     shots: Iterable[tuple[str, int]], *, size: int, cache_dir: Path | None
-) -> dict[tuple[str, int], bytes]:
-    """JPEG bytes of every shot, painted on every core (cached shots are only read)."""
-    shots = list(shots)
-    jobs = [(good, shot, size, str(cache_dir) if cache_dir else None) for good, shot in shots]
+) -> Iterator[PhotoSource]:
+    """Start painting every shot on every core; yield a function that waits for one shot."""
+    cache = str(cache_dir) if cache_dir else None
+    jobs = {(good, shot): (good, shot, size, cache) for good, shot in shots}
     workers = min(len(jobs), os.cpu_count() or 1, 4)
-    if workers <= 1 or size < 400:
-        return dict(zip(shots, map(_paint, jobs), strict=True))
+    if workers <= 1 or size < 400:  # test-sized photos paint faster than a process starts
+        yield lambda good, shot: _paint(jobs[(good, shot)])
+        return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        return dict(zip(shots, pool.map(_paint, jobs), strict=True))
+        futures = {key: pool.submit(_paint, job) for key, job in jobs.items()}
+        yield lambda good, shot: futures[(good, shot)].result()
 
 
-def _png(image: object, fmt: str = "PNG") -> io.BytesIO:
+def _png(image: Image.Image) -> io.BytesIO:
     buffer = io.BytesIO()
-    image.save(buffer, fmt)  # type: ignore[attr-defined]
+    image.save(buffer, "PNG")
     buffer.seek(0)
     return buffer
 
@@ -125,7 +132,7 @@ def _png(image: object, fmt: str = "PNG") -> io.BytesIO:
 
 
 @transaction.atomic
-def shop_create(spec: ShopSpec, photos: dict[tuple[str, int], bytes]) -> Shop:
+def shop_create(spec: ShopSpec, photo: PhotoSource) -> Shop:
     owner = User.objects.create_user(
         email=spec.email, phone=spec.phone, password=spec.password, display_name=spec.owner
     )
@@ -157,7 +164,7 @@ def shop_create(spec: ShopSpec, photos: dict[tuple[str, int], bytes]) -> Shop:
             for i, (name, price, stock) in enumerate(product_spec.variants)
         )
         for shot in range(len(SHOTS[product_spec.good])):
-            data = photos[(product_spec.good, shot)]
+            data = photo(product_spec.good, shot)
             product_image_add(product=product, upload=io.BytesIO(data), size=len(data))
     return shop
 
