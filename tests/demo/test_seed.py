@@ -60,6 +60,10 @@ def test_demo_orders_cover_every_status_over_two_weeks_and_today() -> None:
     assert all(o.created_at <= now for o in Order.objects.all())
     shipped = Order.objects.filter(status=OrderStatus.SHIPPED)
     assert all(o.carrier and o.tracking_number and o.shipped_at for o in shipped)
+    for order in Order.objects.prefetch_related("events"):
+        steps = [event.at for event in order.events.order_by("id")]
+        assert steps == sorted(steps), order.reference  # the history happened in order
+        assert steps[0] == order.created_at
 
 
 def test_the_printed_logins_authenticate() -> None:

@@ -12,7 +12,6 @@ paint the same scene small and fast.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -83,10 +82,6 @@ class Box:
     xs: slice
     x: Array = field(repr=False)
     y: Array = field(repr=False)
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (self.ys.stop - self.ys.start, self.xs.stop - self.xs.start)
 
 
 class Canvas:
@@ -211,21 +206,6 @@ def shade(nx: Array, ny: Array, nz: Array) -> tuple[Array, Array]:
     return diffuse, spec
 
 
-def polygon_mask(
-    size: tuple[int, int], shapes: Sequence[Sequence[tuple[float, float]]], *, soft: float = 1.0
-) -> Array:
-    """An anti-aliased mask of filled polygons, drawn at twice the size and reduced."""
-    w, h = size
-    img = Image.new("L", (w * 2, h * 2), 0)
-    draw = ImageDraw.Draw(img)
-    for pts in shapes:
-        draw.polygon([(x * 2, y * 2) for x, y in pts], fill=255)
-    small = img.resize((w, h), Image.Resampling.BOX)
-    if soft > 0.4:
-        small = small.filter(ImageFilter.GaussianBlur(soft))
-    return np.asarray(small, dtype=F) / 255.0
-
-
 def rounded_mask(w: int, h: int, radius: float, *, soft: float = 1.0) -> Array:
     img = Image.new("L", (w * 2, h * 2), 0)
     ImageDraw.Draw(img).rounded_rectangle(
@@ -235,14 +215,6 @@ def rounded_mask(w: int, h: int, radius: float, *, soft: float = 1.0) -> Array:
     if soft > 0.4:
         small = small.filter(ImageFilter.GaussianBlur(soft))
     return np.asarray(small, dtype=F) / 255.0
-
-
-def ellipse_mask(w: int, h: int, *, soft: float = 1.0) -> Array:
-    y, x = np.mgrid[0:h, 0:w].astype(F)
-    u = (x + 0.5 - w / 2) / (w / 2)
-    v = (y + 0.5 - h / 2) / (h / 2)
-    r = np.sqrt(u * u + v * v)
-    return np.clip((1.0 - r) * min(w, h) / 2 / max(soft, 0.5) + 0.5, 0, 1)
 
 
 def finish(

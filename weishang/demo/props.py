@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .fonts import cjk_font
-from .paint import Array, Canvas, Color, F, blur, ellipse_mask, fbm, mix, noise, rounded_mask
+from .paint import Array, Canvas, Color, F, blur, fbm, mix, noise, rounded_mask
 
 # --- Surfaces ---------------------------------------------------------------------------------
 
@@ -286,7 +286,6 @@ def glass(
     shape = body | bottom_cap | top_cap
     alpha = np.clip(blur(shape.astype(F), 0.8), 0, 1)
     # The shadow and the coloured light the liquid throws on the table.
-    sh = np.zeros_like(alpha)
     floor = ((box.x - cx - w * 0.55) / (w * 0.85)) ** 2 + ((yb - base_y - e * 0.3) / (e * 1.3)) ** 2
     sh = np.clip(1.0 - floor, 0, 1)
     cv.darken(box, blur(sh, cv.px(10)) * 0.35)
@@ -464,9 +463,3 @@ def package(
     rgb = mix(rgb, np.asarray(ink, F) * light[..., None], ink_a)
     cy = base_y - H / 2
     cv.place(rgb.astype(F), alpha.astype(F), cx, cy, lift=cv.px(18), shadow=0.5, softness=1.4)
-
-
-def ellipse_sprite(w: int, h: int, color: Color) -> tuple[Array, Array]:
-    a = ellipse_mask(w, h)
-    rgb = np.broadcast_to(np.asarray(color, F), (h, w, 3)).copy()
-    return rgb, a

@@ -296,13 +296,15 @@ def _tracking(shop: Shop, rng: random.Random, t: datetime) -> tuple[str, str]:
 
 
 def _backdate(order: Order, clock: _Clock, *, seen: bool) -> None:
-    s = clock.steps
+    # Near midnight a step planned minutes after the order could land in the future: cap it.
+    now = timezone.now()
+    s = {action: min(at, now) for action, at in clock.steps.items()}
     paid = s.get("confirm_payment") or (s.get("complete") if order.paid_at else None)
     Order.objects.filter(pk=order.pk).update(
-        created_at=clock.placed,
+        created_at=s["place"],
         expires_at=None
         if order.expires_at is None
-        else clock.placed + timedelta(minutes=settings.ORDER_PAYMENT_WINDOW_MINUTES),
+        else s["place"] + timedelta(minutes=settings.ORDER_PAYMENT_WINDOW_MINUTES),
         paid_at=paid if order.paid_at else None,
         shipped_at=s.get("ship") if order.shipped_at else None,
         completed_at=s.get("complete") if order.completed_at else None,
