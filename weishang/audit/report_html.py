@@ -196,9 +196,9 @@ def _verdict_card(v: JurisdictionVerdict) -> str:
     tripped = _tripped(v)
     severity = f'<span class="severity">{esc(v.severity)}</span>' if v.severity else ""
     if tripped:
-        why = f"{len(tripped)} of {len(v.findings)} rules tripped: " + ", ".join(
-            f.rule_id for f in tripped
-        )
+        rules = "rule" if len(v.findings) == 1 else "rules"
+        ids = ", ".join(f.rule_id for f in tripped)
+        why = f"{len(tripped)} of {len(v.findings)} {rules} tripped: {ids}"
     else:
         why = f"No rule tripped ({len(v.findings)} checked)."
     return (
@@ -451,6 +451,10 @@ def _net_cash_figure(i: dict[str, Any], hist: dict[str, Any] | None, cur: str) -
         svg = charts.empty("net_cash", "The per-member series is not in this audit result.")
         return _figure("Members' net cash", takeaway, svg, caption, "")
     edges = hist["edges"]
+    if hist.get("zero"):
+        takeaway += (
+            f" {hist['zero']:,} ({pct(hist['zero'] / hist['members'])}) ended at exactly zero."
+        )
     if hist.get("below") or hist.get("above"):
         caption += " The paler bars at the ends gather the few members beyond the range shown."
     rows = []

@@ -37,9 +37,9 @@ def esc(value: Any) -> str:
 def compact(value: float) -> str:
     """An axis label: 950, 2,500, 12k, 3.4M (with a true minus sign)."""
     sign, size = ("−" if value < 0 else ""), abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
+    for limit, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if size >= limit:
-            return f"{sign}{size / limit:.3g}{suffix}"
+            return f"{sign}{size / unit:.3g}{suffix}"
     return f"{sign}{size:,g}"
 
 
@@ -291,16 +291,17 @@ def net_cash_chart(hist: dict[str, Any]) -> str:
     if below:
         body.append(_rect(left, y_of(below), slot, y_of(0) - y_of(below), "#d98c86",
                           f"{below:,} members with net cash under {edges[0]:,.2f}"))  # fmt: skip
-        body.append(_text(left + slot / 2, height - 8, f"< {compact(edges[0])}", "tick", "middle"))
+        body.append(_text(left, y_of(0) + 31, f"< {compact(edges[0])}", "tick", "start"))
     if above:
         x = start + len(counts) * slot + 0.5 * slot
         body.append(_rect(x, y_of(above), slot, y_of(0) - y_of(above), NAVY_LIGHT,
                           f"{above:,} members with net cash of {edges[-1]:,.2f} or more"))  # fmt: skip
-        body.append(_text(x + slot / 2, height - 8, f"≥ {compact(edges[-1])}", "tick", "middle"))
+        body.append(_text(x + slot, y_of(0) + 31, f"≥ {compact(edges[-1])}", "tick", "end"))
     every = max(1, math.ceil(len(edges) * 44 / (len(counts) * slot)))
     zero = edges.index(0.0) if 0.0 in edges else 0
     for k, edge in enumerate(edges):
-        if (k - zero) % every == 0:
+        crowded = (k == 0 and below) or (k == len(edges) - 1 and above)  # the end bar says it
+        if (k - zero) % every == 0 and not crowded:
             x = start + k * slot
             body.append(_line(x, y_of(0), x, y_of(0) + 4, MUTED))
             body.append(_text(x, y_of(0) + 16, compact(edge), "tick", "middle"))
@@ -312,7 +313,8 @@ def net_cash_chart(hist: dict[str, Any]) -> str:
     if lost and x0 - left >= 8.5 * len(note):  # the label fits over the red bars
         body.append(_text(x0 - 6, top_pad - 14, f"{note} →", "note bad", "end"))
     else:
-        body.append(_text(x0 + 6, top_pad - 14, f"← {note}" if lost else note, "note bad", "start"))
+        cls = "note bad" if lost else "note good"
+        body.append(_text(x0 + 6, top_pad - 14, f"← {note}" if lost else note, cls, "start"))
     label = f"Members' net cash: {pct(lost)} lost money"
     return _svg("net_cash", height, label, body)
 

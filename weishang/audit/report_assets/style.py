@@ -83,7 +83,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 .zh { display: block; font-size: 13px; color: var(--muted); }
 .evidence { margin: 0 0 4px; }
 .source { margin: 0; font-size: 12.5px; color: var(--muted); }
-.indicator { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
+.indicator { display: block; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
   font-size: 12.5px; color: var(--muted); word-break: break-word; }
 .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 28px 36px; }
 figure { margin: 0; padding-top: 12px; border-top: 2px solid var(--ink); min-width: 0; }
@@ -95,10 +95,12 @@ svg text.tick { fill: var(--muted); font-size: 11.5px; }
 svg text.val { font-size: 11.5px; }
 svg text.note { font-size: 12.5px; font-weight: 650; }
 svg text.note.bad { fill: var(--bad); }
+svg text.note.good { fill: var(--good); }
 svg text.inbar { fill: #fff; font-size: 12px; font-weight: 650; }
 svg text.big { font-size: 28px; font-weight: 700; }
 .legend { list-style: none; margin: 8px 0 0; padding: 0; font-size: 13px; }
-.legend li { display: flex; align-items: center; gap: 8px; padding: 2px 0; }
+.legend li { display: flex; flex-wrap: wrap; align-items: center; column-gap: 8px;
+  padding: 2px 0; }
 .legend .swatch { flex: none; width: 12px; height: 12px; }
 .legend .figs { margin-left: auto; color: var(--muted); white-space: nowrap; }
 details { margin-top: 8px; font-size: 13px; }
@@ -126,10 +128,10 @@ footer { margin-top: 48px; padding-top: 14px; border-top: 1px solid var(--rule);
   .findings tr.violation { box-shadow: inset 3px 0 var(--bad); }
   .findings tr.at_risk { box-shadow: inset 3px 0 #c27a12; }
   .findings tr td:first-child { box-shadow: none; padding-left: 0; }
-  svg text { font-size: 15px; }
-  svg text.tick, svg text.val { font-size: 14px; }
-  svg text.note { font-size: 15px; }
-  svg text.inbar { font-size: 14px; }
+  svg text { font-size: 16px; }
+  svg text.tick, svg text.val { font-size: 15.5px; }
+  svg text.note { font-size: 16px; }
+  svg text.inbar { font-size: 15px; }
 }
 @media print {
   .band { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
