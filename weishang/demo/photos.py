@@ -33,7 +33,7 @@ from .produce import (
 )
 
 # Change when any painter changes, so cached photos are painted again.
-PHOTO_VERSION = "3"
+PHOTO_VERSION = "4"
 PHOTO_SIZE = 1200
 PAINT_SCALE = 0.75
 

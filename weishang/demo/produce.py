@@ -35,6 +35,7 @@ def ellipsoid(
     stem: Color | None = None,
     taper: float = 0.0,
     blunt: float = 2.0,
+    grooves: float = 0.0,
 ) -> None:
     """A shaded ellipsoid (semi-axes ``a`` along ``angle`` radians, ``b`` across) in place."""
     ca, sa = math.cos(angle), math.sin(angle)
@@ -72,6 +73,13 @@ def ellipsoid(
         fade = np.clip(w * 3.0, 0, 1)
         nx = nx + wrinkle * bx[box.ys, box.xs] * fade
         ny = ny + wrinkle * by[box.ys, box.xs] * fade
+    if grooves:
+        # Drying shrinks the skin into folds that run from end to end.
+        wander = cv.mottle[box.ys, box.xs] * 2.2 + u * 0.6
+        phase = 2 * math.pi * (v * grooves + wander)
+        tilt = np.cos(phase) * 0.45 * np.clip(w * 2.5, 0, 1)
+        nx = nx - tilt * sa
+        ny = ny + tilt * ca
     diffuse, spec = shade(nx, ny, nz)
     mottle = cv.mottle[box.ys, box.xs]
     base: Array = np.asarray(color, F) * (0.82 + 0.36 * mottle)[..., None]
@@ -96,7 +104,7 @@ def jujube(
     color = blend * F(1.0 + rng.uniform(-0.08, 0.12))
     ellipsoid(
         cv, cx, cy, size, size * rng.uniform(0.68, 0.8), angle, color,
-        height=0.85, gloss=0.55, shine=34, wrinkle=0.32, ambient=0.22 - dark * 0.1,
+        height=0.85, gloss=0.45, shine=26, wrinkle=0.2, grooves=2.2, ambient=0.22 - dark * 0.1,
         lift=size * 0.35, shadow=0.55, stem=(0.22, 0.1, 0.04), taper=0.12,
     )  # fmt: skip
 
