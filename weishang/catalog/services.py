@@ -13,28 +13,45 @@ from weishang.core.errors import UserError
 from weishang.core.money import MAX_PRICE_MINOR
 from weishang.shops.models import Shop
 
-from .images import image_open_checked, renditions
+from .images import Rendition, image_open_checked, renditions
 from .models import Product, ProductImage, Variant
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A checked upload, re-encoded in memory and ready to store. Preparing is the slow,
+    CPU-bound part, so it happens before any transaction: on SQLite a transaction holds the
+    database's one write lock, and checkouts would queue behind a photo being re-encoded."""
+
+    files: dict[str, Rendition]
+
+
+def photo_prepare(*, upload: IO[bytes], size: int | None = None) -> PreparedPhoto:
+    image = image_open_checked(upload, size=size)
+    return PreparedPhoto({r.name: r for r in renditions(image)})
+
+
+def _photo_store(*, product: Product, photo: PreparedPhoto) -> ProductImage:
+    last = product.images.aggregate(m=Max("position"))["m"]
+    image = ProductImage(
+        product=product,
+        width=photo.files["large"].width,
+        height=photo.files["large"].height,
+        position=0 if last is None else last + 1,
+    )
+    for name, rendition in photo.files.items():
+        getattr(image, name).save(rendition.content.name, rendition.content, save=False)
+    image.save()
+    return image
 
 
 def product_image_add(
     *, product: Product, upload: IO[bytes], size: int | None = None
 ) -> ProductImage:
     """Validate an uploaded photo and store its clean sizes as the product's last photo."""
-    image = image_open_checked(upload, size=size)
-    files = {r.name: r for r in renditions(image)}
+    photo = photo_prepare(upload=upload, size=size)
     with transaction.atomic():
-        last = product.images.aggregate(m=Max("position"))["m"]
-        photo = ProductImage(
-            product=product,
-            width=files["large"].width,
-            height=files["large"].height,
-            position=0 if last is None else last + 1,
-        )
-        for name, rendition in files.items():
-            getattr(photo, name).save(rendition.content.name, rendition.content, save=False)
-        photo.save()
-    return photo
+        return _photo_store(product=product, photo=photo)
 
 
 # --- Products and their variants -------------------------------------------------------------
@@ -110,6 +127,7 @@ def product_create(
     nothing is written then."""
     _check_variants(variants)
     _check_photo_count(None, len(photos))
+    prepared = [photo_prepare(upload=upload) for upload in photos]
     with transaction.atomic():
         last = shop.products.aggregate(m=Max("position"))["m"]
         product = Product.objects.create(
@@ -130,8 +148,8 @@ def product_create(
             )
             for i, v in enumerate(variants)
         )
-        for upload in photos:
-            product_image_add(product=product, upload=upload)
+        for photo in prepared:
+            _photo_store(product=product, photo=photo)
     return product
 
 
@@ -149,6 +167,7 @@ def product_update(
     created, the ones left out deleted (past orders keep their own copy of name and price)."""
     _check_variants(variants)
     _check_photo_count(product, len(photos))
+    prepared = [photo_prepare(upload=upload) for upload in photos]
     with transaction.atomic():
         existing = {v.pk: v for v in Variant.objects.select_for_update().filter(product=product)}
         if any(v.id is not None and v.id not in existing for v in variants):
@@ -181,8 +200,8 @@ def product_update(
                 variant.stock = v.stock
                 update.append("stock")
             variant.save(update_fields=update)
-        for upload in photos:
-            product_image_add(product=product, upload=upload)
+        for photo in prepared:
+            _photo_store(product=product, photo=photo)
     return product
 
 
@@ -247,5 +266,6 @@ def product_image_delete(*, photo: ProductImage) -> None:
 def product_images_add(*, product: Product, uploads: Sequence[IO[bytes]]) -> list[ProductImage]:
     """Add several photos, all or none: a rejected third photo takes the first two back out."""
     _check_photo_count(product, len(uploads))
+    prepared = [photo_prepare(upload=upload) for upload in uploads]
     with transaction.atomic():
-        return [product_image_add(product=product, upload=upload) for upload in uploads]
+        return [_photo_store(product=product, photo=photo) for photo in prepared]
