@@ -12,7 +12,11 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image
@@ -451,3 +455,28 @@ def photo_cached(good: str, shot: int, cache_dir: Path | None, *, size: int = PH
         tmp.write_bytes(data)
         tmp.replace(path)
     return data
+
+
+def _paint(job: tuple[str, int, int, str | None]) -> bytes:
+    good, shot, size, cache_dir = job
+    return photo_cached(good, shot, Path(cache_dir) if cache_dir else None, size=size)
+
+
+PhotoSource = Callable[[str, int], bytes]
+
+
+@contextmanager
+def photos_painting(
+    shots: Iterable[tuple[str, int]], *, size: int, cache_dir: Path | None
+) -> Iterator[PhotoSource]:
+    """Start painting every shot on every core; yield a function that waits for one shot."""
+    cache = str(cache_dir) if cache_dir else None
+    jobs = {(good, shot): (good, shot, size, cache) for good, shot in shots}
+    workers = min(len(jobs), os.cpu_count() or 1, 4)
+    if workers <= 1 or size < 400:  # test-sized photos paint faster than a process starts
+        yield lambda good, shot: _paint(jobs[(good, shot)])
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        futures = {key: pool.submit(_paint, job) for key, job in jobs.items()}
+        yield lambda good, shot: futures[(good, shot)].result()

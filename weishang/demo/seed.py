@@ -10,12 +10,7 @@ over the past two weeks, with a few orders from today for the dashboard.
 from __future__ import annotations
 
 import io
-import multiprocessing
-import os
 import random
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,7 +39,7 @@ from weishang.shops.models import Shop
 
 from .content import BUYERS, CARRIERS, LOCAL_BUYERS, NOTES, SHOPS, ShopSpec
 from .marks import payment_qr_card, shop_logo
-from .photos import PHOTO_SIZE, SHOTS, photo_cached
+from .photos import PHOTO_SIZE, SHOTS, PhotoSource, photos_painting
 
 PARTIAL_REFUND = "partial_refund"  # a completed order with one item refunded
 
@@ -94,31 +89,6 @@ def demo_seed(
 
 
 # --- Photos -----------------------------------------------------------------------------------
-
-
-def _paint(job: tuple[str, int, int, str | None]) -> bytes:
-    good, shot, size, cache_dir = job
-    return photo_cached(good, shot, Path(cache_dir) if cache_dir else None, size=size)
-
-
-PhotoSource = Callable[[str, int], bytes]
-
-
-@contextmanager
-def photos_painting(
-    shots: Iterable[tuple[str, int]], *, size: int, cache_dir: Path | None
-) -> Iterator[PhotoSource]:
-    """Start painting every shot on every core; yield a function that waits for one shot."""
-    cache = str(cache_dir) if cache_dir else None
-    jobs = {(good, shot): (good, shot, size, cache) for good, shot in shots}
-    workers = min(len(jobs), os.cpu_count() or 1, 4)
-    if workers <= 1 or size < 400:  # test-sized photos paint faster than a process starts
-        yield lambda good, shot: _paint(jobs[(good, shot)])
-        return
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = {key: pool.submit(_paint, job) for key, job in jobs.items()}
-        yield lambda good, shot: futures[(good, shot)].result()
 
 
 def _png(image: Image.Image) -> io.BytesIO:
