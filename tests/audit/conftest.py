@@ -65,6 +65,8 @@ def spark_session():  # type: ignore[no-untyped-def]
         .config("spark.sql.shuffle.partitions", "1")
         .config("spark.default.parallelism", "2")
         .config("spark.sql.adaptive.enabled", "false")
+        # tiny tables: compiling generated code would cost more than it saves
+        .config("spark.sql.codegen.wholeStage", "false")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")

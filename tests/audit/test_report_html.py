@@ -7,13 +7,14 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.audit.conftest import MEMBERS, TRANSACTIONS, write_export
 from weishang.audit import AuditResult, audit
 from weishang.audit.cli import main
-from weishang.audit.engine import duckdb_engine
+from weishang.audit.engine import clean_tables, duckdb_engine, spark_engine
 from weishang.audit.report_html import chinese_name, money, render_report, write_report
 from weishang.audit.series import bin_edges, compute_series
 from weishang.audit.validate import load_dataset
@@ -304,3 +305,14 @@ def test_cli_writes_the_report(
     assert re.findall(r'<svg data-chart="([a-z_]+)"', text) == CHARTS
     assert MISSING not in text  # the series were computed for the report
     assert capsys.readouterr().out.startswith("Audit of Honest tea farm")
+
+
+@pytest.mark.spark
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_series_are_the_same_on_spark(replica_dirs: dict[str, Path], spark_session: Any) -> None:
+    for name, folder in replica_dirs.items():
+        dataset = load_dataset(folder)
+        on_duckdb = compute_series(duckdb_engine(dataset))
+        on_spark = compute_series(spark_engine(spark_session, clean_tables(dataset)))
+        assert on_spark == on_duckdb, name

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from weishang.audit import audit_dataset, load_dataset
+from weishang.audit import AuditResult, audit_dataset, load_dataset
 from weishang.audit.engine import clean_tables, spark_engine
 from weishang.audit.replicas import REPLICAS
 
@@ -33,14 +34,27 @@ def _differences(left: Any, right: Any, path: str = "") -> list[str]:
     return [] if left == right else [f"{path}: {left!r} != {right!r}"]
 
 
+@pytest.fixture(scope="module")
+def audits(
+    replica_dirs: dict[str, Path], spark_session: Any
+) -> dict[str, tuple[AuditResult, AuditResult]]:
+    """Every replica on both engines; the Spark audits run side by side in one session."""
+
+    def both(name: str) -> tuple[AuditResult, AuditResult]:
+        dataset = load_dataset(replica_dirs[name])
+        engine = spark_engine(spark_session, clean_tables(dataset))
+        return audit_dataset(dataset), audit_dataset(dataset, engine=engine)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return dict(zip(REPLICAS, pool.map(both, REPLICAS), strict=True))
+
+
 @pytest.mark.parametrize("name", list(REPLICAS))
 def test_replica_audits_the_same_on_spark(
-    name: str, replica_dirs: dict[str, Path], spark_session: Any
+    name: str, audits: dict[str, tuple[AuditResult, AuditResult]]
 ) -> None:
-    dataset = load_dataset(replica_dirs[name])
-    on_duckdb = audit_dataset(dataset)
-    on_spark = audit_dataset(dataset, engine=spark_engine(spark_session, clean_tables(dataset)))
-    assert on_spark.engine == "pyspark"
+    on_duckdb, on_spark = audits[name]
+    assert (on_duckdb.engine, on_spark.engine) == ("duckdb", "pyspark")
     assert _differences(on_duckdb.indicators, on_spark.indicators) == []
     assert (
         _differences(on_duckdb.to_dict()["jurisdictions"], on_spark.to_dict()["jurisdictions"])

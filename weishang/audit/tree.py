@@ -60,27 +60,20 @@ def reward_reach(engine: Engine, members: ir.Table, rewards: ir.Table) -> ir.Tab
         )
     )
     frontier = engine.materialize(start, "reach")
+    steps = int(engine.scalar(frontier.need.max()) or 0)
+    up = members.select(u_id="member_id", u_sponsor="sponsor_id")
     found: list[ir.Table] = []
-    step = 1
-    while engine.count(frontier):
-        done = frontier.filter(frontier.need == step)
-        found.append(
-            engine.materialize(
-                done.filter(done.cur == done.target).select(
-                    "reward_id", levels_above=ibis.literal(step, "int64")
+    for step in range(1, steps + 1):
+        done = frontier.filter((frontier.need == step) & (frontier.cur == frontier.target))
+        found.append(done.select("reward_id", levels_above=ibis.literal(step, "int64")))
+        if step < steps:
+            rest = frontier.filter(frontier.need > step)
+            frontier = engine.materialize(
+                rest.join(up, rest.cur == up.u_id).select(
+                    "reward_id", "target", "need", cur="u_sponsor"
                 ),
-                "reach_done",
+                "reach",
             )
-        )
-        rest = frontier.filter(frontier.need > step)
-        up = members.select(u_id="member_id", u_sponsor="sponsor_id")
-        frontier = engine.materialize(
-            rest.join(up, rest.cur == up.u_id).select(
-                "reward_id", "target", "need", cur="u_sponsor"
-            ),
-            "reach",
-        )
-        step += 1
     if not found:
         return rewards.select("reward_id", levels_above=ibis.null("int64")).limit(0)
     return ibis.union(*found) if len(found) > 1 else found[0]
