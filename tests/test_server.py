@@ -4,6 +4,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.server import production_server
 
@@ -11,8 +12,9 @@ from tests.server import production_server
 @pytest.mark.live_server_process
 @pytest.mark.django_db(transaction=True)
 def test_weishang_serve_answers_and_serves_uploaded_files(tmp_path: Path) -> None:
-    (tmp_path / "media" / "products").mkdir(parents=True)
-    (tmp_path / "media" / "products" / "a.jpg").write_bytes(b"jpeg bytes")
+    media = Path(settings.MEDIA_ROOT) / "products"
+    media.mkdir(parents=True)
+    (media / "a.jpg").write_bytes(b"jpeg bytes")
 
     with production_server(tmp_path) as base:
         with urllib.request.urlopen(base + "/healthz") as response:
