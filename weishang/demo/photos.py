@@ -37,7 +37,7 @@ from .produce import (
 )
 
 # Change when any painter changes, so cached photos are painted again.
-PHOTO_VERSION = "4"
+PHOTO_VERSION = "5"
 PHOTO_SIZE = 1200
 PAINT_SCALE = 0.75
 
@@ -419,6 +419,7 @@ SHOTS: dict[str, list[Shot]] = {
     ],
     "chali": [
         side_shot("anji", hero="box", surface="walnut", wall=(0.74, 0.7, 0.62), text="安吉白茶", color=(0.18, 0.3, 0.22), ink=(0.9, 0.78, 0.45)),
+        side_shot("anji", hero="tin", surface="slate", wall=(0.62, 0.6, 0.54), text="明前白茶", color=(0.18, 0.3, 0.22), ink=(0.9, 0.78, 0.45), sub="礼盒装"),
     ],
     "sungan": [
         macro_shot("sungan", surface="oak"),

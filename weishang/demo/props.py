@@ -437,14 +437,14 @@ def package(
     draw = ImageDraw.Draw(label)
     if font is not None:
         step = font.size * 1.08
-        y0 = H * 0.5 - step * len(text) / 2 + step / 2
+        y0 = H * (0.46 if sub else 0.5) - step * len(text) / 2 + step / 2
         for i, ch in enumerate(text):
             draw.text((W * 0.5, y0 + i * step), ch, font=font, fill=255, anchor="mm")
         if sub:
             small = cjk_font(max(8, int(font.size * 0.32)))
             if small is not None:
                 draw.text(
-                    (W * 0.5, H * 0.93 if kind != "tin" else H * 0.86),
+                    (W * 0.5, H * 0.93 if kind != "tin" else H * 0.885),
                     sub,
                     font=small,
                     fill=200,
