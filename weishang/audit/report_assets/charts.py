@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 W = 480  # viewBox width of every chart
@@ -34,13 +34,23 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def compact(value: float) -> str:
-    """An axis label: 950, 2,500, 12k, 3.4M (with a true minus sign)."""
-    sign, size = ("−" if value < 0 else ""), abs(value)
-    for limit, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
-        if size >= limit:
-            return f"{sign}{size / unit:.3g}{suffix}"
-    return f"{sign}{size:,g}"
+SCALES = ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k"))
+
+
+def axis_format(values: Sequence[float]) -> Callable[[float], str]:
+    """One format for all the labels of an axis: 3k, 6k, 12k (never 3,000, 6,000, 12k)."""
+    top = max((abs(v) for v in values), default=0)
+    unit, suffix = next(((u, s) for limit, u, s in SCALES if top >= limit), (1.0, ""))
+    scaled = [v / unit for v in values]
+    decimals = next((d for d in range(3) if all(abs(round(v, d) - v) < 1e-9 for v in scaled)), 2)
+
+    def label(value: float) -> str:
+        if value == 0:
+            return "0"
+        sign = "−" if value < 0 else ""
+        return f"{sign}{abs(value) / unit:,.{decimals}f}{suffix}"
+
+    return label
 
 
 def pct(share: float | None, digits: int = 1) -> str:
@@ -157,10 +167,11 @@ def growth_chart(per_month: dict[str, int]) -> str:
     plot_w, plot_h = W - left - right, height - top_pad - bottom
     ticks = nice_ticks(max(counts), integer=True)
     y_of = lambda v: top_pad + plot_h * (1 - v / ticks[-1])  # noqa: E731
+    tick_label = axis_format(ticks)
     body = []
     for t in ticks:
         body.append(_line(left, y_of(t), W - right, y_of(t), GRID))
-        body.append(_text(left - 6, y_of(t) + 4, compact(t), "tick", "end"))
+        body.append(_text(left - 6, y_of(t) + 4, tick_label(t), "tick", "end"))
     slot = plot_w / len(months)
     bar = min(56.0, slot * 0.78)
     every = max(1, math.ceil(len(months) * 56 / plot_w))
@@ -168,8 +179,9 @@ def growth_chart(per_month: dict[str, int]) -> str:
         x = left + i * slot + (slot - bar) / 2
         body.append(_rect(x, y_of(count), bar, y_of(0) - y_of(count), NAVY,
                           f"{month}: {count:,} members joined"))  # fmt: skip
-        if i % every == 0:
-            body.append(_text(left + i * slot + slot / 2, height - 10, month, "tick", "middle"))
+        centre = left + i * slot + slot / 2
+        if i % every == 0 and centre + 24 <= W:  # a label cut by the edge is left out
+            body.append(_text(centre, height - 10, month, "tick", "middle"))
     body.append(_line(left, y_of(0), W - right, y_of(0), MUTED))
     label = f"Members joined per month, {months[0]} to {months[-1]}"
     return _svg("growth", height, label, body)
@@ -188,7 +200,7 @@ def _hbar_rows(
 
     A segment is (value, colour, tooltip, label written inside the bar when it fits).
     """
-    label_w, right, row, top_pad = 96, 12, 44, 6
+    label_w, right, row, top_pad = 96, 20, 44, 6
     plot_w = W - label_w - 8 - right
     x0 = label_w + 8
     body = []
@@ -231,7 +243,7 @@ def money_chart(consumers: float, purchases: float, fees: float, rewards: float)
     ]
     share = consumers / money_in if money_in else None
     label = f"Where the money came from: {pct(share)} from outside consumers"
-    return _hbar_rows("money_sources", rows, ticks[-1], ticks, compact, label)
+    return _hbar_rows("money_sources", rows, ticks[-1], ticks, axis_format(ticks), label)
 
 
 # --- reward mix -------------------------------------------------------------------------------
@@ -278,10 +290,11 @@ def net_cash_chart(hist: dict[str, Any]) -> str:
     start = left + (1.5 * slot if below else 0)
     ticks = nice_ticks(max([*counts, below, above, 1]), integer=True)
     y_of = lambda v: top_pad + plot_h * (1 - v / ticks[-1])  # noqa: E731
+    count_label, money_label = axis_format(ticks), axis_format(edges)
     body = []
     for t in ticks:
         body.append(_line(left, y_of(t), W - right, y_of(t), GRID))
-        body.append(_text(left - 6, y_of(t) + 4, compact(t), "tick", "end"))
+        body.append(_text(left - 6, y_of(t) + 4, count_label(t), "tick", "end"))
     for i, count in enumerate(counts):
         lo, hi = edges[i], edges[i + 1]
         colour = BAD if hi <= 0 else NAVY
@@ -291,12 +304,12 @@ def net_cash_chart(hist: dict[str, Any]) -> str:
     if below:
         body.append(_rect(left, y_of(below), slot, y_of(0) - y_of(below), "#d98c86",
                           f"{below:,} members with net cash under {edges[0]:,.2f}"))  # fmt: skip
-        body.append(_text(left, y_of(0) + 31, f"< {compact(edges[0])}", "tick", "start"))
+        body.append(_text(left, y_of(0) + 31, f"< {money_label(edges[0])}", "tick", "start"))
     if above:
         x = start + len(counts) * slot + 0.5 * slot
         body.append(_rect(x, y_of(above), slot, y_of(0) - y_of(above), NAVY_LIGHT,
                           f"{above:,} members with net cash of {edges[-1]:,.2f} or more"))  # fmt: skip
-        body.append(_text(x + slot, y_of(0) + 31, f"≥ {compact(edges[-1])}", "tick", "end"))
+        body.append(_text(x + slot, y_of(0) + 31, f"≥ {money_label(edges[-1])}", "tick", "end"))
     every = max(1, math.ceil(len(edges) * 44 / (len(counts) * slot)))
     zero = edges.index(0.0) if 0.0 in edges else 0
     for k, edge in enumerate(edges):
@@ -304,7 +317,7 @@ def net_cash_chart(hist: dict[str, Any]) -> str:
         if (k - zero) % every == 0 and not crowded:
             x = start + k * slot
             body.append(_line(x, y_of(0), x, y_of(0) + 4, MUTED))
-            body.append(_text(x, y_of(0) + 16, compact(edge), "tick", "middle"))
+            body.append(_text(x, y_of(0) + 16, money_label(edge), "tick", "middle"))
     body.append(_line(left, y_of(0), W - right, y_of(0), MUTED))
     x0 = start + zero * slot
     body.append(_line(x0, top_pad - 24, x0, y_of(0), INK, ' stroke-dasharray="3 3"'))
