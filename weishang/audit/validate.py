@@ -190,37 +190,49 @@ def _examples(
 
 
 def _clean_file(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog) -> None:
+    """Parse the file once into its clean table, with one flag column per check.
+
+    The flags are counted in one scan; rows with a skip flag are deleted (only when there are
+    some) and the flag columns dropped, so a clean export costs one parse and one copy.
+    """
     spec = raw.spec
     sql, checks = _staging_sql(raw)
-    flags = [f"COALESCE(({c.condition}), false)" for c in checks]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE stage_{spec.name} AS {sql}")
-    counts = con.execute(
-        "SELECT " + ", ".join(f"count_if({f})" for f in flags) + f" FROM stage_{spec.name}"
-    ).fetchone()
-    assert counts is not None
-    for check, flag, count in zip(checks, flags, counts, strict=True):
-        if count:
-            rows, values = _examples(con, raw, f"stage_{spec.name}", check.column, flag)
-            log.add(
-                Problem(
-                    check.code, raw.label, check.column, int(count), check.action, check.message, rows, values
-                )
-            )  # fmt: skip
-    skip = " OR ".join(
-        f for c, f in zip(checks, flags, strict=True) if c.action is Action.ROW_SKIPPED
-    )
+    flags = [f"_f{n}" for n in range(len(checks))]
     schema = CLEAN_SCHEMAS[spec.name]
     exprs = {name: f'"{name}"' for name in schema}
     if spec is MEMBERS:
         exprs["left_at"] = "CASE WHEN left_at < joined_at THEN NULL ELSE left_at END"
     if spec is TRANSACTIONS:
         exprs["seller_collects"] = "COALESCE(seller_collects, true)"
-    select = ", ".join(f'CAST({exprs[n]} AS {t}) AS "{n}"' for n, t in schema.items())
+    columns = [f'CAST({exprs[n]} AS {t}) AS "{n}"' for n, t in schema.items()]
+    columns += [
+        f"COALESCE(({c.condition}), false) AS {f}" for c, f in zip(checks, flags, strict=True)
+    ]
+    table = spec.name
     con.execute(
-        f"CREATE OR REPLACE TABLE {spec.name} AS SELECT {select}, _row FROM stage_{spec.name} "
-        f"WHERE NOT ({skip}) ORDER BY _row"
+        f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(columns)}, _row FROM ({sql})"
     )
-    con.execute(f"DROP TABLE stage_{spec.name}")
+    counts = con.execute(
+        "SELECT " + ", ".join(f"count_if({f})" for f in flags) + f" FROM {table}"
+    ).fetchone()
+    assert counts is not None
+    for check, flag, count in zip(checks, flags, counts, strict=True):
+        if count:
+            rows, values = _examples(con, raw, table, check.column, flag)
+            log.add(
+                Problem(
+                    check.code, raw.label, check.column, int(count), check.action, check.message, rows, values
+                )
+            )  # fmt: skip
+    skipped = [
+        f
+        for c, f, n in zip(checks, flags, counts, strict=True)
+        if c.action is Action.ROW_SKIPPED and n
+    ]
+    if skipped:
+        con.execute(f"DELETE FROM {table} WHERE {' OR '.join(skipped)}")
+    for flag in flags:
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {flag}")
     _drop_duplicates(con, raw, log)
 
 
@@ -309,7 +321,8 @@ def _cross_checks(
     ))  # fmt: skip
     _report_and_apply(con, txns, log, Check(
         "unknown_reference", "ref_txn_id",
-        "ref_txn_id IS NOT NULL AND ref_txn_id NOT IN (SELECT txn_id FROM transactions)",
+        "ref_txn_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM transactions AS o WHERE o.txn_id = transactions.ref_txn_id)",
         Action.KEPT, "ref_txn_id names no transaction",
     ))  # fmt: skip
 
