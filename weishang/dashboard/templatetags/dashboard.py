@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
 from django import template
 
 from weishang.core.money import CURRENCIES, format_money
-from weishang.core.phones import DEFAULT_REGION
+from weishang.core.phones import format_phone
 
 from ..labels import ACTION_LABELS, EVENT_LABELS, PAYMENT_LABELS, STATUS_LABELS, STATUS_TONES
 
@@ -76,14 +75,4 @@ def currency_symbol(currency: str) -> str:
 
 @register.filter
 def phone_display(e164: str) -> str:
-    """``+8613800138000`` → ``138 0013 8000`` for a Chinese number; international otherwise."""
-    try:
-        number = phonenumbers.parse(e164, DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        return e164
-    style = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if phonenumbers.region_code_for_number(number) == DEFAULT_REGION
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, style)
+    return format_phone(e164)

@@ -6,6 +6,7 @@ from django import template
 from django.core.files.storage import default_storage
 
 from weishang.core.money import format_money
+from weishang.core.phones import format_phone
 
 register = template.Library()
 
@@ -22,3 +23,8 @@ def money(minor: int | None, currency: str) -> str:
 def media_url(name: str | None) -> str:
     """The URL of a stored file named by an annotated path (``card``/``thumb`` subqueries)."""
     return default_storage.url(name) if name else ""
+
+
+@register.filter
+def phone_display(e164: str) -> str:
+    return format_phone(e164)
