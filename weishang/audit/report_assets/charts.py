@@ -122,7 +122,7 @@ def levels_chart(per_level: dict[str, int]) -> str:
     total, top = sum(v for _, v in items), max(v for _, v in items)
     row = 26 if len(items) <= 12 else max(6, min(26, 440 // len(items)))
     every = 1 if row >= 14 else math.ceil(14 / row)
-    label_w, value_w, y0 = 62, 112, 4
+    label_w, value_w, y0 = 70, 124, 4
     plot_w = W - label_w - 8 - value_w
     body = []
     for i, (level, count) in enumerate(items):
@@ -174,7 +174,7 @@ def growth_chart(per_month: dict[str, int]) -> str:
         body.append(_text(left - 6, y_of(t) + 4, tick_label(t), "tick", "end"))
     slot = plot_w / len(months)
     bar = min(56.0, slot * 0.78)
-    every = max(1, math.ceil(len(months) * 56 / plot_w))
+    every = max(1, math.ceil(len(months) * 66 / plot_w))
     for i, (month, count) in enumerate(zip(months, counts, strict=True)):
         x = left + i * slot + (slot - bar) / 2
         body.append(_rect(x, y_of(count), bar, y_of(0) - y_of(count), NAVY,
@@ -200,7 +200,7 @@ def _hbar_rows(
 
     A segment is (value, colour, tooltip, label written inside the bar when it fits).
     """
-    label_w, right, row, top_pad = 96, 20, 44, 6
+    label_w, right, row, top_pad = 102, 20, 44, 6
     plot_w = W - label_w - 8 - right
     x0 = label_w + 8
     body = []
@@ -283,7 +283,7 @@ def net_cash_chart(hist: dict[str, Any]) -> str:
     """Members by net cash, losses in red; the zero line splits who lost money from who did not."""
     edges, counts = [float(e) for e in hist["edges"]], [int(c) for c in hist["counts"]]
     below, above = int(hist.get("below") or 0), int(hist.get("above") or 0)
-    left, right, top_pad, bottom, height = 50, 10, 36, 34, 256
+    left, right, top_pad, bottom, height = 50, 10, 44, 34, 264
     plot_w, plot_h = W - left - right, height - top_pad - bottom
     slots = len(counts) + (1.5 if below else 0) + (1.5 if above else 0)
     slot = plot_w / slots
@@ -320,11 +320,15 @@ def net_cash_chart(hist: dict[str, Any]) -> str:
             body.append(_text(x, y_of(0) + 16, money_label(edge), "tick", "middle"))
     body.append(_line(left, y_of(0), W - right, y_of(0), MUTED))
     x0 = start + zero * slot
-    body.append(_line(x0, top_pad - 24, x0, y_of(0), INK, ' stroke-dasharray="3 3"'))
+    body.append(_line(x0, top_pad - 32, x0, y_of(0), INK, ' stroke-dasharray="3 3"'))
     lost = float(hist.get("lost_share") or 0)
     note = f"{pct(lost)} lost money" if lost else "No member lost money"
-    if lost and x0 - left >= 8.5 * len(note):  # the label fits over the red bars
-        body.append(_text(x0 - 6, top_pad - 14, f"{note} →", "note bad", "end"))
+    room = x0 - left  # the label sits over the red bars when it fits there
+    if lost and room >= 7.6 * len(note):
+        body.append(_text(x0 - 6, top_pad - 14, note, "note bad", "end"))
+    elif lost and room >= 7.6 * len("lost money"):
+        body.append(_text(x0 - 6, top_pad - 28, pct(lost), "note bad", "end"))
+        body.append(_text(x0 - 6, top_pad - 12, "lost money", "note bad", "end"))
     else:
         cls = "note bad" if lost else "note good"
         body.append(_text(x0 + 6, top_pad - 14, f"← {note}" if lost else note, cls, "start"))
@@ -335,7 +339,7 @@ def net_cash_chart(hist: dict[str, Any]) -> str:
 # --- Lorenz curve -----------------------------------------------------------------------------
 def lorenz_chart(lorenz: dict[str, Any], gini: float | None, top1: float | None) -> str:
     xs, ys = [float(x) for x in lorenz["population"]], [float(y) for y in lorenz["rewards"]]
-    left, top_pad, side = 54, 12, 240
+    left, top_pad, side = 60, 12, 236
     height = top_pad + side + 44
     px = lambda v: left + side * v  # noqa: E731
     py = lambda v: top_pad + side * (1 - v)  # noqa: E731
@@ -353,7 +357,7 @@ def lorenz_chart(lorenz: dict[str, Any], gini: float | None, top1: float | None)
     body.append(_line(px(0), py(0), px(1), py(0), MUTED))
     body.append(_text(px(0.5), height - 6, "Members, least rewarded first", "tick", "middle"))
     body.append(
-        f'<text class="tick" text-anchor="middle" transform="translate(14 {py(0.5):.1f}) '
+        f'<text class="tick" text-anchor="middle" transform="translate(12 {py(0.5):.1f}) '
         f'rotate(-90)">Cumulative share of rewards</text>'
     )
     note_x = px(1) + 14

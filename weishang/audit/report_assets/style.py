@@ -30,13 +30,13 @@ h3 { margin: 0 0 2px; font-size: 16px; font-weight: 650; }
 .meta dd { margin: 0; }
 .figures { display: flex; flex-wrap: wrap; gap: 8px 28px; margin: 14px 0 0; font-size: 14px; }
 .figures b { font-size: 17px; font-weight: 650; }
-.glance { display: grid; grid-template-columns: 3fr 2fr; gap: 20px; align-items: start; }
-.verdicts { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
+.glance { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 20px; align-items: start; }
+.verdicts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 14px; }
 .verdict { border: 1px solid var(--rule); border-top: 5px solid var(--muted);
   padding: 12px 14px 12px; background: #fff; }
 .verdict .code { font-size: 13px; color: var(--muted); }
 .verdict .label { font-size: 22px; font-weight: 700; margin: 2px 0 4px; }
-.verdict .why { font-size: 13px; color: var(--muted); margin: 0; }
+.verdict .why { font-size: 13px; color: var(--muted); margin: 0; overflow-wrap: anywhere; }
 .verdict.compliant { border-top-color: var(--good); background: var(--good-bg); }
 .verdict.compliant .label { color: var(--good); }
 .verdict.at_risk { border-top-color: #c27a12; background: var(--warn-bg); }
@@ -72,6 +72,7 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th { text-align: left; font-weight: 600; color: var(--muted); font-size: 12.5px;
   border-bottom: 2px solid var(--ink); padding: 6px 10px 6px 0; vertical-align: bottom; }
 td { border-bottom: 1px solid var(--rule); padding: 8px 10px 8px 0; vertical-align: top; }
+table.rows { max-width: 560px; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 .findings td.result { white-space: nowrap; font-weight: 650; }
 .findings tr.muted td { color: var(--muted); }
@@ -85,7 +86,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 .source { margin: 0; font-size: 12.5px; color: var(--muted); }
 .indicator { display: block; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
   font-size: 12.5px; color: var(--muted); word-break: break-word; }
-.charts { display: grid; grid-template-columns: 1fr 1fr; gap: 28px 36px; }
+.charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 28px 36px; }
 figure { margin: 0; padding-top: 12px; border-top: 2px solid var(--ink); min-width: 0; }
 figure .takeaway { margin: 0 0 10px; font-size: 14px; color: var(--muted); }
 figure svg { display: block; width: 100%; height: auto; overflow: visible; }
@@ -110,7 +111,7 @@ details table { margin-top: 6px; font-size: 13px; }
 footer { margin-top: 48px; padding-top: 14px; border-top: 1px solid var(--rule);
   font-size: 12.5px; color: var(--muted); }
 @media (max-width: 860px) {
-  .glance, .charts { grid-template-columns: 1fr; }
+  .glance, .charts { grid-template-columns: minmax(0, 1fr); }
 }
 @media (max-width: 600px) {
   .page { padding: 0 16px 36px; }
@@ -128,10 +129,10 @@ footer { margin-top: 48px; padding-top: 14px; border-top: 1px solid var(--rule);
   .findings tr.violation { box-shadow: inset 3px 0 var(--bad); }
   .findings tr.at_risk { box-shadow: inset 3px 0 #c27a12; }
   .findings tr td:first-child { box-shadow: none; padding-left: 0; }
-  svg text { font-size: 16px; }
-  svg text.tick, svg text.val { font-size: 15.5px; }
-  svg text.note { font-size: 16px; }
-  svg text.inbar { font-size: 15px; }
+  svg text { font-size: 15px; }
+  svg text.tick, svg text.val { font-size: 14px; }
+  svg text.note { font-size: 15px; }
+  svg text.inbar { font-size: 14px; }
 }
 @media print {
   .band { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
