@@ -76,6 +76,14 @@ def _text(raw: RawFile, column: str) -> str:
     return f"NULLIF(trim({value}), '')"
 
 
+def _present(raw: RawFile, column: str) -> str:
+    if column not in raw.columns:
+        return "false"
+    if raw.columns[column] != "VARCHAR":  # typed (Parquet): no text to trim
+        return f"({raw.quoted[column]} IS NOT NULL)"
+    return f"({_text(raw, column)} IS NOT NULL)"
+
+
 def _timestamp(raw: RawFile, column: str) -> str:
     dtype = raw.columns.get(column, "")
     if dtype.startswith("TIMESTAMP") or dtype == "DATE":
@@ -112,8 +120,9 @@ def _staging_sql(raw: RawFile) -> tuple[str, list[Check]]:
     """The typed columns of one file, and the checks run over them."""
     spec = raw.spec
     cols: dict[str, str] = {"_row": "_row"}
-    for column in spec.columns:
-        cols[f"has_{column}"] = f"({_text(raw, column)} IS NOT NULL)"
+    for column in ("left_at", "units", "seller_collects"):  # where "bad" differs from "empty"
+        if column in spec.columns:
+            cols[f"has_{column}"] = _present(raw, column)
     skip, clear = Action.ROW_SKIPPED, Action.VALUE_CLEARED
     checks = [Check("missing_id", spec.id_column, f"{spec.id_column} IS NULL", skip, "id is empty")]
     if spec is MEMBERS:
