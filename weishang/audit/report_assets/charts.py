@@ -57,6 +57,14 @@ def pct(share: float | None, digits: int = 1) -> str:
     return "n/a" if share is None else f"{share * 100:,.{digits}f}%"
 
 
+def money(value: Any, currency: str) -> str:
+    if value is None:
+        return "n/a"
+    amount = float(value)
+    sign = "−" if amount < 0 else ""
+    return f"{sign}{abs(amount):,.2f} {currency}".rstrip()
+
+
 def nice_ticks(top: float, count: int = 4, integer: bool = False) -> list[float]:
     """Round tick values from 0 to at least ``top`` (about ``count`` intervals)."""
     if top <= 0:

@@ -108,6 +108,7 @@ details { margin-top: 8px; font-size: 13px; }
 details summary { cursor: pointer; color: var(--navy); }
 details table { margin-top: 6px; font-size: 13px; }
 .ok { color: var(--good); font-weight: 600; }
+.problems-title { margin-top: 18px; }
 footer { margin-top: 48px; padding-top: 14px; border-top: 1px solid var(--rule);
   font-size: 12.5px; color: var(--muted); }
 @media (max-width: 860px) {
