@@ -129,7 +129,8 @@ footer { margin-top: 48px; padding-top: 14px; border-top: 1px solid var(--rule);
   .findings td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); }
   .findings tr.violation { box-shadow: inset 3px 0 var(--bad); }
   .findings tr.at_risk { box-shadow: inset 3px 0 #c27a12; }
-  .findings tr td:first-child { box-shadow: none; padding-left: 0; }
+  .findings tr td:first-child, .findings tr.violation td:first-child,
+  .findings tr.at_risk td:first-child { box-shadow: none; padding-left: 0; }
   svg text { font-size: 15px; }
   svg text.tick, svg text.val { font-size: 14px; }
   svg text.note { font-size: 15px; }
