@@ -66,6 +66,13 @@ class Tracer:
                 entry[0] += time.perf_counter() - began
                 entry[1] += 1
                 self.stack.pop()
+                if len(self.stack) < 2:  # live progress, for runs that may be stopped
+                    print(
+                        f"  {'  ' * len(self.stack)}{name}: {time.perf_counter() - began:.1f} s, "
+                        f"RSS {_rss_bytes(os.getpid()) / 2**30:.1f} GiB",
+                        file=sys.stderr,
+                        flush=True,
+                    )
 
         return wrapper
 
@@ -77,7 +84,10 @@ class Tracer:
         for module_name, names in TRACED.items():
             module = importlib.import_module(module_name)
             for name in names.split():
-                fn = getattr(module, name)
+                fn = getattr(module, name, None)
+                if fn is None:  # the audit was refactored: time what still exists
+                    print(f"(--trace: no {module_name}.{name})", file=sys.stderr)
+                    continue
                 setattr(module, name, self.timed(name.lstrip("_"), fn))
 
         def caller(stem: str) -> Callable[..., str]:
@@ -112,14 +122,15 @@ def child(path: str, trace: bool) -> int:
 
     def progress(message: str) -> None:
         marks.append((message, time.perf_counter()))
+        print(f"[{marks[-1][1] - began:7.1f}s] {message}", file=sys.stderr, flush=True)
 
     result = audit(path, progress=progress)
     document = json.dumps(result.to_dict(), ensure_ascii=False)  # as --format json would print
     done = time.perf_counter()
     phases = {"import": imported - began}
-    names = ["load + validate", "indicators", "verdicts"]
-    for (_, start), (_, stop), name in zip(marks, [*marks[1:], ("end", done)], names, strict=False):
-        phases[name] = stop - start
+    # Each progress message starts a phase: "loading and validating PATH", "computing ...".
+    for (message, start), (_, stop) in zip(marks, [*marks[1:], ("end", done)], strict=True):
+        phases[" ".join(message.split(":")[0].split()[:3])] = stop - start
     indicators = result.indicators
     print(
         json.dumps(
@@ -161,14 +172,18 @@ def _rss_bytes(pid: int) -> int:
     return 0
 
 
-def bounded(command: list[str], timeout: float, max_rss: float) -> tuple[str, str, float, int]:
+def bounded(
+    command: list[str], timeout: float, max_rss: float, *, show_stderr: bool = False
+) -> tuple[str, str, float, int]:
     """Run ``command`` (from bench/data, where DuckDB may spill); stop it past ``timeout``
     seconds or ``max_rss`` bytes so a run that cannot fit never starves the machine.
     Returns stdout, stderr, wall seconds and the largest RSS seen by polling."""
     BENCH_DATA.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(command, cwd=BENCH_DATA, stdout=out, stderr=err, text=True)
+        proc = subprocess.Popen(
+            command, cwd=BENCH_DATA, stdout=out, stderr=None if show_stderr else err, text=True
+        )
         peak, stopped = 0, ""
         while proc.poll() is None:
             peak = max(peak, _rss_bytes(proc.pid))
@@ -184,13 +199,15 @@ def bounded(command: list[str], timeout: float, max_rss: float) -> tuple[str, st
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if stopped or proc.returncode != 0:
-        sys.exit(f"{stopped or f'the audit failed (exit {proc.returncode})'}:\n{stderr[-3000:]}")
+        reason = stopped or f"the audit failed (exit {proc.returncode})"
+        sys.exit(f"{reason}; peak RSS {peak / 2**30:.2f} GiB, {wall:.0f} s\n{stderr[-3000:]}")
     return stdout, stderr, wall, peak
 
 
 def run_api(path: Path, trace: bool, timeout: float, max_rss: float) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", str(path.resolve())]
-    stdout, _, wall, peak = bounded(command + (["--trace"] if trace else []), timeout, max_rss)
+    command += ["--trace"] if trace else []
+    stdout, _, wall, peak = bounded(command, timeout, max_rss, show_stderr=True)
     result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
     result["wall"] = wall
     result["peak_kib"] = max(result["peak_kib"], peak // 1024)
@@ -283,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  wall time {best['wall']:.1f} s (best of {len(runs)}), peak RSS {peak_gib:.2f} GiB")
     print(f"  CPU time {best['cpu']:.1f} s (all threads; the machine has {os.cpu_count()} cores)")
     for name, seconds in best["phases"].items():
-        print(f"    {name:<18} {seconds:7.1f} s")
+        print(f"    {name:<28} {seconds:7.1f} s")
     if best["trace"]:
         _print_trace(best["trace"])
     verdicts = ", ".join(
