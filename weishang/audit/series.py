@@ -25,7 +25,11 @@ NICE = (1, 2, 2.5, 5)
 
 
 def member_cash(engine: Engine) -> ir.Table:
-    """One row per member: ``net`` cash and ``rewarded`` (both money, 0 when nothing moved)."""
+    """One row per member: ``net_c`` (net cash in minor units) and ``rewarded`` (money).
+
+    The same money flows as the indicators' participant outcomes; the test that compares the
+    share who lost money with ``members_lost_money_share`` keeps the two in step.
+    """
     t, r, members = engine.transactions, engine.rewards, engine.members
     zero = ibis.literal(0).cast(MONEY)
     collects = t.seller_collects.fill_null(True)
