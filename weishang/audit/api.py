@@ -11,6 +11,7 @@ from weishang.audit.indicators import AuditParams, compute_indicators
 from weishang.audit.problems import Action, Problem
 from weishang.audit.result import AuditResult, InputSummary
 from weishang.audit.rules import load_packs
+from weishang.audit.series import compute_series
 from weishang.audit.validate import AuditDataset, load_dataset
 from weishang.audit.verdict import judge
 
@@ -59,6 +60,8 @@ def audit_dataset(
     )
     unplaced: list[int] = []
     indicators = compute_indicators(engine, params, unplaced)
+    # Compact per-member series for the report's histogram and Lorenz curve (~1.4 KB).
+    indicators |= compute_series(engine)
     problems = list(dataset.problems.problems)
     if indicators["members_unplaced"]:
         problems.append(
