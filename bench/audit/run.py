@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import json
 import os
 import resource
@@ -38,6 +39,9 @@ TARGETS: dict[int, tuple[float, float | None]] = {
     10_000_000: (60.0, 16.0),
 }
 
+# The audit's progress messages, by first word, and the phase each starts.
+PHASES = {"loading": "load + validate", "computing": "indicators", "judging": "verdicts"}
+
 # What --trace times: (module, function names) in weishang.audit.
 TRACED = {
     "weishang.audit.validate": "register_raw _clean_file _drop_duplicates _cross_checks",
@@ -47,24 +51,26 @@ TRACED = {
 
 
 class Tracer:
-    """Inclusive wall time per call path (a tree), summed over calls."""
+    """Inclusive wall and CPU time (all threads: DuckDB's too) per call path, summed over
+    calls."""
 
     def __init__(self) -> None:
         self.stack: list[str] = []
-        self.totals: dict[tuple[str, ...], list[float]] = {}
+        self.totals: dict[tuple[str, ...], list[float]] = {}  # path -> [wall, cpu, calls]
 
     def timed(self, label: str | Callable[..., str], fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             name = label(*args, **kwargs) if callable(label) else label
             self.stack.append(name)
-            entry = self.totals.setdefault(tuple(self.stack), [0.0, 0])  # in start order
-            began = time.perf_counter()
+            entry = self.totals.setdefault(tuple(self.stack), [0.0, 0.0, 0])  # in start order
+            began, cpu = time.perf_counter(), time.process_time()
             try:
                 return fn(*args, **kwargs)
             finally:
                 entry[0] += time.perf_counter() - began
-                entry[1] += 1
+                entry[1] += time.process_time() - cpu
+                entry[2] += 1
                 self.stack.pop()
                 if len(self.stack) < 2:  # live progress, for runs that may be stopped
                     print(
@@ -104,8 +110,8 @@ class Tracer:
 
     def report(self) -> list[dict[str, Any]]:
         return [
-            {"path": list(path), "seconds": round(total, 3), "calls": calls}
-            for path, (total, calls) in self.totals.items()
+            {"path": list(path), "seconds": round(wall, 3), "cpu": round(cpu, 3), "calls": calls}
+            for path, (wall, cpu, calls) in self.totals.items()
         ]
 
 
@@ -128,9 +134,10 @@ def child(path: str, trace: bool) -> int:
     document = json.dumps(result.to_dict(), ensure_ascii=False)  # as --format json would print
     done = time.perf_counter()
     phases = {"import": imported - began}
-    # Each progress message starts a phase: "loading and validating PATH", "computing ...".
+    # Each progress message of the audit starts a phase.
     for (message, start), (_, stop) in zip(marks, [*marks[1:], ("end", done)], strict=True):
-        phases[" ".join(message.split(":")[0].split()[:3])] = stop - start
+        first = message.split()[0]
+        phases[PHASES.get(first, first)] = stop - start
     indicators = result.indicators
     print(
         json.dumps(
@@ -226,12 +233,11 @@ def run_cli(path: Path, timeout: float, max_rss: float) -> dict[str, Any]:
     marks = []
     for line in stderr.splitlines():
         if line.startswith("[") and "s]" in line:
-            marks.append(float(line[1 : line.index("s]")]))
+            end = line.index("s]")
+            marks.append((line[end + 2 :].split()[0], float(line[1:end])))
     phases = {
-        name: stop - start
-        for name, start, stop in zip(
-            ["load + validate", "indicators", "verdicts"], marks, marks[1:], strict=False
-        )
+        PHASES.get(first, first): stop - start
+        for (first, start), (_, stop) in itertools.pairwise(marks)
     }
     return {
         "wall": wall,
@@ -252,11 +258,12 @@ def run_cli(path: Path, timeout: float, max_rss: float) -> dict[str, Any]:
 
 
 def _print_trace(trace: list[dict[str, Any]]) -> None:
-    print("  steps (inclusive wall time, summed over calls):")
+    print(f"  steps (inclusive, summed over calls){'wall':>26}{'CPU':>10}")
     for entry in trace:
         path = entry["path"]
         calls = f" ×{entry['calls']}" if entry["calls"] > 1 else ""
-        print(f"    {'  ' * (len(path) - 1)}{path[-1]:<48} {entry['seconds']:8.2f} s{calls}")
+        name = f"{'  ' * (len(path) - 1)}{path[-1]}"
+        print(f"    {name:<52} {entry['seconds']:8.2f} s {entry['cpu']:7.2f} s{calls}")
 
 
 def _expected_levels(path: Path) -> dict[str, int] | None:
