@@ -12,3 +12,6 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Pages are rendered fresh in tests; tests/storefront/test_pagecache.py turns the cache on.
+STOREFRONT_PAGE_CACHE_SECONDS = 0

@@ -208,7 +208,9 @@ TASKS = {
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "weishang.core.views.rate_limited"
 
-# --- The product ----------------------------------------------------------------------------
+# --- The product -------------------------------------------------------------------------
+# Seconds a fresh visitor's shop home or product page is served from cache (storefront/pagecache).
+STOREFRONT_PAGE_CACHE_SECONDS = int(os.environ.get("STOREFRONT_PAGE_CACHE_SECONDS", "2"))
 # Minutes an unpaid manual-transfer order holds its stock before it expires.
 ORDER_PAYMENT_WINDOW_MINUTES = int(os.environ.get("ORDER_PAYMENT_WINDOW_MINUTES", "30"))
 

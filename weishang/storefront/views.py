@@ -35,6 +35,7 @@ from .cart import (
 from .forms import CheckoutForm, payment_choices
 from .fragments import FRAGMENT_SECONDS, product_page_fingerprint, shop_home_fingerprint
 from .order_status import minutes_left, order_headline, order_steps
+from .pagecache import page_cached
 
 ShopView = Callable[..., HttpResponse]
 
@@ -72,6 +73,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/landing.html", {"shops": selectors.shops_with_products()})
 
 
+@page_cached
 @require_safe
 @with_shop
 def shop_home(request: HttpRequest, shop: Shop) -> HttpResponse:
@@ -91,6 +93,7 @@ def shop_home(request: HttpRequest, shop: Shop) -> HttpResponse:
     )
 
 
+@page_cached
 @require_safe
 @with_shop
 def product_detail(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse:
