@@ -4,8 +4,10 @@
 
 Starts the production server (granian, 2 workers) over a fresh PostgreSQL database holding the
 demo shops, then runs wrk (Debian's package) from 127.0.0.1 against a trivial view (the ceiling:
-the same server and middleware, no template, no query), the shop home and a product page. Each
-run is bounded by --seconds. Prints a Markdown table for docs/performance.md.
+the same server and middleware, no template, no query), the shop home and a product page — as a
+fresh visitor opening a shared link (served by the two-second page cache) and as a visitor with a
+cart (always rendered: queries and templates). Each run is bounded by --seconds. Prints a
+Markdown table for docs/performance.md.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import urllib.request
 
 from harness import demo_server
 
+from tests.http_client import Browser
+
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, *, seconds: int, connections: int) -> dict[str, float]:
+def wrk(url: str, *, seconds: int, connections: int, cookie: str = "") -> dict[str, float]:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(
-        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "5s", url],
+        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "5s", *headers, url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
 
@@ -52,6 +57,15 @@ def first_product_path(base: str, shop: str) -> str:
     return match.group(1)
 
 
+def cart_cookie(base: str, shop: str, product_path: str) -> str:
+    """The cookies of a visitor with something in the cart: their pages are always rendered."""
+    buyer = Browser(base)
+    page = buyer.get(product_path).text
+    variant = re.search(r'name="variant" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    buyer.post(f"/{shop}/cart/add/", {"variant": variant, "quantity": 1})
+    return "; ".join(f"{c.name}={c.value}" for c in buyer.jar)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -64,15 +78,21 @@ def main() -> int:
         print("wrk is needed: apt-get install wrk", file=sys.stderr)
         return 2
     with demo_server("weishang_bench_load") as (base, _db):
+        product = first_product_path(base, args.shop)
+        with_cart = cart_cookie(base, args.shop, product)
         pages = {
-            "trivial view (ceiling)": "/healthz",
-            "shop home": f"/{args.shop}/",
-            "product page": first_product_path(base, args.shop),
+            "trivial view (ceiling)": ("/healthz", ""),
+            "shop home": (f"/{args.shop}/", ""),
+            "product page": (product, ""),
+            "shop home, visitor with a cart": (f"/{args.shop}/", with_cart),
+            "product page, visitor with a cart": (product, with_cart),
         }
         rows = []
-        for label, path in pages.items():
-            wrk(base + path, seconds=2, connections=args.connections)  # warm the workers and caches
-            result = wrk(base + path, seconds=args.seconds, connections=args.connections)
+        for label, (path, cookie) in pages.items():
+            wrk(base + path, seconds=2, connections=args.connections, cookie=cookie)  # warm up
+            result = wrk(
+                base + path, seconds=args.seconds, connections=args.connections, cookie=cookie
+            )
             rows.append((label, path, result))
             print(
                 f"{label:<24} {result['rps']:8.0f} req/s  p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms",
