@@ -46,6 +46,7 @@ def main() -> int:
 
         def ready(n: int) -> tuple[Browser, dict[str, str | int]]:
             buyer = Browser(base)
+            buyer.get(product_path)  # the shared link: also hands out the CSRF cookie
             buyer.post(f"/{args.shop}/cart/add/", {"variant": variant_id, "quantity": 1})
             checkout = buyer.get(f"/{args.shop}/checkout/")
             return buyer, {
