@@ -30,6 +30,9 @@ class Engine:
     rewards: ir.Table
     kind: str  # "duckdb" or "pyspark"
     _frames: dict[str, Any] = field(default_factory=dict)  # Spark: materialised DataFrames
+    # Tables computed once and read by several steps (e.g. the per-member flows, by the
+    # indicators and by the report's series).
+    shared: dict[str, ir.Table] = field(default_factory=dict)
 
     def count(self, table: ir.Table) -> int:
         """Rows of a table; a materialised Spark table is counted without planning SQL."""

@@ -47,30 +47,134 @@ def _share(part: Any, whole: Any) -> float | None:
     return None if whole == 0 else round(float(part or 0) / whole, 6)
 
 
-def _annotated_transactions(t: ir.Table, m: ir.Table, params: AuditParams) -> ir.Table:
-    b = m.select(b_id="member_id", b_joined="joined_at", b_left="left_at")
-    j = t.left_join(b, t.buyer_id == b.b_id)
+def annotated_transactions(t: ir.Table, m: ir.Table, params: AuditParams) -> ir.Table:
+    """The columns the indicators read, with what the buyer was at the time of each sale.
+
+    Members are joined on their integer key (``buyer_mid``, encoded once by the loader); a
+    buyer who is no member has none, and counts as an outside consumer.
+    """
+    b = m.select(b_mid="mid", b_joined="joined_at", b_left="left_at")
+    j = t.left_join(b, t.buyer_mid == b.b_mid)
     since_join = j.at.epoch_seconds() - j.b_joined.epoch_seconds()
-    participant = j.b_id.notnull() & (j.b_joined <= j.at) & (j.b_left.isnull() | (j.at < j.b_left))
-    return j.mutate(
+    member = j.buyer_mid.notnull()
+    participant = member & (j.b_joined <= j.at) & (j.b_left.isnull() | (j.at < j.b_left))
+    return j.select(
+        "kind",
+        "at",
+        "amount",
+        "seller_collects",
+        "seller_mid",
+        "buyer_mid",
+        "buyer_id",
         participant_buyer=participant.fill_null(False),
         in_entry_window=(
-            j.b_id.notnull() & (since_join >= -DAY) & (since_join <= params.entry_window_days * DAY)
+            member & (since_join >= -DAY) & (since_join <= params.entry_window_days * DAY)
         ).fill_null(False),
         in_first_week=(
-            j.b_id.notnull() & (since_join >= -DAY) & (since_join <= params.first_week_days * DAY)
+            member & (since_join >= -DAY) & (since_join <= params.first_week_days * DAY)
         ).fill_null(False),
     )
+
+
+def member_flows(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
+    """One row per member: every per-member figure the indicators and the series need.
+
+    One GROUP BY over a UNION ALL of typed movements keyed by the member's integer id: the
+    seller's side and the buyer's side of each transaction, each reward, and one empty row per
+    member (so that every member appears, without a join). Money flows: for ``sale``, ``fee``
+    and ``buyback`` the buyer pays and the seller collects (the company when
+    ``seller_collects`` is false); a ``refund`` flows back from whoever collected to the buyer.
+
+    Columns: ``net`` (net cash), ``rewarded`` and ``rewards_n`` (rewards received),
+    ``bought`` (purchases as a participant) and ``sold`` (sales to outside consumers), the
+    entry-payment flags ``fee``, ``entry_fee``, ``entry_buy`` and ``first_week`` (paid in the
+    first week; null when nothing), and ``up``: the member's rank by rewards, from 1 for the
+    least rewarded (ties in any order: every figure read from it is the same whatever the order
+    among equal amounts).
+    """
+    r = engine.rewards
+    zero = ibis.literal(0).cast(MONEY)
+    nothing = ibis.null(MONEY)
+    false = ibis.literal(False)
+
+    def rows(table: ir.Table, mid: ir.Value, **values: ir.Value) -> ir.Table:
+        base = {
+            "cash": zero,
+            "reward": zero,
+            "reward_n": ibis.literal(0, "int64"),
+            "bought": nothing,
+            "sold": nothing,
+            "fee": false,
+            "entry_fee": false,
+            "entry_buy": false,
+            "first_week": nothing,
+        }
+        return table.select(fid=mid, **(base | values))
+
+    sellers = t.filter(t.seller_mid.notnull())
+    buyers = t.filter(t.buyer_mid.notnull())
+    s_amount, b_amount = sellers.amount.cast(MONEY), buyers.amount.cast(MONEY)
+    s_forward = sellers.kind.isin(["sale", "fee", "buyback"])
+    b_forward = buyers.kind.isin(["sale", "fee", "buyback"])
+    b_paying = buyers.kind.isin(["sale", "fee"])
+    union = ibis.union(
+        rows(members, members.mid),
+        rows(
+            r.filter(r.member_mid.notnull()),
+            r.member_mid,
+            cash=r.amount.cast(MONEY),
+            reward=r.amount.cast(MONEY),
+            reward_n=ibis.literal(1, "int64"),
+        ),
+        rows(
+            sellers,
+            sellers.seller_mid,
+            cash=ibis.ifelse(
+                sellers.seller_collects, ibis.ifelse(s_forward, s_amount, -s_amount), zero
+            ),
+            sold=ibis.ifelse(
+                (sellers.kind == "sale") & ~sellers.participant_buyer, s_amount, nothing
+            ),
+        ),
+        rows(
+            buyers,
+            buyers.buyer_mid,
+            cash=ibis.ifelse(b_forward, -b_amount, b_amount),
+            bought=ibis.ifelse(
+                (buyers.kind == "sale") & buyers.participant_buyer, b_amount, nothing
+            ),
+            fee=buyers.kind == "fee",
+            entry_fee=(buyers.kind == "fee") & buyers.in_entry_window,
+            entry_buy=(buyers.kind == "sale") & buyers.in_entry_window,
+            first_week=ibis.ifelse(b_paying & buyers.in_first_week, b_amount, nothing),
+        ),
+        distinct=False,
+    )
+    per = union.group_by("fid").aggregate(
+        net=union.cash.sum(),
+        rewarded=union.reward.sum(),
+        rewards_n=union.reward_n.sum(),
+        bought=union.bought.sum(),
+        sold=union.sold.sum(),
+        fee=union.fee.any(),
+        entry_fee=union.entry_fee.any(),
+        entry_buy=union.entry_buy.any(),
+        first_week=union.first_week.sum(),
+    )
+    ranked = per.mutate(
+        up=ibis.row_number().over(ibis.window(order_by=[per.rewarded])) + 1,
+        net_c=(per.net * 100).cast("int64"),
+    )
+    return engine.materialize(ranked.rename(mid="fid"), "flows")
 
 
 def _structure(engine: Engine) -> tuple[ir.Table, dict[str, Any]]:
     members, per_level = member_levels(engine)
-    total = int(engine.scalar(members.count()))
-    months = engine.rows(
-        members.group_by(y=members.joined_at.year(), mo=members.joined_at.month())
-        .aggregate(n=members.count())
-        .order_by(["y", "mo"])
+    month = members.group_by(y=members.joined_at.year(), mo=members.joined_at.month()).aggregate(
+        n=members.count()
     )
+    months = engine.rows(month.order_by(["y", "mo"]))
+    total = sum(int(r["n"]) for r in months)
     placed = sum(per_level.values())
     return members, {
         "members": total,
@@ -82,7 +186,7 @@ def _structure(engine: Engine) -> tuple[ir.Table, dict[str, Any]]:
     }
 
 
-def _sales(engine: Engine, t: ir.Table, params: AuditParams) -> dict[str, Any]:
+def _sales(engine: Engine, t: ir.Table, flows: ir.Table) -> dict[str, Any]:
     sale = t.kind == "sale"
     consumer = sale & ~t.participant_buyer
     purchase = sale & t.participant_buyer
@@ -90,29 +194,21 @@ def _sales(engine: Engine, t: ir.Table, params: AuditParams) -> dict[str, Any]:
     def total(cond: ir.BooleanValue) -> ir.Scalar:
         return t.amount.sum(where=cond)
 
-    agg = engine.rows(
-        t.aggregate(
-            sales=total(sale),
-            consumer_sales=total(consumer),
-            member_purchases=total(purchase),
-            fees=total(t.kind == "fee"),
-            buybacks=total(t.kind == "buyback"),
-            refunds=total(t.kind == "refund"),
-            collected_from_members=total((purchase | (t.kind == "fee")) & t.b_id.notnull()),
-        )
-    )[0]
-    # Resale: a member's purchases count as resold up to that member's own consumer sales.
-    bought = t.filter(purchase).group_by(mid=t.buyer_id).aggregate(bought=t.amount.sum())
-    sold = (
-        t.filter(consumer & t.seller_id.notnull())
-        .group_by(sid=t.seller_id)
-        .aggregate(sold=t.amount.sum())
+    totals = t.aggregate(
+        sales=total(sale),
+        consumer_sales=total(consumer),
+        member_purchases=total(purchase),
+        fees=total(t.kind == "fee"),
+        buybacks=total(t.kind == "buyback"),
+        refunds=total(t.kind == "refund"),
+        collected_from_members=total((purchase | (t.kind == "fee")) & t.buyer_mid.notnull()),
     )
-    per = bought.left_join(sold, bought.mid == sold.sid)
-    resold = per.select(
-        resold=ibis.least(per.bought, per.sold.fill_null(ibis.literal(0).cast(MONEY)))
-    ).resold.sum()
-    resold_total = Decimal(engine.scalar(resold) or 0)
+    # Resale: a member's purchases count as resold up to that member's own consumer sales.
+    resold = flows.aggregate(
+        resold=ibis.least(flows.bought, flows.sold.fill_null(ibis.literal(0).cast(MONEY))).sum()
+    )
+    agg = engine.rows(totals.cross_join(resold))[0]
+    resold_total = Decimal(agg["resold"] or 0)
     sales_total = agg["sales"] or 0
     purchases = agg["member_purchases"] or 0
     unsold = Decimal(purchases) - resold_total
@@ -135,23 +231,43 @@ def _sales(engine: Engine, t: ir.Table, params: AuditParams) -> dict[str, Any]:
     }
 
 
-def _entry(engine: Engine, t: ir.Table, total_members: int) -> dict[str, Any]:
-    paying = t.filter(t.b_id.notnull() & t.kind.isin(["sale", "fee"]))
-    per = paying.group_by(mid=paying.b_id).aggregate(
-        fee=(paying.kind == "fee").any(),
-        entry_fee=((paying.kind == "fee") & paying.in_entry_window).any(),
-        entry_buy=((paying.kind == "sale") & paying.in_entry_window).any(),
-        first_week=paying.amount.sum(where=paying.in_first_week),
+def _per_member(
+    engine: Engine, t: ir.Table, flows: ir.Table, total_members: int
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Entry payments, retail customers and participant outcomes: one query over the members."""
+    # Retail customers: distinct outside buyers per seller, each anonymous sale one customer.
+    consumer = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_mid.notnull())
+    customers = consumer.group_by(sid=consumer.seller_mid).aggregate(
+        customers=consumer.buyer_id.nunique() + consumer.buyer_id.isnull().sum()
     )
+    paid = flows.filter(flows.rewards_n > 0)
+    retail = paid.left_join(customers, paid.mid == customers.sid)
+    retail_median = retail.aggregate(retail_median=retail.customers.fill_null(0).median())
+    count = max(total_members, 1)
+    top1, top10 = max(1, math.ceil(count * 0.01)), max(1, math.ceil(count * 0.10))
+    f = flows
     row = engine.rows(
-        per.aggregate(
-            fee_payers=per.fee.sum(),
-            entry_payers=(per.entry_fee | per.entry_buy).sum(),
-            entry_buyers=per.entry_buy.sum(),
-            first_week_max=per.first_week.max(),
-        )
+        f.aggregate(
+            fee_payers=f.fee.sum(),
+            entry_payers=(f.entry_fee | f.entry_buy).sum(),
+            entry_buyers=f.entry_buy.sum(),
+            first_week_max=f.first_week.max(),
+            count=f.count(),
+            lost=(f.net < 0).sum(),
+            median_net=f.net.median(),
+            total=f.rewarded.sum(),
+            weighted=(f.rewarded * f.up).sum(),
+            top1=f.rewarded.sum(where=f.up > count - top1),
+            top10=f.rewarded.sum(where=f.up > count - top10),
+        ).cross_join(retail_median)
     )[0]
-    return {
+    total = Decimal(row["total"] or 0)
+    gini = None
+    if total > 0:
+        weighted = Decimal(row["weighted"])
+        gini = round(float(2 * weighted / (count * total) - Decimal(count + 1) / count), 6)
+    median = row["retail_median"]
+    entry = {
         "fee_payers": int(row["fee_payers"] or 0),
         "fee_payers_share": _share(row["fee_payers"], total_members),
         "entry_payers": int(row["entry_payers"] or 0),
@@ -159,37 +275,38 @@ def _entry(engine: Engine, t: ir.Table, total_members: int) -> dict[str, Any]:
         "entry_buyers_share": _share(row["entry_buyers"], total_members),
         "first_week_payment_max": _money(row["first_week_max"]),
     }
-
-
-def _retail_customers(engine: Engine, t: ir.Table) -> dict[str, Any]:
-    consumer = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_id.notnull())
-    customer = consumer.buyer_id.fill_null(consumer.txn_id)  # each anonymous sale: one customer
-    per = consumer.group_by(sid=consumer.seller_id).aggregate(customers=customer.nunique())
-    r = engine.rewards
-    paid = r.select(pid="member_id").distinct()
-    joined = paid.left_join(per, paid.pid == per.sid)
-    median = engine.scalar(joined.customers.fill_null(0).median())
-    return {"rewarded_members_median_retail_customers": None if median is None else float(median)}
+    retail = {"rewarded_members_median_retail_customers": None if median is None else float(median)}
+    outcomes = {
+        "members_lost_money_share": _share(row["lost"], row["count"]),
+        "median_net_cash": _money(row["median_net"]),
+        "top1_reward_share": _share(row["top1"], total),
+        "top10_reward_share": _share(row["top10"], total),
+        "reward_gini": gini,
+    }
+    return entry, retail, outcomes
 
 
 def _activity(t: ir.Table, members: ir.Table) -> ir.Table:
-    """What each member did on each day: bought (as a participant), paid a fee, sold, joined."""
+    """What each member did on each day: bought (as a participant), paid a fee, sold, joined.
+
+    One row per (member, day) with something on it, keyed by the member's integer id.
+    """
     false, true = ibis.literal(False), ibis.literal(True)
 
     def rows(table: ir.Table, who: ir.Column, day: ir.Value, **flags: ir.Value) -> ir.Table:
         base = {"bought": false, "paid_fee": false, "sold": false, "joined": false}
-        return table.select(a_id=who, a_day=day, **(base | flags))
+        return table.select(a_mid=who, a_day=day, **(base | flags))
 
     bought = t.filter((t.kind == "sale") & t.participant_buyer)
-    fees = t.filter((t.kind == "fee") & t.b_id.notnull())
-    sold = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_id.notnull())
+    fees = t.filter((t.kind == "fee") & t.buyer_mid.notnull())
+    sold = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_mid.notnull())
     union = ibis.union(
-        rows(bought, bought.buyer_id, bought.at.date(), bought=true),
-        rows(fees, fees.buyer_id, fees.at.date(), paid_fee=true),
-        rows(sold, sold.seller_id, sold.at.date(), sold=true),
-        rows(members, members.member_id, members.joined_at.date(), joined=true),
+        rows(bought, bought.buyer_mid, bought.at.date(), bought=true),
+        rows(fees, fees.buyer_mid, fees.at.date(), paid_fee=true),
+        rows(sold, sold.seller_mid, sold.at.date(), sold=true),
+        rows(members, members.mid, members.joined_at.date(), joined=true),
     )
-    return union.group_by(["a_id", "a_day"]).aggregate(
+    return union.group_by(["a_mid", "a_day"]).aggregate(
         bought=union.bought.any(),
         paid_fee=union.paid_fee.any(),
         sold=union.sold.any(),
@@ -197,22 +314,50 @@ def _activity(t: ir.Table, members: ir.Table) -> ir.Table:
     )
 
 
+def _annotated_rewards(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
+    """Each reward with its source's and recipient's place in the tree and what the source did
+    on the reward's day; materialised once, for the walk up the tree and the classification."""
+    r = engine.rewards
+    act = _activity(t, members)
+    src = members.select(
+        s_mid="mid", s_joined="joined_at", s_level="level", s_sponsor="sponsor_mid"
+    )
+    rcp = members.select(r_mid="mid", r_level="level")
+    j = (
+        r.left_join(src, r.source_mid == src.s_mid)
+        .left_join(rcp, r.member_mid == rcp.r_mid)
+        .left_join(act, (r.source_mid == act.a_mid) & (r.at.date() == act.a_day))
+    )
+    return engine.materialize(
+        j.select(
+            rid=j._row,
+            member_mid=j.member_mid,
+            source_mid=j.source_mid,
+            at=j.at,
+            amount=j.amount,
+            basis=j.basis,
+            s_joined=j.s_joined,
+            s_level=j.s_level,
+            s_sponsor=j.s_sponsor,
+            r_level=j.r_level,
+            bought=j.bought.fill_null(False),
+            paid_fee=j.paid_fee.fill_null(False),
+            sold=j.sold.fill_null(False),
+            joined=j.joined.fill_null(False),
+        ),
+        "rewards",
+    )
+
+
 def _rewards(
     engine: Engine, members: ir.Table, t: ir.Table, params: AuditParams, consumer_sales: float
 ) -> dict[str, Any]:
-    r = engine.rewards
-    reach = reward_reach(engine, members, r).rename(reach_id="reward_id")
-    act = _activity(t, members)
-    src = members.select(src_id="member_id", src_joined="joined_at")
-    j = (
-        r.left_join(act, (r.source_member_id == act.a_id) & (r.at.date() == act.a_day))
-        .left_join(src, r.source_member_id == src.src_id)
-        .left_join(reach, r.reward_id == reach.reach_id)
-    )
-    own = j.source_member_id.isnull() | (j.source_member_id == j.member_id)
+    a = _annotated_rewards(engine, members, t)
+    reach = reward_reach(engine, members, a)
+    j = a.left_join(reach, a.rid == reach.reach_rid)
+    own = j.source_mid.isnull() | (j.source_mid == j.member_mid)
     sale_basis = ibis.ifelse(own, "own_sales", "downline_sales")
-    bought, fee = j.bought.fill_null(False), j.paid_fee.fill_null(False)
-    sold, joined = j.sold.fill_null(False), j.joined.fill_null(False) & ~own
+    bought, fee, sold, joined = j.bought, j.paid_fee, j.sold, j.joined & ~own
     consistent = (
         (j.basis.isin(["own_sales", "downline_sales"]) & sold)
         | ((j.basis == "purchase_volume") & bought)
@@ -231,7 +376,7 @@ def _rewards(
         ibis.ifelse(j.basis.isin(["own_sales", "downline_sales"]), sale_basis, j.basis),
         by_event,
     )
-    since_join = j.at.epoch_seconds() - j.src_joined.epoch_seconds()
+    since_join = j.at.epoch_seconds() - j.s_joined.epoch_seconds()
     entrant = behaviour.isin(["fee_share", "recruitment"]) | (
         (behaviour == "purchase_volume")
         & ~own
@@ -289,65 +434,6 @@ def _rewards(
     }
 
 
-def _outcomes(engine: Engine, members: ir.Table, t: ir.Table) -> dict[str, Any]:
-    r = engine.rewards
-    money = ibis.literal(0).cast(MONEY)
-    collects = t.seller_collects.fill_null(True)
-    forward = t.kind.isin(["sale", "fee", "buyback"])
-    payee = ibis.ifelse(
-        forward, ibis.ifelse(collects, t.seller_id, ibis.null("string")), t.buyer_id
-    )
-    payer = ibis.ifelse(
-        forward, t.buyer_id, ibis.ifelse(collects, t.seller_id, ibis.null("string"))
-    )
-    flows = ibis.union(
-        r.select(fid=r.member_id, cash=r.amount.cast(MONEY), reward=r.amount.cast(MONEY)),
-        t.select(fid=payee, cash=t.amount.cast(MONEY), reward=money),
-        t.select(fid=payer, cash=t.amount.negate().cast(MONEY), reward=money),
-    )
-    per = (
-        flows.filter(flows.fid.notnull())
-        .group_by("fid")
-        .aggregate(net=flows.cash.sum(), rewarded=flows.reward.sum())
-    )
-    m = members.select("member_id").left_join(per, members.member_id == per.fid)
-    m = m.select("member_id", net=m.net.fill_null(money), rewarded=m.rewarded.fill_null(money))
-    n = ibis.row_number()
-    ranked = m.mutate(
-        down=n.over(ibis.window(order_by=[ibis.desc(m.rewarded), m.member_id])) + 1,
-        up=n.over(ibis.window(order_by=[m.rewarded, m.member_id])) + 1,
-    )
-    row = engine.rows(
-        ranked.aggregate(
-            count=ranked.count(),
-            lost=(ranked.net < 0).sum(),
-            median_net=ranked.net.median(),
-            total=ranked.rewarded.sum(),
-            weighted=(ranked.rewarded * ranked.up).sum(),
-        )
-    )[0]
-    count = int(row["count"])
-    top1, top10 = max(1, math.ceil(count * 0.01)), max(1, math.ceil(count * 0.10))
-    tops = engine.rows(
-        ranked.aggregate(
-            top1=ranked.rewarded.sum(where=ranked.down <= top1),
-            top10=ranked.rewarded.sum(where=ranked.down <= top10),
-        )
-    )[0]
-    total = Decimal(row["total"] or 0)
-    gini = None
-    if total > 0:
-        weighted = Decimal(row["weighted"])
-        gini = round(float(2 * weighted / (count * total) - Decimal(count + 1) / count), 6)
-    return {
-        "members_lost_money_share": _share(row["lost"], count),
-        "median_net_cash": _money(row["median_net"]),
-        "top1_reward_share": _share(tops["top1"], total),
-        "top10_reward_share": _share(tops["top10"], total),
-        "reward_gini": gini,
-    }
-
-
 def unplaced_rows(engine: Engine, members: ir.Table, limit: int) -> list[int]:
     """Data rows of members whose sponsor chain never reaches a root (a sponsor cycle)."""
     lost = members.filter(members.level.isnull()).order_by("_row").limit(limit)
@@ -365,12 +451,14 @@ def compute_indicators(
     members, result = _structure(engine)
     if unplaced is not None and result["members_unplaced"]:
         unplaced.extend(unplaced_rows(engine, members, 5))
-    t = engine.materialize(_annotated_transactions(engine.transactions, members, params), "txn")
-    result |= _sales(engine, t, params)
-    result |= _entry(engine, t, result["members"])
-    result |= _retail_customers(engine, t)
+    t = engine.materialize(annotated_transactions(engine.transactions, members, params), "txn")
+    flows = member_flows(engine, members, t)
+    engine.shared["member_flows"] = flows  # the report's series read the same table
+    result |= _sales(engine, t, flows)
+    entry, retail, outcomes = _per_member(engine, t, flows, result["members"])
+    result |= entry | retail
     result |= _rewards(engine, members, t, params, result["sales_to_consumers"])
-    result |= _outcomes(engine, members, t)
+    result |= outcomes
     result["fee_or_headcount_basis"] = bool(
         result["fee_payers"]
         or (result["recruitment_reward_share"] or 0) > 0

@@ -19,40 +19,26 @@ import ibis
 import ibis.expr.types as ir
 
 from weishang.audit.engine import Engine
-from weishang.audit.indicators import MONEY
+from weishang.audit.indicators import AuditParams, annotated_transactions, member_flows
 
 NICE = (1, 2, 2.5, 5)
 
 
 def member_cash(engine: Engine) -> ir.Table:
-    """One row per member: ``net_c`` (net cash in minor units) and ``rewarded`` (money).
+    """One row per member: ``net_c`` (net cash in minor units), ``rewarded`` (money) and ``up``
+    (rank by rewards, from 1 for the least rewarded).
 
-    The same money flows as the indicators' participant outcomes; the test that compares the
-    share who lost money with ``members_lost_money_share`` keeps the two in step.
+    The per-member flows the indicators computed (``indicators.member_flows``), so the series
+    and the participant outcomes are computed once, from the same money flows; computed here
+    only when the indicators have not run on this engine.
     """
-    t, r, members = engine.transactions, engine.rewards, engine.members
-    zero = ibis.literal(0).cast(MONEY)
-    collects = t.seller_collects.fill_null(True)
-    forward = t.kind.isin(["sale", "fee", "buyback"])
-    nobody = ibis.null("string")
-    payee = ibis.ifelse(forward, ibis.ifelse(collects, t.seller_id, nobody), t.buyer_id)
-    payer = ibis.ifelse(forward, t.buyer_id, ibis.ifelse(collects, t.seller_id, nobody))
-    flows = ibis.union(
-        r.select(fid=r.member_id, cash=r.amount.cast(MONEY), reward=r.amount.cast(MONEY)),
-        t.select(fid=payee, cash=t.amount.cast(MONEY), reward=zero),
-        t.select(fid=payer, cash=t.amount.negate().cast(MONEY), reward=zero),
-    )
-    per = (
-        flows.filter(flows.fid.notnull())
-        .group_by("fid")
-        .aggregate(net=flows.cash.sum(), rewarded=flows.reward.sum())
-    )
-    m = members.select("member_id").left_join(per, members.member_id == per.fid)
-    return m.select(
-        "member_id",
-        net_c=(m.net.fill_null(zero) * 100).cast("int64"),
-        rewarded=m.rewarded.fill_null(zero),
-    )
+    flows = engine.shared.get("member_flows")
+    if flows is None:
+        members = engine.members
+        t = annotated_transactions(engine.transactions, members, AuditParams())
+        flows = member_flows(engine, members, t)
+        engine.shared["member_flows"] = flows
+    return flows
 
 
 def nice_steps(raw: float) -> list[int]:
@@ -141,9 +127,7 @@ def reward_lorenz(engine: Engine, cash: ir.Table, points: int = 50) -> dict[str,
     ``population[k]`` is the share of members up to the end of group k and ``rewards[k]`` the
     share of all rewards they received; both start at 0 and end at 1. Exact at each point.
     """
-    ranked = cash.mutate(
-        up=ibis.row_number().over(ibis.window(order_by=[cash.rewarded, cash.member_id])) + 1
-    )
+    ranked = cash
     total_row = engine.rows(ranked.aggregate(n=ranked.count(), total=ranked.rewarded.sum()))[0]
     count, total = int(total_row["n"] or 0), float(total_row["total"] or 0)
     if not count or total <= 0:
@@ -165,7 +149,7 @@ def reward_lorenz(engine: Engine, cash: ir.Table, points: int = 50) -> dict[str,
 
 def compute_series(engine: Engine, *, bins: int = 24, points: int = 50) -> dict[str, Any]:
     """``net_cash_histogram`` and ``reward_lorenz`` (each ``None`` when there is nothing to show)."""
-    cash = engine.materialize(member_cash(engine), "cash")
+    cash = member_cash(engine)
     return {
         "net_cash_histogram": net_cash_histogram(engine, cash, bins),
         "reward_lorenz": reward_lorenz(engine, cash, points),

@@ -14,10 +14,15 @@ from weishang.audit.engine import Engine
 
 
 def member_levels(engine: Engine) -> tuple[ir.Table, dict[int, int]]:
-    """(members with a ``level`` column, null when unplaced; members per level)."""
+    """(members with a ``level`` column, null when unplaced; members per level).
+
+    Each step joins the members to the previous frontier on integer keys (``sponsor_mid`` to
+    ``mid``) and keeps only the key of each member reached.
+    """
     m = engine.members
+    link = m.select(c_mid="mid", c_sponsor="sponsor_mid")
     frontier = engine.materialize(
-        m.filter(m.sponsor_id.isnull()).select("member_id", level=ibis.literal(1, "int64")), "lv"
+        m.filter(m.sponsor_mid.isnull()).select("mid", level=ibis.literal(1, "int64")), "lv"
     )
     levels = [frontier]
     per_level: dict[int, int] = {}
@@ -28,52 +33,46 @@ def member_levels(engine: Engine) -> tuple[ir.Table, dict[int, int]]:
             break
         per_level[level] = count
         level += 1
-        nxt = m.join(frontier, m.sponsor_id == frontier.member_id).select(
-            member_id=m.member_id, level=ibis.literal(level, "int64")
+        nxt = link.join(frontier, link.c_sponsor == frontier.mid).select(
+            mid=link.c_mid, level=ibis.literal(level, "int64")
         )
         frontier = engine.materialize(nxt, "lv")
         levels.append(frontier)
     placed = ibis.union(*levels) if len(levels) > 1 else levels[0]
-    placed = placed.rename(placed_id="member_id")
-    joined = m.left_join(placed, m.member_id == placed.placed_id).drop("placed_id")
+    placed = placed.rename(placed_mid="mid")
+    joined = m.left_join(placed, m.mid == placed.placed_mid).select(
+        "mid", "sponsor_mid", "joined_at", "left_at", "_row", "level"
+    )
     return engine.materialize(joined, "members_lv"), per_level
 
 
 def reward_reach(engine: Engine, members: ir.Table, rewards: ir.Table) -> ir.Table:
-    """``reward_id`` → ``levels_above``: how far above the source the paid member sits.
+    """``reach_rid`` → ``levels_above``: how far above the source the paid member sits.
 
-    Only rewards paid to an ancestor of their source get a value (1 = the source's sponsor).
-    Each reward climbs exactly level(source) − level(recipient) steps, one join per step.
+    ``rewards`` carries ``rid`` (the reward's key), ``member_mid``, ``s_sponsor``, ``s_level``
+    and ``r_level`` (the source's sponsor and level, the recipient's level). Only rewards paid
+    to an ancestor of their source get a value (1 = the source's sponsor). Each reward climbs
+    exactly level(source) − level(recipient) steps, one join per step, on integer keys.
     """
-    src = members.select(s_id="member_id", s_sponsor="sponsor_id", s_level="level")
-    rcp = members.select(r_id="member_id", r_level="level")
-    r = rewards.filter(rewards.source_member_id.notnull())
-    start = (
-        r.join(src, r.source_member_id == src.s_id)
-        .join(rcp, r.member_id == rcp.r_id)
-        .filter(lambda t: t.s_level > t.r_level)
-        .select(
-            "reward_id",
-            target="member_id",
-            cur="s_sponsor",
-            need=lambda t: t.s_level - t.r_level,
-        )
+    r = rewards
+    start = r.filter(r.s_level > r.r_level).select(
+        "rid", target="member_mid", cur="s_sponsor", need=r.s_level - r.r_level
     )
     frontier = engine.materialize(start, "reach")
     steps = int(engine.scalar(frontier.need.max()) or 0)
-    up = members.select(u_id="member_id", u_sponsor="sponsor_id")
+    up = members.select(u_mid="mid", u_sponsor="sponsor_mid")
     found: list[ir.Table] = []
     for step in range(1, steps + 1):
         done = frontier.filter((frontier.need == step) & (frontier.cur == frontier.target))
-        found.append(done.select("reward_id", levels_above=ibis.literal(step, "int64")))
+        found.append(done.select(reach_rid="rid", levels_above=ibis.literal(step, "int64")))
         if step < steps:
             rest = frontier.filter(frontier.need > step)
             frontier = engine.materialize(
-                rest.join(up, rest.cur == up.u_id).select(
-                    "reward_id", "target", "need", cur="u_sponsor"
+                rest.join(up, rest.cur == up.u_mid).select(
+                    "rid", "target", "need", cur="u_sponsor"
                 ),
                 "reach",
             )
     if not found:
-        return rewards.select("reward_id", levels_above=ibis.null("int64")).limit(0)
+        return r.select(reach_rid="rid", levels_above=ibis.null("int64")).limit(0)
     return ibis.union(*found) if len(found) > 1 else found[0]

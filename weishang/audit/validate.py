@@ -198,28 +198,44 @@ def _examples(
     return rows, values
 
 
-def _clean_file(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog) -> None:
+def _clean_file(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    log: ProblemLog,
+    keys: dict[str, str] | None = None,
+) -> None:
     """Parse the file once into its clean table, with one flag column per check.
 
-    The flags are counted in one scan; rows with a skip flag are deleted (only when there are
-    some) and the flag columns dropped, so a clean export costs one parse and one copy.
+    ``keys`` maps an id column to the integer key column to add beside it (the member's
+    ``mid``, null when the id names no member): the dictionary encoding of member ids happens
+    in the same scan, so the indicators join on integers and the cross checks need no join of
+    their own. The flags are counted in one aggregate; rows with a skip flag are deleted (only
+    when there are some) and the flag columns dropped (free in DuckDB), so a clean export costs
+    one parse, one copy and the joins that encode its member ids.
     """
     spec = raw.spec
     sql, checks = _staging_sql(raw)
     flags = [f"_f{n}" for n in range(len(checks))]
     schema = CLEAN_SCHEMAS[spec.name]
-    exprs = {name: f'"{name}"' for name in schema}
+    exprs = {name: f'p."{name}"' for name in schema}
     if spec is MEMBERS:
-        exprs["left_at"] = "CASE WHEN left_at < joined_at THEN NULL ELSE left_at END"
+        exprs["left_at"] = "CASE WHEN p.left_at < p.joined_at THEN NULL ELSE p.left_at END"
     if spec is TRANSACTIONS:
-        exprs["seller_collects"] = "COALESCE(seller_collects, true)"
+        exprs["seller_collects"] = "COALESCE(p.seller_collects, true)"
     columns = [f'CAST({exprs[n]} AS {t}) AS "{n}"' for n, t in schema.items()]
+    joins = []
+    for n, (column, key) in enumerate((keys or {}).items()):
+        columns.append(f"k{n}.mid AS {key}")
+        joins.append(
+            f"LEFT JOIN (SELECT member_id AS k, mid FROM members) AS k{n} ON p.{column} = k{n}.k"
+        )
     columns += [
         f"COALESCE(({c.condition}), false) AS {f}" for c, f in zip(checks, flags, strict=True)
     ]
     table = spec.name
     con.execute(
-        f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(columns)}, _row FROM ({sql})"
+        f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(columns)}, p._row "
+        f"FROM ({sql}) AS p {' '.join(joins)}"
     )
     counts = con.execute(
         "SELECT " + ", ".join(f"count_if({f})" for f in flags) + f" FROM {table}"
@@ -242,33 +258,39 @@ def _clean_file(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog) -
         con.execute(f"DELETE FROM {table} WHERE {' OR '.join(skipped)}")
     for flag in flags:
         con.execute(f"ALTER TABLE {table} DROP COLUMN {flag}")
-    _drop_duplicates(con, raw, log)
 
 
-def _drop_duplicates(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog) -> None:
+def _duplicate_check(spec_id: str, table: str) -> Check:
+    return Check(
+        "duplicate_id",
+        spec_id,
+        f"_row IN (SELECT _row FROM dup_{table})",
+        Action.ROW_SKIPPED,
+        f"{spec_id} repeats an earlier row; the first one is kept",
+    )
+
+
+def _drop_duplicates(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog, *, found: bool | None = None
+) -> bool:
+    """Skip every row whose id repeats an earlier row's; True when there were some.
+
+    ``found`` is the answer when the caller already knows whether any id repeats.
+    """
     spec = raw.spec
     id_ = spec.id_column
-    if not con.execute(
-        f"SELECT 1 FROM {spec.name} GROUP BY {id_} HAVING count(*) > 1 LIMIT 1"
-    ).fetchone():
-        return
+    if found is None:
+        row = con.execute(f"SELECT count(*) = count(DISTINCT {id_}) FROM {spec.name}").fetchone()
+        found = not (row and row[0])
+    if not found:
+        return False
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE dup_{spec.name} AS SELECT _row FROM "
         f"(SELECT _row, row_number() OVER (PARTITION BY {id_} ORDER BY _row) AS n FROM {spec.name}) "
         "WHERE n > 1"
     )
-    _report_and_apply(
-        con,
-        raw,
-        log,
-        Check(
-            "duplicate_id",
-            id_,
-            f"_row IN (SELECT _row FROM dup_{spec.name})",
-            Action.ROW_SKIPPED,
-            f"{id_} repeats an earlier row; the first one is kept",
-        ),
-    )
+    _report_and_apply(con, raw, log, _duplicate_check(id_, spec.name))
+    return True
 
 
 def _report_and_apply(
@@ -278,11 +300,16 @@ def _report_and_apply(
     check: Check,
     table: str | None = None,
     label: str | None = None,
+    count: int | None = None,
 ) -> int:
-    """Report a cross-row check on a clean table, then skip the rows or clear the value."""
+    """Report a cross-row check on a clean table, then skip the rows or clear the value.
+
+    ``count`` is the number of rows with the problem when the caller has counted them already.
+    """
     table = table or (raw.spec.name if raw else "")
-    found = con.execute(f"SELECT count(*) FROM {table} WHERE {check.condition}").fetchone()
-    count = int(found[0]) if found else 0
+    if count is None:
+        found = con.execute(f"SELECT count(*) FROM {table} WHERE {check.condition}").fetchone()
+        count = int(found[0]) if found else 0
     if not count:
         return 0
     rows, values = _examples(con, raw, table, check.column, check.condition)
@@ -305,35 +332,81 @@ def _report_and_apply(
     return count
 
 
-def _cross_checks(
-    con: duckdb.DuckDBPyConnection, raws: dict[str, RawFile], log: ProblemLog
+UNKNOWN_SPONSOR = Check(
+    "unknown_sponsor", "sponsor_id", "sponsor_id IS NOT NULL AND sponsor_mid IS NULL",
+    Action.VALUE_CLEARED, "sponsor_id is not a member; the member is taken as a root",
+)  # fmt: skip
+UNKNOWN_RECIPIENT = Check(
+    "unknown_member", "member_id", "member_mid IS NULL",
+    Action.ROW_SKIPPED, "the rewarded member_id is not a member",
+)  # fmt: skip
+UNKNOWN_SOURCE = Check(
+    "unknown_member", "source_member_id", "source_member_id IS NOT NULL AND source_mid IS NULL",
+    Action.VALUE_CLEARED, "source_member_id is not a member; the source is taken as unknown",
+)  # fmt: skip
+UNKNOWN_SELLER = Check(
+    "unknown_member", "seller_id", "seller_id IS NOT NULL AND seller_mid IS NULL",
+    Action.KEPT, "seller_id is not a member; the sale counts for no member's cash",
+)  # fmt: skip
+UNKNOWN_REFERENCE = Check(
+    "unknown_reference", "ref_txn_id", "ref_txn_id IS NOT NULL AND ref_txn_id NOT IN "
+    "(SELECT txn_id FROM transactions WHERE txn_id IN "
+    "(SELECT ref_txn_id FROM transactions WHERE ref_txn_id IS NOT NULL))",
+    Action.KEPT, "ref_txn_id names no transaction",
+)  # fmt: skip
+
+# Ids that repeat and references that name no transaction, in one aggregate over the ids
+# and the references together (one hash table over the ids instead of two).
+_TXN_IDS_SQL = """
+SELECT count_if(n_txn > 1) AS repeated, coalesce(sum(n_ref) FILTER (WHERE n_txn = 0), 0) AS lost
+FROM (
+    SELECT id, count_if(is_txn) AS n_txn, count_if(NOT is_txn) AS n_ref
+    FROM (
+        SELECT txn_id AS id, true AS is_txn FROM transactions
+        UNION ALL
+        SELECT ref_txn_id, false FROM transactions WHERE ref_txn_id IS NOT NULL
+    )
+    GROUP BY id
+)
+"""
+
+
+def _clean_members(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog) -> None:
+    """Members: clean, drop repeated ids, then number them: ``mid`` is the member's data row
+    (unique once repeats are gone) and ``sponsor_mid`` the sponsor's, null for a root."""
+    _clean_file(con, raw, log)
+    _drop_duplicates(con, raw, log)
+    con.execute(
+        "CREATE OR REPLACE TABLE members AS SELECT m.*, "
+        "CAST(m._row AS BIGINT) AS mid, CAST(s._row AS BIGINT) AS sponsor_mid "
+        "FROM members AS m LEFT JOIN (SELECT member_id AS s_id, _row FROM members) AS s "
+        "ON m.sponsor_id = s.s_id"
+    )
+
+
+def _clean_transactions(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog, cross: dict[str, ProblemLog]
 ) -> None:
-    members, txns, rewards = raws["members"], raws["transactions"], raws["rewards"]
-    known = "(SELECT member_id FROM members)"
-    _report_and_apply(con, members, log, Check(
-        "unknown_sponsor", "sponsor_id", f"sponsor_id IS NOT NULL AND sponsor_id NOT IN {known}",
-        Action.VALUE_CLEARED, "sponsor_id is not a member; the member is taken as a root",
-    ))  # fmt: skip
-    _report_and_apply(con, rewards, log, Check(
-        "unknown_member", "member_id", f"member_id NOT IN {known}",
-        Action.ROW_SKIPPED, "the rewarded member_id is not a member",
-    ))  # fmt: skip
-    _report_and_apply(con, rewards, log, Check(
-        "unknown_member", "source_member_id",
-        f"source_member_id IS NOT NULL AND source_member_id NOT IN {known}",
-        Action.VALUE_CLEARED, "source_member_id is not a member; the source is taken as unknown",
-    ))  # fmt: skip
-    _report_and_apply(con, txns, log, Check(
-        "unknown_member", "seller_id",
-        f"seller_id IS NOT NULL AND seller_id NOT IN {known}",
-        Action.KEPT, "seller_id is not a member; the sale counts for no member's cash",
-    ))  # fmt: skip
-    _report_and_apply(con, txns, log, Check(
-        "unknown_reference", "ref_txn_id",
-        "ref_txn_id IS NOT NULL AND NOT EXISTS "
-        "(SELECT 1 FROM transactions AS o WHERE o.txn_id = transactions.ref_txn_id)",
-        Action.KEPT, "ref_txn_id names no transaction",
-    ))  # fmt: skip
+    _clean_file(con, raw, log, {"seller_id": "seller_mid", "buyer_id": "buyer_mid"})
+    ids = con.execute(_TXN_IDS_SQL).fetchone()
+    assert ids is not None
+    repeated, lost = int(ids[0]), int(ids[1])
+    if _drop_duplicates(con, raw, log, found=repeated > 0):
+        lost_row = con.execute(
+            f"SELECT count(*) FROM transactions WHERE {UNKNOWN_REFERENCE.condition}"
+        ).fetchone()
+        lost = int(lost_row[0]) if lost_row else 0  # counted again without the repeats
+    _report_and_apply(con, raw, cross["seller"], UNKNOWN_SELLER)
+    _report_and_apply(con, raw, cross["reference"], UNKNOWN_REFERENCE, count=lost)
+
+
+def _clean_rewards(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog, cross: dict[str, ProblemLog]
+) -> None:
+    _clean_file(con, raw, log, {"member_id": "member_mid", "source_member_id": "source_mid"})
+    _drop_duplicates(con, raw, log)
+    _report_and_apply(con, raw, cross["recipient"], UNKNOWN_RECIPIENT)
+    _report_and_apply(con, raw, cross["source"], UNKNOWN_SOURCE)
 
 
 def load_dataset(path: str | Path) -> AuditDataset:
@@ -342,6 +415,9 @@ def load_dataset(path: str | Path) -> AuditDataset:
     log = ProblemLog()
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    # Nothing depends on the physical order of a clean table (reports order by ``_row``), and
+    # without it DuckDB writes tables and spills with less memory.
+    con.execute("SET preserve_insertion_order = false")
     with temporary_workdir() as workdir:
         try:
             folder = open_source(path, Path(workdir))
@@ -359,9 +435,16 @@ def load_dataset(path: str | Path) -> AuditDataset:
                 raws[spec.name] = raw
         if log.fatal:
             raise UnusableDataError(log.fatal)
-        for raw in raws.values():
-            _clean_file(con, raw, log)
-        _cross_checks(con, raws, log)
+        # Cross checks are reported after every file's own problems, in this order.
+        cross = {
+            key: ProblemLog() for key in ("sponsor", "recipient", "source", "seller", "reference")
+        }
+        _clean_members(con, raws["members"], log)
+        _report_and_apply(con, raws["members"], cross["sponsor"], UNKNOWN_SPONSOR)
+        _clean_transactions(con, raws["transactions"], log, cross)
+        _clean_rewards(con, raws["rewards"], log, cross)
+        for found in cross.values():
+            log.problems.extend(found.problems)
         usable = con.execute("SELECT count(*) FROM members").fetchone()
         if not usable or not usable[0]:
             label = raws["members"].label
