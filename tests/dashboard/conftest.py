@@ -1,18 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
-from pytest_django import Settings
 
 from tests.factories import make_shop, make_user
 from weishang.accounts.models import User
 from weishang.shops.models import Shop
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
 
 
 @pytest.fixture
@@ -31,12 +24,3 @@ def client_en(seller: User) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(seller)
     return client
-
-
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings: Settings) -> None:
-    """Pages link their CSS with {% static %}; tests run without collectstatic's manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }

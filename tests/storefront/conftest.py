@@ -3,17 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import make_product, make_shop
 from weishang.catalog.models import Product
 from weishang.shops.models import Shop
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    cache.clear()  # django-ratelimit counts in the cache; each test starts from zero
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -38,6 +39,19 @@ def _seller(request: HttpRequest) -> User:
 
 def _back(shop: Shop, order: Order) -> HttpResponse:
     return redirect("dashboard:order_detail", shop_slug=shop.slug, order_id=order.pk)
+
+
+def _act(
+    request: HttpRequest, shop: Shop, order: Order, action: Callable[[], object], done: str
+) -> HttpResponse:
+    """Run a lifecycle service; say what happened (or why it could not) on the order page."""
+    try:
+        action()
+    except OrderError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return _back(shop, order)
 
 
 @seller_shop_view
@@ -95,13 +109,13 @@ def order_detail(request: HttpRequest, shop: Shop, order_id: int) -> HttpRespons
 @require_POST
 def order_confirm_payment(request: HttpRequest, shop: Shop, order_id: int) -> HttpResponse:
     order = _order(shop, order_id)
-    try:
-        payment_confirm(shop=shop, order_id=order.pk, actor=_seller(request))
-    except OrderError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Payment confirmed. The order is ready to ship."))
-    return _back(shop, order)
+    return _act(
+        request,
+        shop,
+        order,
+        lambda: payment_confirm(shop=shop, order_id=order.pk, actor=_seller(request)),
+        _("Payment confirmed. The order is ready to ship."),
+    )
 
 
 @seller_shop_view
@@ -111,32 +125,32 @@ def order_ship_view(request: HttpRequest, shop: Shop, order_id: int) -> HttpResp
     form = ShipForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, shop, order, status=400, ship_form=form)
-    try:
-        order_ship(
+    return _act(
+        request,
+        shop,
+        order,
+        lambda: order_ship(
             shop=shop,
             order_id=order.pk,
             actor=_seller(request),
             carrier=form.cleaned_data["carrier"],
             tracking_number=form.cleaned_data["tracking_number"],
-        )
-    except OrderError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Marked as shipped. The buyer can see the tracking number."))
-    return _back(shop, order)
+        ),
+        _("Marked as shipped. The buyer can see the tracking number."),
+    )
 
 
 @seller_shop_view
 @require_POST
 def order_complete_view(request: HttpRequest, shop: Shop, order_id: int) -> HttpResponse:
     order = _order(shop, order_id)
-    try:
-        order_complete(shop=shop, order_id=order.pk, actor=_seller(request))
-    except OrderError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Order completed."))
-    return _back(shop, order)
+    return _act(
+        request,
+        shop,
+        order,
+        lambda: order_complete(shop=shop, order_id=order.pk, actor=_seller(request)),
+        _("Order completed."),
+    )
 
 
 @seller_shop_view
@@ -146,15 +160,15 @@ def order_cancel_view(request: HttpRequest, shop: Shop, order_id: int) -> HttpRe
     form = CancelForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, shop, order, status=400, cancel_form=form)
-    try:
-        order_cancel(
+    return _act(
+        request,
+        shop,
+        order,
+        lambda: order_cancel(
             shop=shop, order_id=order.pk, actor=_seller(request), reason=form.cleaned_data["reason"]
-        )
-    except OrderError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Order cancelled. Its items are back in stock."))
-    return _back(shop, order)
+        ),
+        _("Order cancelled. Its items are back in stock."),
+    )
 
 
 @seller_shop_view
