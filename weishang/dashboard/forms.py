@@ -24,7 +24,7 @@ from weishang.core.money import (
 )
 from weishang.core.phones import normalize_phone
 from weishang.orders.models import Order
-from weishang.shops.services import shop_slug_check
+from weishang.shops.services import EDITABLE_FIELDS, shop_slug_check
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -227,20 +227,7 @@ class ShopForm(forms.Form):
         return self.cleaned_data.get("payment_qr")
 
     def shop_fields(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            name: data[name]
-            for name in (
-                "name",
-                "slug",
-                "story",
-                "wechat_id",
-                "phone",
-                "currency",
-                "accepts_cash_on_delivery",
-                "notify_email",
-            )
-        }
+        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
 
 
 # --- Products -------------------------------------------------------------------------------
