@@ -115,7 +115,32 @@ class Tracer:
         ]
 
 
-def child(path: str, trace: bool) -> int:
+def on_disk(memory_limit: str | None) -> None:
+    """Experiment (not the audit's behaviour): give the audit a DuckDB database file in the
+    working directory instead of an in-memory one, optionally with a memory limit, so clean
+    tables are stored compressed and can be evicted, and big operators spill."""
+    import duckdb
+
+    from weishang.audit import validate
+
+    folder = Path(tempfile.mkdtemp(prefix="audit-on-disk-", dir="."))
+    connect = duckdb.connect
+
+    def disk_connect(*_args: Any, **_kwargs: Any) -> duckdb.DuckDBPyConnection:
+        con = connect(str(folder / "audit.duckdb"))
+        con.execute(f"SET temp_directory = '{folder / 'spill'}'")
+        if memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
+        return con
+
+    validate.duckdb.connect = disk_connect  # type: ignore[assignment]
+    import atexit
+    import shutil
+
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+def child(path: str, trace: bool, disk: bool, memory_limit: str | None) -> int:
     """Run the audit in this process; print one JSON line with phases and results."""
     began = time.perf_counter()
     tracer = Tracer()
@@ -123,6 +148,8 @@ def child(path: str, trace: bool) -> int:
 
     if trace:
         tracer.install()
+    if disk:
+        on_disk(memory_limit)
     imported = time.perf_counter()
     marks: list[tuple[str, float]] = []
 
@@ -211,9 +238,8 @@ def bounded(
     return stdout, stderr, wall, peak
 
 
-def run_api(path: Path, trace: bool, timeout: float, max_rss: float) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--child", str(path.resolve())]
-    command += ["--trace"] if trace else []
+def run_api(path: Path, options: list[str], timeout: float, max_rss: float) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", str(path.resolve()), *options]
     stdout, _, wall, peak = bounded(command, timeout, max_rss, show_stderr=True)
     result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
     result["wall"] = wall
@@ -278,32 +304,42 @@ def _expected_levels(path: Path) -> dict[str, int] | None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--child"]:
-        return child(argv[1], "--trace" in argv)
+        limit = argv[argv.index("--memory-limit") + 1] if "--memory-limit" in argv else None
+        return child(argv[1], "--trace" in argv, "--on-disk" in argv, limit)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("path", type=Path, help="a folder written by generate.py")
     parser.add_argument("--cli", action="store_true", help="run `weishang audit` instead")
     parser.add_argument("--trace", action="store_true", help="time every step (API only)")
+    parser.add_argument(
+        "--on-disk",
+        action="store_true",
+        help="experiment: the audit's DuckDB on a temporary database file (API only)",
+    )
+    parser.add_argument("--memory-limit", help="experiment: DuckDB memory_limit, e.g. 12GB")
     parser.add_argument("--repeat", type=int, default=1, help="runs; the fastest is kept")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
     parser.add_argument("--max-rss", type=float, default=20.0, help="GiB; stop the run past it")
     args = parser.parse_args(argv)
-    if args.cli and args.trace:
-        parser.error("--trace needs the API run")
+    if args.cli and (args.trace or args.on_disk or args.memory_limit):
+        parser.error("--trace, --on-disk and --memory-limit need the API run")
+    options = ["--trace"] if args.trace else []
+    options += ["--on-disk"] if args.on_disk else []
+    options += ["--memory-limit", args.memory_limit] if args.memory_limit else []
     runs = []
     for attempt in range(1, args.repeat + 1):
         load = _load()
         limits = (args.timeout, args.max_rss * 2**30)
-        if args.cli:
-            result = run_cli(args.path, *limits)
-        else:
-            result = run_api(args.path, args.trace, *limits)
-        runs.append(result)
-        print(f"run {attempt}: {result['wall']:.1f} s wall, {_load()} (before: {load})")
+        run = run_cli(args.path, *limits) if args.cli else run_api(args.path, options, *limits)
+        runs.append(run)
+        print(f"run {attempt}: {run['wall']:.1f} s wall, {_load()} (before: {load})")
     best = min(runs, key=lambda r: r["wall"])
     rows = best["rows"]
     peak_gib = best["peak_kib"] / 2**20
     print(f"\n{args.path}: {rows['members']:,} members, {rows['transactions']:,} transactions, ")
-    print(f"  {rows['rewards']:,} rewards ({'CLI' if args.cli else 'Python API'})")
+    how = "CLI" if args.cli else "Python API"
+    if args.on_disk or args.memory_limit:
+        how += f"; experiment: on-disk={args.on_disk}, memory_limit={args.memory_limit}"
+    print(f"  {rows['rewards']:,} rewards ({how})")
     print(f"  wall time {best['wall']:.1f} s (best of {len(runs)}), peak RSS {peak_gib:.2f} GiB")
     print(f"  CPU time {best['cpu']:.1f} s (all threads; the machine has {os.cpu_count()} cores)")
     for name, seconds in best["phases"].items():
