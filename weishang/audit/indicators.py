@@ -47,18 +47,19 @@ def _share(part: Any, whole: Any) -> float | None:
     return None if whole == 0 else round(float(part or 0) / whole, 6)
 
 
-def annotated_transactions(t: ir.Table, m: ir.Table, params: AuditParams) -> ir.Table:
+def annotated_transactions(t: ir.Table, params: AuditParams) -> ir.Table:
     """The columns the indicators read, with what the buyer was at the time of each sale.
 
-    Members are joined on their integer key (``buyer_mid``, encoded once by the loader); a
-    buyer who is no member has none, and counts as an outside consumer.
+    The loader put the buyer's integer key (``buyer_mid``, null for no member) and membership
+    dates beside each transaction, so this is a projection, computed where it is read: no
+    join, nothing materialised. A buyer who is no member counts as an outside consumer.
     """
-    b = m.select(b_mid="mid", b_joined="joined_at", b_left="left_at")
-    j = t.left_join(b, t.buyer_mid == b.b_mid)
-    since_join = j.at.epoch_seconds() - j.b_joined.epoch_seconds()
-    member = j.buyer_mid.notnull()
-    participant = member & (j.b_joined <= j.at) & (j.b_left.isnull() | (j.at < j.b_left))
-    return j.select(
+    since_join = t.at.epoch_seconds() - t.buyer_joined_at.epoch_seconds()
+    member = t.buyer_mid.notnull()
+    participant = (
+        member & (t.buyer_joined_at <= t.at) & (t.buyer_left_at.isnull() | (t.at < t.buyer_left_at))
+    )
+    return t.select(
         "kind",
         "at",
         "amount",
@@ -79,93 +80,69 @@ def annotated_transactions(t: ir.Table, m: ir.Table, params: AuditParams) -> ir.
 def member_flows(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
     """One row per member: every per-member figure the indicators and the series need.
 
-    One GROUP BY over a UNION ALL of typed movements keyed by the member's integer id: the
-    seller's side and the buyer's side of each transaction, each reward, and one empty row per
-    member (so that every member appears, without a join). Money flows: for ``sale``, ``fee``
-    and ``buyback`` the buyer pays and the seller collects (the company when
-    ``seller_collects`` is false); a ``refund`` flows back from whoever collected to the buyer.
+    Each side of the money is aggregated on its own, keyed by the member's integer id (the
+    seller's side and the buyer's side of each transaction, the rewards), with only the
+    aggregates that side has, then joined to the members: three narrow GROUP BYs and three
+    joins of one row per member. Money flows: for ``sale``, ``fee`` and ``buyback`` the buyer
+    pays and the seller collects (the company when ``seller_collects`` is false); a ``refund``
+    flows back from whoever collected to the buyer.
 
-    Columns: ``net`` (net cash), ``rewarded`` and ``rewards_n`` (rewards received),
-    ``bought`` (purchases as a participant) and ``sold`` (sales to outside consumers), the
-    entry-payment flags ``fee``, ``entry_fee``, ``entry_buy`` and ``first_week`` (paid in the
-    first week; null when nothing), and ``up``: the member's rank by rewards, from 1 for the
-    least rewarded (ties in any order: every figure read from it is the same whatever the order
-    among equal amounts).
+    Columns: ``net`` (net cash) and ``net_c`` (the same in minor units), ``rewarded`` and
+    ``rewards_n`` (rewards received), ``bought`` (purchases as a participant) and ``sold``
+    (sales to outside consumers), the entry-payment flags ``fee``, ``entry_fee``,
+    ``entry_buy`` and ``first_week`` (paid in the first week; null when nothing), and ``up``:
+    the member's rank by rewards, from 1 for the least rewarded (ties in any order: every
+    figure read from it is the same whatever the order among equal amounts).
     """
     r = engine.rewards
     zero = ibis.literal(0).cast(MONEY)
-    nothing = ibis.null(MONEY)
-    false = ibis.literal(False)
+    forward = ["sale", "fee", "buyback"]
 
-    def rows(table: ir.Table, mid: ir.Value, **values: ir.Value) -> ir.Table:
-        base = {
-            "cash": zero,
-            "reward": zero,
-            "reward_n": ibis.literal(0, "int64"),
-            "bought": nothing,
-            "sold": nothing,
-            "fee": false,
-            "entry_fee": false,
-            "entry_buy": false,
-            "first_week": nothing,
-        }
-        return table.select(fid=mid, **(base | values))
-
-    sellers = t.filter(t.seller_mid.notnull())
-    buyers = t.filter(t.buyer_mid.notnull())
-    s_amount, b_amount = sellers.amount.cast(MONEY), buyers.amount.cast(MONEY)
-    s_forward = sellers.kind.isin(["sale", "fee", "buyback"])
-    b_forward = buyers.kind.isin(["sale", "fee", "buyback"])
-    b_paying = buyers.kind.isin(["sale", "fee"])
-    union = ibis.union(
-        rows(members, members.mid),
-        rows(
-            r.filter(r.member_mid.notnull()),
-            r.member_mid,
-            cash=r.amount.cast(MONEY),
-            reward=r.amount.cast(MONEY),
-            reward_n=ibis.literal(1, "int64"),
-        ),
-        rows(
-            sellers,
-            sellers.seller_mid,
-            cash=ibis.ifelse(
-                sellers.seller_collects, ibis.ifelse(s_forward, s_amount, -s_amount), zero
-            ),
-            sold=ibis.ifelse(
-                (sellers.kind == "sale") & ~sellers.participant_buyer, s_amount, nothing
-            ),
-        ),
-        rows(
-            buyers,
-            buyers.buyer_mid,
-            cash=ibis.ifelse(b_forward, -b_amount, b_amount),
-            bought=ibis.ifelse(
-                (buyers.kind == "sale") & buyers.participant_buyer, b_amount, nothing
-            ),
-            fee=buyers.kind == "fee",
-            entry_fee=(buyers.kind == "fee") & buyers.in_entry_window,
-            entry_buy=(buyers.kind == "sale") & buyers.in_entry_window,
-            first_week=ibis.ifelse(b_paying & buyers.in_first_week, b_amount, nothing),
-        ),
-        distinct=False,
+    s = t.filter(t.seller_mid.notnull())
+    collected = s.amount.cast(MONEY)
+    sellers = s.group_by(s_mid=s.seller_mid).aggregate(
+        s_cash=ibis.ifelse(
+            s.seller_collects, ibis.ifelse(s.kind.isin(forward), collected, -collected), zero
+        ).sum(),
+        sold=s.amount.sum(where=(s.kind == "sale") & ~s.participant_buyer),
     )
-    per = union.group_by("fid").aggregate(
-        net=union.cash.sum(),
-        rewarded=union.reward.sum(),
-        rewards_n=union.reward_n.sum(),
-        bought=union.bought.sum(),
-        sold=union.sold.sum(),
-        fee=union.fee.any(),
-        entry_fee=union.entry_fee.any(),
-        entry_buy=union.entry_buy.any(),
-        first_week=union.first_week.sum(),
+    b = t.filter(t.buyer_mid.notnull())
+    paid = b.amount.cast(MONEY)
+    buyers = b.group_by(b_mid=b.buyer_mid).aggregate(
+        b_cash=ibis.ifelse(b.kind.isin(forward), -paid, paid).sum(),
+        bought=b.amount.sum(where=(b.kind == "sale") & b.participant_buyer),
+        fee=(b.kind == "fee").any(),
+        entry_fee=((b.kind == "fee") & b.in_entry_window).any(),
+        entry_buy=((b.kind == "sale") & b.in_entry_window).any(),
+        first_week=b.amount.sum(where=b.kind.isin(["sale", "fee"]) & b.in_first_week),
     )
-    ranked = per.mutate(
-        up=ibis.row_number().over(ibis.window(order_by=[per.rewarded])) + 1,
-        net_c=(per.net * 100).cast("int64"),
+    rw = r.filter(r.member_mid.notnull())
+    rewards = rw.group_by(r_mid=rw.member_mid).aggregate(
+        rewarded=rw.amount.sum(), rewards_n=rw.count()
     )
-    return engine.materialize(ranked.rename(mid="fid"), "flows")
+    m = members.select("mid")
+    j = (
+        m.left_join(sellers, m.mid == sellers.s_mid)
+        .left_join(buyers, m.mid == buyers.b_mid)
+        .left_join(rewards, m.mid == rewards.r_mid)
+    )
+    rewarded = j.rewarded.fill_null(zero).cast(MONEY)
+    net = (j.s_cash.fill_null(zero) + j.b_cash.fill_null(zero) + rewarded).cast(MONEY)
+    per = j.select(
+        mid=j.mid,
+        net=net,
+        net_c=(net * 100).cast("int64"),
+        rewarded=rewarded,
+        rewards_n=j.rewards_n.fill_null(0),
+        bought=j.bought,
+        sold=j.sold,
+        fee=j.fee.fill_null(False),
+        entry_fee=j.entry_fee.fill_null(False),
+        entry_buy=j.entry_buy.fill_null(False),
+        first_week=j.first_week,
+    )
+    ranked = per.mutate(up=ibis.row_number().over(ibis.window(order_by=[per.rewarded])) + 1)
+    return engine.materialize(ranked, "flows")
 
 
 def _structure(engine: Engine) -> tuple[ir.Table, dict[str, Any]]:
@@ -286,48 +263,38 @@ def _per_member(
     return entry, retail, outcomes
 
 
-def _activity(t: ir.Table, members: ir.Table) -> ir.Table:
-    """What each member did on each day: bought (as a participant), paid a fee, sold, joined.
+def _day_key(mid: ir.IntegerValue, at: ir.TimestampValue) -> ir.IntegerValue:
+    """(member, day) as one integer: joins and semi-joins on one column instead of two.
 
-    One row per (member, day) with something on it, keyed by the member's integer id.
+    Days since 1970 stay within ±1,000,000 for any date of the years 0–4700, so two
+    (member, day) pairs never share a key.
     """
-    false, true = ibis.literal(False), ibis.literal(True)
-
-    def rows(table: ir.Table, who: ir.Column, day: ir.Value, **flags: ir.Value) -> ir.Table:
-        base = {"bought": false, "paid_fee": false, "sold": false, "joined": false}
-        return table.select(a_mid=who, a_day=day, **(base | flags))
-
-    bought = t.filter((t.kind == "sale") & t.participant_buyer)
-    fees = t.filter((t.kind == "fee") & t.buyer_mid.notnull())
-    sold = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_mid.notnull())
-    union = ibis.union(
-        rows(bought, bought.buyer_mid, bought.at.date(), bought=true),
-        rows(fees, fees.buyer_mid, fees.at.date(), paid_fee=true),
-        rows(sold, sold.seller_mid, sold.at.date(), sold=true),
-        rows(members, members.mid, members.joined_at.date(), joined=true),
-    )
-    return union.group_by(["a_mid", "a_day"]).aggregate(
-        bought=union.bought.any(),
-        paid_fee=union.paid_fee.any(),
-        sold=union.sold.any(),
-        joined=union.joined.any(),
-    )
+    return mid.cast("int64") * 1_000_000 + at.date().epoch_days().cast("int64")
 
 
 def _annotated_rewards(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
     """Each reward with its source's and recipient's place in the tree and what the source did
-    on the reward's day; materialised once, for the walk up the tree and the classification."""
+    on the reward's day (bought as a participant, paid a fee, sold to an outside consumer,
+    joined); materialised once, for the walk up the tree and the classification.
+
+    What the source did that day is four semi-joins on the (member, day) key: each reward asks
+    whether its key is among the days of that kind of event, so nothing is grouped by day.
+    """
     r = engine.rewards
-    act = _activity(t, members)
+    bought = t.filter((t.kind == "sale") & t.participant_buyer)
+    fees = t.filter((t.kind == "fee") & t.buyer_mid.notnull())
+    sold = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_mid.notnull())
     src = members.select(
         s_mid="mid", s_joined="joined_at", s_level="level", s_sponsor="sponsor_mid"
     )
     rcp = members.select(r_mid="mid", r_level="level")
-    j = (
-        r.left_join(src, r.source_mid == src.s_mid)
-        .left_join(rcp, r.member_mid == rcp.r_mid)
-        .left_join(act, (r.source_mid == act.a_mid) & (r.at.date() == act.a_day))
-    )
+    j = r.left_join(src, r.source_mid == src.s_mid).left_join(rcp, r.member_mid == rcp.r_mid)
+    key = _day_key(j.source_mid, j.at)
+
+    def did(events: ir.Table, mid: ir.IntegerValue, at: ir.TimestampValue) -> ir.BooleanValue:
+        days = events.select(k=_day_key(mid, at))
+        return key.isin(days.k).fill_null(False)
+
     return engine.materialize(
         j.select(
             rid=j._row,
@@ -340,10 +307,10 @@ def _annotated_rewards(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Tab
             s_level=j.s_level,
             s_sponsor=j.s_sponsor,
             r_level=j.r_level,
-            bought=j.bought.fill_null(False),
-            paid_fee=j.paid_fee.fill_null(False),
-            sold=j.sold.fill_null(False),
-            joined=j.joined.fill_null(False),
+            bought=did(bought, bought.buyer_mid, bought.at),
+            paid_fee=did(fees, fees.buyer_mid, fees.at),
+            sold=did(sold, sold.seller_mid, sold.at),
+            joined=did(members, members.mid, members.joined_at),
         ),
         "rewards",
     )
@@ -451,7 +418,7 @@ def compute_indicators(
     members, result = _structure(engine)
     if unplaced is not None and result["members_unplaced"]:
         unplaced.extend(unplaced_rows(engine, members, 5))
-    t = engine.materialize(annotated_transactions(engine.transactions, members, params), "txn")
+    t = annotated_transactions(engine.transactions, params)
     flows = member_flows(engine, members, t)
     engine.shared["member_flows"] = flows  # the report's series read the same table
     result |= _sales(engine, t, flows)

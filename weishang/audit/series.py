@@ -35,7 +35,7 @@ def member_cash(engine: Engine) -> ir.Table:
     flows = engine.shared.get("member_flows")
     if flows is None:
         members = engine.members
-        t = annotated_transactions(engine.transactions, members, AuditParams())
+        t = annotated_transactions(engine.transactions, AuditParams())
         flows = member_flows(engine, members, t)
         engine.shared["member_flows"] = flows
     return flows

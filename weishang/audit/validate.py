@@ -102,6 +102,13 @@ def _decimal(raw: RawFile, column: str) -> str:
     return f"TRY_CAST(replace({_text(raw, column)}, ',', '') AS DECIMAL(18,2))"
 
 
+def _integer(raw: RawFile, column: str) -> str:
+    dtype = raw.columns.get(column, "")
+    if dtype in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"):
+        return f"CAST({raw.quoted[column]} AS BIGINT)"  # typed (Parquet): no text round trip
+    return f"TRY_CAST({_text(raw, column)} AS BIGINT)"
+
+
 def _boolean(raw: RawFile, column: str) -> str:
     if raw.columns.get(column) == "BOOLEAN":
         return raw.quoted[column]
@@ -153,7 +160,7 @@ def _staging_sql(raw: RawFile) -> tuple[str, list[Check]]:
             "kind": f"lower({_text(raw, 'kind')})",
             "seller_id": _text(raw, "seller_id"),
             "buyer_id": _text(raw, "buyer_id"),
-            "units": f"TRY_CAST({_text(raw, 'units')} AS BIGINT)",
+            "units": _integer(raw, "units"),
             "ref_txn_id": _text(raw, "ref_txn_id"),
             "seller_collects": _boolean(raw, "seller_collects"),
         }
@@ -202,14 +209,14 @@ def _clean_file(
     con: duckdb.DuckDBPyConnection,
     raw: RawFile,
     log: ProblemLog,
-    keys: dict[str, str] | None = None,
+    keys: dict[str, tuple[str, dict[str, str]]] | None = None,
 ) -> None:
     """Parse the file once into its clean table, with one flag column per check.
 
     ``keys`` maps an id column to the integer key column to add beside it (the member's
-    ``mid``, null when the id names no member): the dictionary encoding of member ids happens
-    in the same scan, so the indicators join on integers and the cross checks need no join of
-    their own. The flags are counted in one aggregate; rows with a skip flag are deleted (only
+    ``mid``, null when the id names no member) and to member columns copied with it: the
+    dictionary encoding of member ids happens in the same scan, so the indicators join on
+    integers and the cross checks need no join of their own. The flags are counted in one aggregate; rows with a skip flag are deleted (only
     when there are some) and the flag columns dropped (free in DuckDB), so a clean export costs
     one parse, one copy and the joins that encode its member ids.
     """
@@ -224,11 +231,11 @@ def _clean_file(
         exprs["seller_collects"] = "COALESCE(p.seller_collects, true)"
     columns = [f'CAST({exprs[n]} AS {t}) AS "{n}"' for n, t in schema.items()]
     joins = []
-    for n, (column, key) in enumerate((keys or {}).items()):
+    for n, (column, (key, extra)) in enumerate((keys or {}).items()):
         columns.append(f"k{n}.mid AS {key}")
-        joins.append(
-            f"LEFT JOIN (SELECT member_id AS k, mid FROM members) AS k{n} ON p.{column} = k{n}.k"
-        )
+        columns += [f"k{n}.{source} AS {target}" for source, target in extra.items()]
+        picked = ", ".join(["member_id AS k", "mid", *extra])
+        joins.append(f"LEFT JOIN (SELECT {picked} FROM members) AS k{n} ON p.{column} = k{n}.k")
     columns += [
         f"COALESCE(({c.condition}), false) AS {f}" for c, f in zip(checks, flags, strict=True)
     ]
@@ -387,7 +394,11 @@ def _clean_members(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog
 def _clean_transactions(
     con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog, cross: dict[str, ProblemLog]
 ) -> None:
-    _clean_file(con, raw, log, {"seller_id": "seller_mid", "buyer_id": "buyer_mid"})
+    # Beside the buyer's key, when the buyer joined and left: whether a buyer was a member at
+    # the time of each sale is then read from the row, with no join in the indicators.
+    buyer = {"joined_at": "buyer_joined_at", "left_at": "buyer_left_at"}
+    keys = {"seller_id": ("seller_mid", {}), "buyer_id": ("buyer_mid", buyer)}
+    _clean_file(con, raw, log, keys)
     ids = con.execute(_TXN_IDS_SQL).fetchone()
     assert ids is not None
     repeated, lost = int(ids[0]), int(ids[1])
@@ -403,7 +414,8 @@ def _clean_transactions(
 def _clean_rewards(
     con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog, cross: dict[str, ProblemLog]
 ) -> None:
-    _clean_file(con, raw, log, {"member_id": "member_mid", "source_member_id": "source_mid"})
+    keys = {"member_id": ("member_mid", {}), "source_member_id": ("source_mid", {})}
+    _clean_file(con, raw, log, keys)
     _drop_duplicates(con, raw, log)
     _report_and_apply(con, raw, cross["recipient"], UNKNOWN_RECIPIENT)
     _report_and_apply(con, raw, cross["source"], UNKNOWN_SOURCE)
