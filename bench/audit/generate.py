@@ -5,8 +5,8 @@ The output follows the audit data contract (docs/audit-data.md): ``members.parqu
 describes is a plausible mixed one, so that every indicator has real work to do:
 
 - a sponsor tree grown by preferential attachment: a quarter of the members recruit, older
-  recruiters recruit more, a handful of roots; it reaches a depth of about 25 (1 M members)
-  to 30 (10 M members), most members recruit nobody;
+  recruiters recruit more, a handful of roots; it reaches a depth of 23 (1 M members, seed 42)
+  and 30 (10 M members); most members recruit nobody;
 - membership grows over three years, faster towards the end; a fifth of the members leave;
 - sales to outside consumers (some anonymous, some to a person who joins later), members'
   purchases from their sponsor or the company, fees paid soon after joining, buy-backs, and
