@@ -97,3 +97,31 @@ def test_reward_concentration(indicators: dict[str, object]) -> None:
     assert indicators["reward_gini"] == 0.5
     assert indicators["rewarded_members_median_retail_customers"] == 1.0
     assert indicators["fee_or_headcount_basis"] is True
+
+
+def test_deep_chains_are_walked_past_one_query(tmp_path: Path) -> None:
+    # a chain of 20 members (deeper than the joins one query chains) and a two-member cycle
+    from tests.audit.conftest import write_export
+
+    members = "member_id,sponsor_id,joined_at\n" + "".join(
+        f"m{n},{f'm{n - 1}' if n > 1 else ''},2024-01-01\n" for n in range(1, 21)
+    )
+    members += "x,y,2024-01-01\ny,x,2024-01-01\n"
+    rewards = "reward_id,at,member_id,amount,basis,source_member_id\n"
+    for n, (paid, source) in enumerate([(1, 20), (11, 20), (12, 20), (19, 20), (3, 12)]):
+        rewards += f"r{n},2024-02-01,m{paid},{n + 1}.00,other,m{source}\n"
+    rewards += "r9,2024-02-01,x,1.00,other,y\n"
+    txns = "txn_id,at,kind,seller_id,buyer_id,amount\nt1,2024-02-01,sale,m1,c,1.00\n"
+    indicators = audit(
+        write_export(tmp_path / "x", members=members, transactions=txns, rewards=rewards)
+    ).indicators
+    assert indicators["depth"] == 20
+    assert indicators["members_per_level"] == {str(n): 1 for n in range(1, 21)}
+    assert indicators["members_unplaced"] == 2
+    assert indicators["rewards_by_levels_above_source"] == {
+        "1": 4.0,
+        "8": 3.0,
+        "9": 7.0,
+        "19": 1.0,
+    }
+    assert indicators["max_levels_above_source"] == 19

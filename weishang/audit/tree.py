@@ -1,8 +1,13 @@
-"""The sponsor tree, computed level by level in the engine (no recursion, no Python per row).
+"""The sponsor tree, computed in the engine with joins on integer keys (no recursion, no
+Python per row).
 
-Level 1 is a root (a member without a sponsor). Each step joins the members to the previous
-frontier, so a tree of depth D takes D joins whatever its size; members never reached from a
-root sit in a sponsor cycle (or hang below one) and get no level.
+Level 1 is a root (a member without a sponsor). Walking up the tree is done ``CLIMB`` steps
+per query: one query chains that many joins of the members to their sponsors, and only the
+members (or rewards) still on their way up go on to the next query. A tree of depth D takes
+about D / ``CLIMB`` queries whatever its size (one for most real trees), which matters most
+on Spark, where each query is a job. Members never reached from a root sit in a sponsor
+cycle (or hang below one) and get no level: a query in which no member reaches the root
+stops the walk.
 """
 
 from __future__ import annotations
@@ -12,38 +17,57 @@ import ibis.expr.types as ir
 
 from weishang.audit.engine import Engine
 
+CLIMB = 8  # joins chained in one query
+
+
+def _chain(table: ir.Table, start: str, link: ir.Table, steps: int) -> ir.Table:
+    """``table`` with ``a0`` = its column ``start`` and ``a1`` … ``a<steps>``: each the
+    sponsor of the previous one (null past a root)."""
+    t = table.mutate(a0=table[start])
+    for k in range(1, steps + 1):
+        up = link.select(**{f"u{k}": "c_mid", f"a{k}": "c_sponsor"})
+        t = t.left_join(up, t[f"a{k - 1}"] == up[f"u{k}"]).drop(f"u{k}")
+    return t
+
 
 def member_levels(engine: Engine) -> tuple[ir.Table, dict[int, int]]:
     """(members with a ``level`` column, null when unplaced; members per level).
 
-    Each step joins the members to the previous frontier on integer keys (``sponsor_mid`` to
-    ``mid``) and keeps only the key of each member reached.
+    Each member climbs from its sponsor: ``hops`` counts the members on the way so far
+    (itself included) and ``anc`` is the next one up; when ``anc`` is null the root has been
+    passed and the level is ``hops``.
     """
     m = engine.members
     link = m.select(c_mid="mid", c_sponsor="sponsor_mid")
-    frontier = engine.materialize(
-        m.filter(m.sponsor_mid.isnull()).select("mid", level=ibis.literal(1, "int64")), "lv"
-    )
-    levels = [frontier]
-    per_level: dict[int, int] = {}
-    level = 1
+    state = m.select("mid", anc="sponsor_mid", hops=ibis.literal(1, "int64"))
+    placed: list[ir.Table] = []
+    waiting = None
     while True:
-        count = engine.count(frontier)
-        if not count:
-            break
-        per_level[level] = count
-        level += 1
-        nxt = link.join(frontier, link.c_sponsor == frontier.mid).select(
-            mid=link.c_mid, level=ibis.literal(level, "int64")
+        t = _chain(state, "anc", link, CLIMB)
+        level = ibis.cases(
+            *((t[f"a{k}"].isnull(), t.hops + k) for k in range(CLIMB + 1)),
+            else_=ibis.null("int64"),
         )
-        frontier = engine.materialize(nxt, "lv")
-        levels.append(frontier)
-    placed = ibis.union(*levels) if len(levels) > 1 else levels[0]
-    placed = placed.rename(placed_mid="mid")
-    joined = m.left_join(placed, m.mid == placed.placed_mid).select(
+        step = engine.materialize(
+            t.select("mid", level=level, anc=t[f"a{CLIMB}"], hops=t.hops + CLIMB), "lv"
+        )
+        placed.append(step.filter(step.level.notnull()).select("mid", "level"))
+        rest = step.filter(step.level.isnull())
+        left = engine.count(rest)
+        if not left or left == waiting:  # all placed, or the rest never reach a root
+            break
+        waiting = left
+        state = rest.select("mid", "anc", "hops")
+    found = ibis.union(*placed) if len(placed) > 1 else placed[0]
+    found = found.rename(placed_mid="mid")
+    joined = m.left_join(found, m.mid == found.placed_mid).select(
         "mid", "sponsor_mid", "joined_at", "left_at", "_row", "level"
     )
-    return engine.materialize(joined, "members_lv"), per_level
+    members = engine.materialize(joined, "members_lv")
+    leveled = members.filter(members.level.notnull())
+    counts = leveled.group_by("level").aggregate(n=leveled.count())
+    per_level = {int(r["level"]): int(r["n"]) for r in engine.rows(counts)}
+    return members, dict(sorted(per_level.items()))
 
 
 def reward_reach(engine: Engine, members: ir.Table, rewards: ir.Table) -> ir.Table:
@@ -51,28 +75,31 @@ def reward_reach(engine: Engine, members: ir.Table, rewards: ir.Table) -> ir.Tab
 
     ``rewards`` carries ``rid`` (the reward's key), ``member_mid``, ``s_sponsor``, ``s_level``
     and ``r_level`` (the source's sponsor and level, the recipient's level). Only rewards paid
-    to an ancestor of their source get a value (1 = the source's sponsor). Each reward climbs
-    exactly level(source) − level(recipient) steps, one join per step, on integer keys.
+    to an ancestor of their source get a value (1 = the source's sponsor). A reward climbs
+    exactly level(source) − level(recipient) steps; ``CLIMB`` of them per query.
     """
     r = rewards
-    start = r.filter(r.s_level > r.r_level).select(
-        "rid", target="member_mid", cur="s_sponsor", need=r.s_level - r.r_level
+    link = members.select(c_mid="mid", c_sponsor="sponsor_mid")
+    state = r.filter(r.s_level > r.r_level).select(
+        "rid", target="member_mid", anc="s_sponsor", need=r.s_level - r.r_level
     )
-    frontier = engine.materialize(start, "reach")
-    steps = int(engine.scalar(frontier.need.max()) or 0)
-    up = members.select(u_mid="mid", u_sponsor="sponsor_mid")
     found: list[ir.Table] = []
-    for step in range(1, steps + 1):
-        done = frontier.filter((frontier.need == step) & (frontier.cur == frontier.target))
-        found.append(done.select(reach_rid="rid", levels_above=ibis.literal(step, "int64")))
-        if step < steps:
-            rest = frontier.filter(frontier.need > step)
-            frontier = engine.materialize(
-                rest.join(up, rest.cur == up.u_mid).select(
-                    "rid", "target", "need", cur="u_sponsor"
-                ),
-                "reach",
-            )
-    if not found:
-        return r.select(reach_rid="rid", levels_above=ibis.null("int64")).limit(0)
+    done = 0  # steps climbed before this query
+    while True:
+        t = _chain(state, "anc", link, CLIMB)
+        # a<k> sits k + 1 + done levels above the source
+        hit = ibis.cases(
+            *((t.need == done + k + 1, t[f"a{k}"]) for k in range(CLIMB)),
+            else_=ibis.null("int64"),
+        )
+        step = engine.materialize(
+            t.select("rid", "target", "need", anc=t[f"a{CLIMB}"], hit=hit), "reach"
+        )
+        found.append(
+            step.filter(step.hit == step.target).select(reach_rid="rid", levels_above=step.need)
+        )
+        done += CLIMB  # a<CLIMB>, the next one up, starts the next query
+        state = step.filter(step.need > done).select("rid", "target", "need", "anc")
+        if not engine.count(state):
+            break
     return ibis.union(*found) if len(found) > 1 else found[0]

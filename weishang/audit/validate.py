@@ -41,6 +41,10 @@ from weishang.audit.problems import (
 DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%d/%m/%Y")
 
 
+# id column -> (its integer key column, {member column: column copied beside it})
+MemberKeys = dict[str, tuple[str, dict[str, str]]]
+
+
 @dataclass(frozen=True)
 class Check:
     code: str
@@ -209,7 +213,7 @@ def _clean_file(
     con: duckdb.DuckDBPyConnection,
     raw: RawFile,
     log: ProblemLog,
-    keys: dict[str, tuple[str, dict[str, str]]] | None = None,
+    keys: MemberKeys | None = None,
 ) -> None:
     """Parse the file once into its clean table, with one flag column per check.
 
@@ -397,7 +401,7 @@ def _clean_transactions(
     # Beside the buyer's key, when the buyer joined and left: whether a buyer was a member at
     # the time of each sale is then read from the row, with no join in the indicators.
     buyer = {"joined_at": "buyer_joined_at", "left_at": "buyer_left_at"}
-    keys = {"seller_id": ("seller_mid", {}), "buyer_id": ("buyer_mid", buyer)}
+    keys: MemberKeys = {"seller_id": ("seller_mid", {}), "buyer_id": ("buyer_mid", buyer)}
     _clean_file(con, raw, log, keys)
     ids = con.execute(_TXN_IDS_SQL).fetchone()
     assert ids is not None
@@ -414,7 +418,7 @@ def _clean_transactions(
 def _clean_rewards(
     con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog, cross: dict[str, ProblemLog]
 ) -> None:
-    keys = {"member_id": ("member_mid", {}), "source_member_id": ("source_mid", {})}
+    keys: MemberKeys = {"member_id": ("member_mid", {}), "source_member_id": ("source_mid", {})}
     _clean_file(con, raw, log, keys)
     _drop_duplicates(con, raw, log)
     _report_and_apply(con, raw, cross["recipient"], UNKNOWN_RECIPIENT)
