@@ -36,7 +36,8 @@ class Engine:
 
     def count(self, table: ir.Table) -> int:
         """Rows of a table; a materialised Spark table is counted without planning SQL."""
-        frame = self._frames.get(table.get_name()) if self.kind == "pyspark" else None
+        name = getattr(table.op(), "name", None)  # a materialised table, or a query
+        frame = self._frames.get(name) if self.kind == "pyspark" and name else None
         if frame is not None:
             return int(frame.count())
         return int(self.scalar(table.count()))
