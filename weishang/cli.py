@@ -134,15 +134,17 @@ def cmd_demo(argv: list[str]) -> int:
     logins = demo_seed()
     _manage("collectstatic", "--no-input", "--verbosity", "0")
     base = f"http://{args.host}:{args.port}"
-    print(f"\nweishang demo — open {base}/ on a phone-sized window\n")
+    print(f"\nweishang demo — open {base}/ in a phone-sized window\n")
     for login in logins:
-        print(f"  {login['shop']:<12} shop: {base}/{login['slug']}/")
+        print(f"  {login['shop']}")
+        print(f"    shop    {base}/{login['slug']}/")
         print(
-            f"  {'':<12} seller: {base}/accounts/login/  login {login['login']}  password {login['password']}"
+            f"    seller  {base}/accounts/login/   "
+            f"login {login['login']}   password {login['password']}\n"
         )
-    print("\nStop with Ctrl+C.\n", flush=True)
     if args.no_serve:
         return 0
+    print("Stop with Ctrl+C.\n", flush=True)
     return _serve(args.host, args.port, 2, threads=4)
 
 
