@@ -34,6 +34,16 @@ class Engine:
     # indicators and by the report's series).
     shared: dict[str, ir.Table] = field(default_factory=dict)
 
+    @property
+    def climb(self) -> int:
+        """Joins chained per query when walking up the sponsor tree (``tree.py``).
+
+        On DuckDB a query costs little, and with one join per query each step probes only the
+        members (or rewards) still climbing; on Spark every query is a job with a fixed cost,
+        so a query climbs 8 levels at once (one query for most trees).
+        """
+        return 8 if self.kind == "pyspark" else 1
+
     def count(self, table: ir.Table) -> int:
         """Rows of a table; a materialised Spark table is counted without planning SQL."""
         name = getattr(table.op(), "name", None)  # a materialised table, or a query

@@ -141,7 +141,8 @@ def member_flows(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
         entry_buy=j.entry_buy.fill_null(False),
         first_week=j.first_week,
     )
-    ranked = per.mutate(up=ibis.row_number().over(ibis.window(order_by=[per.rewarded])) + 1)
+    rank = ibis.row_number().over(ibis.window(order_by=[per.rewarded])) + 1
+    ranked = per.mutate(up=rank.cast("int64"))
     return engine.materialize(ranked, "flows")
 
 
@@ -163,7 +164,8 @@ def _structure(engine: Engine) -> tuple[ir.Table, dict[str, Any]]:
     }
 
 
-def _sales(engine: Engine, t: ir.Table, flows: ir.Table) -> dict[str, Any]:
+def _sales_totals(t: ir.Table, flows: ir.Table) -> ir.Table:
+    """One row: sales by kind and buyer, and how much of the members' purchases was resold."""
     sale = t.kind == "sale"
     consumer = sale & ~t.participant_buyer
     purchase = sale & t.participant_buyer
@@ -184,7 +186,10 @@ def _sales(engine: Engine, t: ir.Table, flows: ir.Table) -> dict[str, Any]:
     resold = flows.aggregate(
         resold=ibis.least(flows.bought, flows.sold.fill_null(ibis.literal(0).cast(MONEY))).sum()
     )
-    agg = engine.rows(totals.cross_join(resold))[0]
+    return totals.cross_join(resold)
+
+
+def _sales(agg: dict[str, Any]) -> dict[str, Any]:
     resold_total = Decimal(agg["resold"] or 0)
     sales_total = agg["sales"] or 0
     purchases = agg["member_purchases"] or 0
@@ -208,10 +213,8 @@ def _sales(engine: Engine, t: ir.Table, flows: ir.Table) -> dict[str, Any]:
     }
 
 
-def _per_member(
-    engine: Engine, t: ir.Table, flows: ir.Table, total_members: int
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """Entry payments, retail customers and participant outcomes: one query over the members."""
+def _member_totals(t: ir.Table, flows: ir.Table, total_members: int) -> ir.Table:
+    """One row: entry payments, retail customers and participant outcomes, over the members."""
     # Retail customers: distinct outside buyers per seller, each anonymous sale one customer.
     consumer = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_mid.notnull())
     customers = consumer.group_by(sid=consumer.seller_mid).aggregate(
@@ -223,21 +226,25 @@ def _per_member(
     count = max(total_members, 1)
     top1, top10 = max(1, math.ceil(count * 0.01)), max(1, math.ceil(count * 0.10))
     f = flows
-    row = engine.rows(
-        f.aggregate(
-            fee_payers=f.fee.sum(),
-            entry_payers=(f.entry_fee | f.entry_buy).sum(),
-            entry_buyers=f.entry_buy.sum(),
-            first_week_max=f.first_week.max(),
-            count=f.count(),
-            lost=(f.net < 0).sum(),
-            median_net=f.net.median(),
-            total=f.rewarded.sum(),
-            weighted=(f.rewarded * f.up).sum(),
-            top1=f.rewarded.sum(where=f.up > count - top1),
-            top10=f.rewarded.sum(where=f.up > count - top10),
-        ).cross_join(retail_median)
-    )[0]
+    return f.aggregate(
+        fee_payers=f.fee.sum(),
+        entry_payers=(f.entry_fee | f.entry_buy).sum(),
+        entry_buyers=f.entry_buy.sum(),
+        first_week_max=f.first_week.max(),
+        count=f.count(),
+        lost=(f.net < 0).sum(),
+        median_net=f.net.median(),
+        total=f.rewarded.sum(),
+        weighted=(f.rewarded * f.up).sum(),
+        top1=f.rewarded.sum(where=f.up > count - top1),
+        top10=f.rewarded.sum(where=f.up > count - top10),
+    ).cross_join(retail_median)
+
+
+def _per_member(
+    row: dict[str, Any], total_members: int
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    count = max(total_members, 1)
     total = Decimal(row["total"] or 0)
     gini = None
     if total > 0:
@@ -421,8 +428,11 @@ def compute_indicators(
     t = annotated_transactions(engine.transactions, params)
     flows = member_flows(engine, members, t)
     engine.shared["member_flows"] = flows  # the report's series read the same table
-    result |= _sales(engine, t, flows)
-    entry, retail, outcomes = _per_member(engine, t, flows, result["members"])
+    # one query for the sales totals and every per-member figure (one job on Spark)
+    totals = _sales_totals(t, flows).cross_join(_member_totals(t, flows, result["members"]))
+    row = engine.rows(totals)[0]
+    result |= _sales(row)
+    entry, retail, outcomes = _per_member(row, result["members"])
     result |= entry | retail
     result |= _rewards(engine, members, t, params, result["sales_to_consumers"])
     result |= outcomes

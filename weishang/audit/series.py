@@ -22,6 +22,7 @@ from weishang.audit.engine import Engine
 from weishang.audit.indicators import AuditParams, annotated_transactions, member_flows
 
 NICE = (1, 2, 2.5, 5)
+TOTAL = "decimal(38, 2)"  # a sum of money, exact on every engine
 
 
 def member_cash(engine: Engine) -> ir.Table:
@@ -66,43 +67,68 @@ def bin_edges(lo: int, hi: int, bins: int) -> tuple[int, int, int]:
     return min(options, key=lambda o: (abs(o[2] - bins), -o[1]))
 
 
-def net_cash_histogram(engine: Engine, cash: ir.Table, bins: int = 24) -> dict[str, Any] | None:
-    """Members by net cash: ``edges`` (money), ``counts``, and the members ``below``/``above``.
+def _stats(cash: ir.Table) -> ir.Table:
+    """One row: what both series need to lay themselves out."""
+    return cash.aggregate(
+        members=cash.count(),
+        lost=(cash.net_c < 0).sum(),
+        zero=(cash.net_c == 0).sum(),
+        lo=cash.net_c.min(),
+        hi=cash.net_c.max(),
+        # exact (not approximate) percentiles: every engine draws the same bins
+        p01=cash.net_c.cast("float64").quantile(0.01),
+        p99=cash.net_c.cast("float64").quantile(0.99),
+        total=cash.rewarded.sum(),
+    )
+
+
+def _histogram_layout(row: dict[str, Any], bins: int) -> tuple[int, int, int] | None:
+    """(first edge, step, bins) in minor units, or None without members.
 
     The range is the whole data unless a few extreme members would squeeze everyone else into
     one or two bars: then it is the 1st to 99th percentile and the rest is counted in
     ``below`` and ``above``.
     """
-    row = engine.rows(
-        cash.aggregate(
-            members=cash.count(),
-            lost=(cash.net_c < 0).sum(),
-            zero=(cash.net_c == 0).sum(),
-            lo=cash.net_c.min(),
-            hi=cash.net_c.max(),
-            # exact (not approximate) percentiles: every engine draws the same bins
-            p01=cash.net_c.cast("float64").quantile(0.01),
-            p99=cash.net_c.cast("float64").quantile(0.99),
-        )
-    )[0]
-    members = int(row["members"] or 0)
-    if not members:
+    if not int(row["members"] or 0):
         return None
     lo, hi = int(row["lo"]), int(row["hi"])
     p01, p99 = math.floor(row["p01"]), math.ceil(row["p99"])
     if p99 - p01 < (hi - lo) / 4:  # outliers: keep the bulk readable
         lo, hi = max(lo, p01), min(hi, p99)
-    first, step, n = bin_edges(lo, hi, bins)
+    return bin_edges(lo, hi, bins)
+
+
+def _histogram_counts(cash: ir.Table, layout: tuple[int, int, int]) -> ir.Table:
+    """Members per bin (``key``; -1 below the first edge, ``n`` past the last)."""
+    first, step, n = layout
     last = first + n * step
     offset = cash.net_c - first
     slot = ibis.ifelse(
         cash.net_c < first, -1, ibis.ifelse(cash.net_c >= last, n, offset // step)
     ).cast("int64")
-    counted = cash.select(slot=slot)
-    per_slot = {
-        int(r["slot"]): int(r["n"])
-        for r in engine.rows(counted.group_by("slot").aggregate(n=counted.count()))
-    }
+    counted = cash.select(key=slot)
+    return counted.group_by("key").aggregate(
+        n=counted.count(), last=ibis.null("int64"), amount=ibis.null(TOTAL)
+    )
+
+
+def _lorenz_groups(cash: ir.Table, count: int, points: int) -> ir.Table:
+    """Members ranked from the least rewarded in ``points`` groups (``key``): the last rank and
+    the rewards of each."""
+    group = ((cash.up * points + count - 1) // count).cast("int64")  # ceil(up × points / n)
+    grouped = cash.select(key=group, up=cash.up, rewarded=cash.rewarded)
+    return grouped.group_by("key").aggregate(
+        n=grouped.count(),
+        last=grouped.up.max().cast("int64"),
+        amount=grouped.rewarded.sum().cast(TOTAL),
+    )
+
+
+def _histogram(
+    row: dict[str, Any], layout: tuple[int, int, int], per_slot: dict[int, int]
+) -> dict[str, Any]:
+    first, step, n = layout
+    members = int(row["members"])
     return {
         "edges": [(first + k * step) / 100 for k in range(n + 1)],
         "counts": [per_slot.get(k, 0) for k in range(n)],
@@ -121,36 +147,57 @@ def _from_minor(minor: Any) -> float:
     return round(int(minor) / 100, 2)
 
 
-def reward_lorenz(engine: Engine, cash: ir.Table, points: int = 50) -> dict[str, Any] | None:
-    """The Lorenz curve of rewards: members ranked from the least rewarded, in ``points`` groups.
-
-    ``population[k]`` is the share of members up to the end of group k and ``rewards[k]`` the
-    share of all rewards they received; both start at 0 and end at 1. Exact at each point.
-    """
-    ranked = cash
-    total_row = engine.rows(ranked.aggregate(n=ranked.count(), total=ranked.rewarded.sum()))[0]
-    count, total = int(total_row["n"] or 0), float(total_row["total"] or 0)
-    if not count or total <= 0:
-        return None
-    group = ((ranked.up * points + count - 1) // count).cast("int64")  # ceil(up × points / n)
-    grouped = ranked.select(g=group, up=ranked.up, rewarded=ranked.rewarded)
-    rows = engine.rows(
-        grouped.group_by("g")
-        .aggregate(last=grouped.up.max(), amount=grouped.rewarded.sum())
-        .order_by("g")
-    )
+def _lorenz(groups: list[dict[str, Any]], count: int, total: float) -> dict[str, Any]:
     population, rewards, running = [0.0], [0.0], 0.0
-    for r in rows:
+    for r in sorted(groups, key=lambda g: int(g["key"])):
         running += float(r["amount"] or 0)
         population.append(round(int(r["last"]) / count, 6))
         rewards.append(round(running / total, 6))
     return {"population": population, "rewards": rewards, "members": count}
 
 
+def net_cash_histogram(engine: Engine, cash: ir.Table, bins: int = 24) -> dict[str, Any] | None:
+    """Members by net cash: ``edges`` (money), ``counts``, and the members ``below``/``above``."""
+    row = engine.rows(_stats(cash))[0]
+    layout = _histogram_layout(row, bins)
+    if layout is None:
+        return None
+    counts = engine.rows(_histogram_counts(cash, layout))
+    return _histogram(row, layout, {int(r["key"]): int(r["n"]) for r in counts})
+
+
+def reward_lorenz(engine: Engine, cash: ir.Table, points: int = 50) -> dict[str, Any] | None:
+    """The Lorenz curve of rewards: members ranked from the least rewarded, in ``points`` groups.
+
+    ``population[k]`` is the share of members up to the end of group k and ``rewards[k]`` the
+    share of all rewards they received; both start at 0 and end at 1. Exact at each point.
+    """
+    row = engine.rows(_stats(cash))[0]
+    count, total = int(row["members"] or 0), float(row["total"] or 0)
+    if not count or total <= 0:
+        return None
+    return _lorenz(engine.rows(_lorenz_groups(cash, count, points)), count, total)
+
+
 def compute_series(engine: Engine, *, bins: int = 24, points: int = 50) -> dict[str, Any]:
-    """``net_cash_histogram`` and ``reward_lorenz`` (each ``None`` when there is nothing to show)."""
+    """``net_cash_histogram`` and ``reward_lorenz`` (each ``None`` when there is nothing to show).
+
+    Two queries for both: the figures that lay them out, then the histogram's bins and the
+    Lorenz curve's groups together (on Spark, two jobs instead of four).
+    """
     cash = member_cash(engine)
+    row = engine.rows(_stats(cash))[0]
+    layout = _histogram_layout(row, bins)
+    if layout is None:
+        return {"net_cash_histogram": None, "reward_lorenz": None}
+    count, total = int(row["members"]), float(row["total"] or 0)
+    parts = [_histogram_counts(cash, layout).mutate(part=ibis.literal("h"))]
+    if total > 0:
+        parts.append(_lorenz_groups(cash, count, points).mutate(part=ibis.literal("l")))
+    found = engine.rows(ibis.union(*parts) if len(parts) > 1 else parts[0])
+    per_slot = {int(r["key"]): int(r["n"]) for r in found if r["part"] == "h"}
+    groups = [r for r in found if r["part"] == "l"]
     return {
-        "net_cash_histogram": net_cash_histogram(engine, cash, bins),
-        "reward_lorenz": reward_lorenz(engine, cash, points),
+        "net_cash_histogram": _histogram(row, layout, per_slot),
+        "reward_lorenz": _lorenz(groups, count, total) if total > 0 else None,
     }

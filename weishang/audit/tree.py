@@ -1,13 +1,14 @@
 """The sponsor tree, computed in the engine with joins on integer keys (no recursion, no
 Python per row).
 
-Level 1 is a root (a member without a sponsor). Walking up the tree is done ``CLIMB`` steps
-per query: one query chains that many joins of the members to their sponsors, and only the
-members (or rewards) still on their way up go on to the next query. A tree of depth D takes
-about D / ``CLIMB`` queries whatever its size (one for most real trees), which matters most
-on Spark, where each query is a job. Members never reached from a root sit in a sponsor
-cycle (or hang below one) and get no level: a query in which no member reaches the root
-stops the walk.
+Level 1 is a root (a member without a sponsor). Walking up the tree is done
+``engine.climb`` steps per query: one query chains that many joins of the members to their
+sponsors, and only the members (or rewards) still on their way up go on to the next query. A
+tree of depth D takes about D / climb queries whatever its size: on Spark, where each query is
+a job, 8 steps per query (one query for most real trees); on DuckDB one, so that each step
+probes only what is still climbing. Members never reached from a root sit in a sponsor cycle
+(or hang below one) and get no level: a query in which no member reaches the root stops the
+walk.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import ibis
 import ibis.expr.types as ir
 
 from weishang.audit.engine import Engine
-
-CLIMB = 8  # joins chained in one query
 
 
 def _chain(table: ir.Table, start: str, link: ir.Table, steps: int) -> ir.Table:
@@ -37,19 +36,19 @@ def member_levels(engine: Engine) -> tuple[ir.Table, dict[int, int]]:
     (itself included) and ``anc`` is the next one up; when ``anc`` is null the root has been
     passed and the level is ``hops``.
     """
-    m = engine.members
+    m, climb = engine.members, engine.climb
     link = m.select(c_mid="mid", c_sponsor="sponsor_mid")
     state = m.select("mid", anc="sponsor_mid", hops=ibis.literal(1, "int64"))
     placed: list[ir.Table] = []
     waiting = None
     while True:
-        t = _chain(state, "anc", link, CLIMB)
+        t = _chain(state, "anc", link, climb)
         level = ibis.cases(
-            *((t[f"a{k}"].isnull(), t.hops + k) for k in range(CLIMB + 1)),
+            *((t[f"a{k}"].isnull(), t.hops + k) for k in range(climb + 1)),
             else_=ibis.null("int64"),
         )
         step = engine.materialize(
-            t.select("mid", level=level, anc=t[f"a{CLIMB}"], hops=t.hops + CLIMB), "lv"
+            t.select("mid", level=level, anc=t[f"a{climb}"], hops=t.hops + climb), "lv"
         )
         placed.append(step.filter(step.level.notnull()).select("mid", "level"))
         rest = step.filter(step.level.isnull())
@@ -76,9 +75,9 @@ def reward_reach(engine: Engine, members: ir.Table, rewards: ir.Table) -> ir.Tab
     ``rewards`` carries ``rid`` (the reward's key), ``member_mid``, ``s_sponsor``, ``s_level``
     and ``r_level`` (the source's sponsor and level, the recipient's level). Only rewards paid
     to an ancestor of their source get a value (1 = the source's sponsor). A reward climbs
-    exactly level(source) − level(recipient) steps; ``CLIMB`` of them per query.
+    exactly level(source) − level(recipient) steps; ``engine.climb`` of them per query.
     """
-    r = rewards
+    r, climb = rewards, engine.climb
     link = members.select(c_mid="mid", c_sponsor="sponsor_mid")
     state = r.filter(r.s_level > r.r_level).select(
         "rid", target="member_mid", anc="s_sponsor", need=r.s_level - r.r_level
@@ -86,19 +85,19 @@ def reward_reach(engine: Engine, members: ir.Table, rewards: ir.Table) -> ir.Tab
     found: list[ir.Table] = []
     done = 0  # steps climbed before this query
     while True:
-        t = _chain(state, "anc", link, CLIMB)
+        t = _chain(state, "anc", link, climb)
         # a<k> sits k + 1 + done levels above the source
         hit = ibis.cases(
-            *((t.need == done + k + 1, t[f"a{k}"]) for k in range(CLIMB)),
+            *((t.need == done + k + 1, t[f"a{k}"]) for k in range(climb)),
             else_=ibis.null("int64"),
         )
         step = engine.materialize(
-            t.select("rid", "target", "need", anc=t[f"a{CLIMB}"], hit=hit), "reach"
+            t.select("rid", "target", "need", anc=t[f"a{climb}"], hit=hit), "reach"
         )
         found.append(
             step.filter(step.hit == step.target).select(reach_rid="rid", levels_above=step.need)
         )
-        done += CLIMB  # a<CLIMB>, the next one up, starts the next query
+        done += climb  # a<climb>, the next one up, starts the next query
         state = step.filter(step.need > done).select("rid", "target", "need", "anc")
         if not engine.count(state):
             break
