@@ -9,6 +9,7 @@ missing file, a missing required column or no usable member stops the audit.
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -425,6 +426,14 @@ def _clean_rewards(
     _report_and_apply(con, raw, cross["source"], UNKNOWN_SOURCE)
 
 
+def _memory_limit_mib() -> int:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 8 << 30
+    return max(512, total // 2 >> 20)
+
+
 def load_dataset(path: str | Path) -> AuditDataset:
     """Load and validate an export; raises ``UnusableDataError`` when it cannot be audited."""
     path = Path(path)
@@ -434,6 +443,9 @@ def load_dataset(path: str | Path) -> AuditDataset:
     # Nothing depends on the physical order of a clean table (reports order by ``_row``), and
     # without it DuckDB writes tables and spills with less memory.
     con.execute("SET preserve_insertion_order = false")
+    # Half the machine's memory for DuckDB's buffers (its default is 80%): past it, DuckDB
+    # spills to disk rather than taking the machine's memory from everything else.
+    con.execute(f"SET memory_limit = '{_memory_limit_mib()}MiB'")
     with temporary_workdir() as workdir:
         try:
             folder = open_source(path, Path(workdir))
