@@ -125,3 +125,13 @@ def test_deep_chains_are_walked_past_one_query(tmp_path: Path) -> None:
         "19": 1.0,
     }
     assert indicators["max_levels_above_source"] == 19
+
+
+def test_a_member_who_never_bought_resold_nothing(tmp_path: Path) -> None:
+    from tests.audit.conftest import MEMBERS, TRANSACTIONS, write_export
+
+    members = MEMBERS + "e,a,2024-01-01\n"
+    txns = TRANSACTIONS + "t7,2024-02-05,sale,e,x9,50.00,,\n"  # e sells, never buys
+    indicators = audit(write_export(tmp_path / "x", members=members, transactions=txns)).indicators
+    assert indicators["member_purchases_resold_share"] == 0.818182  # 90 of 110, as without e
+    assert indicators["unsold_member_purchases"] == 20.0

@@ -183,8 +183,10 @@ def _sales_totals(t: ir.Table, flows: ir.Table) -> ir.Table:
         collected_from_members=total((purchase | (t.kind == "fee")) & t.buyer_mid.notnull()),
     )
     # Resale: a member's purchases count as resold up to that member's own consumer sales.
+    # (both filled with zero: LEAST skips nulls, so a member who never bought resold nothing)
+    zero = ibis.literal(0).cast(MONEY)
     resold = flows.aggregate(
-        resold=ibis.least(flows.bought, flows.sold.fill_null(ibis.literal(0).cast(MONEY))).sum()
+        resold=ibis.least(flows.bought.fill_null(zero), flows.sold.fill_null(zero)).sum()
     )
     return totals.cross_join(resold)
 
