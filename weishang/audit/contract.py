@@ -42,7 +42,8 @@ REWARDS = FileSpec(
 )
 FILES = (MEMBERS, TRANSACTIONS, REWARDS)
 
-# Column types of the clean tables every engine receives.
+# Column types of the clean tables every engine receives. Beside them the loader adds integer
+# member keys, so that the indicators join on integers (see ``KEY_COLUMNS``), and ``_row``.
 CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
     "members": {
         "member_id": "VARCHAR",
@@ -69,4 +70,18 @@ CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
         "basis": "VARCHAR",
         "source_member_id": "VARCHAR",
     },
+}
+
+# Added by the loader (``validate.py``): each member's integer key (``mid``, the member's data
+# row) and, in the other tables, the key of every member id (null when the id names no
+# member), with the buyer's membership dates beside each transaction.
+KEY_COLUMNS: dict[str, dict[str, str]] = {
+    "members": {"mid": "BIGINT", "sponsor_mid": "BIGINT"},
+    "transactions": {
+        "seller_mid": "BIGINT",
+        "buyer_mid": "BIGINT",
+        "buyer_joined_at": "TIMESTAMP",
+        "buyer_left_at": "TIMESTAMP",
+    },
+    "rewards": {"member_mid": "BIGINT", "source_mid": "BIGINT"},
 }

@@ -1,7 +1,9 @@
 """Where the indicators run: an Ibis backend plus a way to materialise intermediate tables.
 
 The indicator code only sees ``Engine``; DuckDB (embedded, the default) and PySpark (a cluster,
-or local mode in the conformance test) are two implementations of it. Iterative algorithms
+or local mode in the conformance test) are two implementations of it. Its three tables are the
+loader's clean tables, integer member keys included (``contract.KEY_COLUMNS``): a cluster
+loader must add the same keys. Iterative algorithms
 (levels, the walk up from a reward's source) materialise each step so the plan stays small.
 """
 
