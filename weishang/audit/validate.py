@@ -361,26 +361,10 @@ UNKNOWN_SELLER = Check(
     Action.KEPT, "seller_id is not a member; the sale counts for no member's cash",
 )  # fmt: skip
 UNKNOWN_REFERENCE = Check(
-    "unknown_reference", "ref_txn_id", "ref_txn_id IS NOT NULL AND ref_txn_id NOT IN "
-    "(SELECT txn_id FROM transactions WHERE txn_id IN "
-    "(SELECT ref_txn_id FROM transactions WHERE ref_txn_id IS NOT NULL))",
+    "unknown_reference", "ref_txn_id", "ref_txn_id IS NOT NULL AND NOT EXISTS "
+    "(SELECT 1 FROM transactions AS o WHERE o.txn_id = transactions.ref_txn_id)",
     Action.KEPT, "ref_txn_id names no transaction",
 )  # fmt: skip
-
-# Ids that repeat and references that name no transaction, in one aggregate over the ids
-# and the references together (one hash table over the ids instead of two).
-_TXN_IDS_SQL = """
-SELECT count_if(n_txn > 1) AS repeated, coalesce(sum(n_ref) FILTER (WHERE n_txn = 0), 0) AS lost
-FROM (
-    SELECT id, count_if(is_txn) AS n_txn, count_if(NOT is_txn) AS n_ref
-    FROM (
-        SELECT txn_id AS id, true AS is_txn FROM transactions
-        UNION ALL
-        SELECT ref_txn_id, false FROM transactions WHERE ref_txn_id IS NOT NULL
-    )
-    GROUP BY id
-)
-"""
 
 
 def _clean_members(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog) -> None:
@@ -404,16 +388,9 @@ def _clean_transactions(
     buyer = {"joined_at": "buyer_joined_at", "left_at": "buyer_left_at"}
     keys: MemberKeys = {"seller_id": ("seller_mid", {}), "buyer_id": ("buyer_mid", buyer)}
     _clean_file(con, raw, log, keys)
-    ids = con.execute(_TXN_IDS_SQL).fetchone()
-    assert ids is not None
-    repeated, lost = int(ids[0]), int(ids[1])
-    if _drop_duplicates(con, raw, log, found=repeated > 0):
-        lost_row = con.execute(
-            f"SELECT count(*) FROM transactions WHERE {UNKNOWN_REFERENCE.condition}"
-        ).fetchone()
-        lost = int(lost_row[0]) if lost_row else 0  # counted again without the repeats
+    _drop_duplicates(con, raw, log)
     _report_and_apply(con, raw, cross["seller"], UNKNOWN_SELLER)
-    _report_and_apply(con, raw, cross["reference"], UNKNOWN_REFERENCE, count=lost)
+    _report_and_apply(con, raw, cross["reference"], UNKNOWN_REFERENCE)
 
 
 def _clean_rewards(
