@@ -282,19 +282,12 @@ def _duplicate_check(spec_id: str, table: str) -> Check:
     )
 
 
-def _drop_duplicates(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog, *, found: bool | None = None
-) -> bool:
-    """Skip every row whose id repeats an earlier row's; True when there were some.
-
-    ``found`` is the answer when the caller already knows whether any id repeats.
-    """
+def _drop_duplicates(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog) -> bool:
+    """Skip every row whose id repeats an earlier row's; True when there were some."""
     spec = raw.spec
     id_ = spec.id_column
-    if found is None:
-        row = con.execute(f"SELECT count(*) = count(DISTINCT {id_}) FROM {spec.name}").fetchone()
-        found = not (row and row[0])
-    if not found:
+    row = con.execute(f"SELECT count(*) = count(DISTINCT {id_}) FROM {spec.name}").fetchone()
+    if row and row[0]:
         return False
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE dup_{spec.name} AS SELECT _row FROM "
