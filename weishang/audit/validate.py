@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -416,6 +417,9 @@ def load_dataset(path: str | Path) -> AuditDataset:
     # Half the machine's memory for DuckDB's buffers (its default is 80%): past it, DuckDB
     # spills to disk rather than taking the machine's memory from everything else.
     con.execute(f"SET memory_limit = '{_memory_limit_mib()}MiB'")
+    # Spill under the system's temporary folder, never into whatever folder the command runs in.
+    spill = Path(tempfile.gettempdir()) / f"weishang-audit-{os.getpid()}"
+    con.execute(f"SET temp_directory = '{spill.as_posix()}'")
     with temporary_workdir() as workdir:
         try:
             folder = open_source(path, Path(workdir))
