@@ -6,6 +6,7 @@ The test database is the one pytest-django created; the server gets its name thr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -106,9 +107,10 @@ def production_server(
         yield base
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+        # The group is this server's alone (start_new_session): whatever is left of it goes too.
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        proc.wait()
         log.close()

@@ -57,6 +57,8 @@ def _serve(host: str, port: int, workers: int, *, threads: int, access_log: bool
         "--static-path-route", settings.MEDIA_URL.rstrip("/"),
         "--static-path-mount", str(settings.MEDIA_ROOT),
         "--static-path-expires", "1d",
+        # Bound the graceful shutdown: a worker still busy after 10 s is ended.
+        "--workers-kill-timeout", "10",
         "--access-log" if access_log else "--no-access-log",
         "weishang.wsgi:application",
     ]  # fmt: skip
