@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from watch import watch
 
 METHODS = ("networkx", "sqlite", "duckdb", "python")
 
@@ -138,37 +139,11 @@ def child(method: str, folder: Path) -> int:
     return 0
 
 
-def _rss_bytes(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
 def run_bounded(method: str, folder: Path, timeout: float, max_rss: float) -> dict[str, object]:
     """Run ``method`` in a child process; stop it past ``timeout`` s or ``max_rss`` bytes."""
     command = [sys.executable, __file__, "--child", method, str(folder)]
-    began = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    peak = 0
-    stopped = None
-    while proc.poll() is None:
-        peak = max(peak, _rss_bytes(proc.pid))
-        elapsed = time.perf_counter() - began
-        if elapsed > timeout:
-            stopped = f"did not finish in {timeout:.0f} s"
-        elif peak > max_rss:
-            stopped = f"passed {max_rss / 2**30:.0f} GiB of memory"
-        if stopped:
-            proc.kill()
-            proc.wait()
-            break
-        time.sleep(0.2)
-    wall = time.perf_counter() - began
+    wall, peak, stopped = watch(proc, timeout=timeout, max_rss=max_rss)
     out = proc.stdout.read() if proc.stdout else ""
     if stopped:
         return {"method": method, "stopped": stopped, "wall": wall, "peak": peak}

@@ -31,6 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from watch import rss_bytes, watch
+
 BENCH_DATA = Path(__file__).resolve().parent.parent / "data"
 
 # Targets of issue 3 on the 2-core, 24 GiB machine: members -> (seconds, GiB or None).
@@ -77,7 +79,7 @@ class Tracer:
                 if len(self.stack) < 2:  # live progress, for runs that may be stopped
                     print(
                         f"  {'  ' * len(self.stack)}{name}: {time.perf_counter() - began:.1f} s, "
-                        f"RSS {_rss_bytes(os.getpid()) / 2**30:.1f} GiB",
+                        f"RSS {rss_bytes(os.getpid()) / 2**30:.1f} GiB",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -196,17 +198,6 @@ def _load() -> str:
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
 
 
-def _rss_bytes(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
 def bounded(
     command: list[str], timeout: float, max_rss: float, *, show_stderr: bool = False
 ) -> tuple[str, str, float, int]:
@@ -214,27 +205,16 @@ def bounded(
     seconds or ``max_rss`` bytes so a run that cannot fit never starves the machine.
     Returns stdout, stderr, wall seconds and the largest RSS seen by polling."""
     BENCH_DATA.mkdir(parents=True, exist_ok=True)
-    began = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(
             command, cwd=BENCH_DATA, stdout=out, stderr=None if show_stderr else err, text=True
         )
-        peak, stopped = 0, ""
-        while proc.poll() is None:
-            peak = max(peak, _rss_bytes(proc.pid))
-            if time.perf_counter() - began > timeout:
-                stopped = f"stopped: still running after {timeout:.0f} s"
-            elif peak > max_rss:
-                stopped = f"stopped: resident memory passed {max_rss / 2**30:.0f} GiB"
-            if stopped:
-                proc.kill()
-            time.sleep(0.2)
-        wall = time.perf_counter() - began
+        wall, peak, stopped = watch(proc, timeout=timeout, max_rss=max_rss)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if stopped or proc.returncode != 0:
-        reason = stopped or f"the audit failed (exit {proc.returncode})"
+        reason = f"stopped: {stopped}" if stopped else f"the audit failed (exit {proc.returncode})"
         sys.exit(f"{reason}; peak RSS {peak / 2**30:.2f} GiB, {wall:.0f} s\n{stderr[-3000:]}")
     return stdout, stderr, wall, peak
 

@@ -106,6 +106,24 @@ def _photos(
     return logo_file, qr_file
 
 
+def _shop_save(shop: Shop, logo_file: ContentFile | None, qr_file: ContentFile | None) -> None:
+    """Store the shop and its cleaned photos together, or nothing."""
+    try:
+        with transaction.atomic():
+            if logo_file is not None:
+                shop.logo.save(logo_file.name or "logo.jpg", logo_file, save=False)
+            if qr_file is not None:
+                shop.payment_qr.save(qr_file.name or "qr.png", qr_file, save=False)
+            shop.save()
+    except IntegrityError:
+        # Another seller took the address between the check and the write.
+        raise ShopError(
+            ShopErrorCode.SLUG_TAKEN,
+            _("The address “%(slug)s” is already taken. Please choose another.")
+            % {"slug": shop.slug},
+        ) from None
+
+
 def shop_create(
     *,
     owner: User,
@@ -136,19 +154,7 @@ def shop_create(
         accepts_cash_on_delivery=accepts_cash_on_delivery,
         notify_email=notify_email.strip(),
     )
-    try:
-        with transaction.atomic():
-            if logo_file is not None:
-                shop.logo.save(logo_file.name or "logo.jpg", logo_file, save=False)
-            if qr_file is not None:
-                shop.payment_qr.save(qr_file.name or "qr.png", qr_file, save=False)
-            shop.save()
-    except IntegrityError:
-        # Another seller took the address between the check and the insert.
-        raise ShopError(
-            ShopErrorCode.SLUG_TAKEN,
-            _("The address “%(slug)s” is already taken. Please choose another.") % {"slug": slug},
-        ) from None
+    _shop_save(shop, logo_file, qr_file)
     return shop
 
 
@@ -177,17 +183,8 @@ def shop_update(
     if remove_payment_qr:
         shop.payment_qr = ""  # type: ignore[assignment]
     try:
-        with transaction.atomic():
-            if logo_file is not None:
-                shop.logo.save(logo_file.name or "logo.jpg", logo_file, save=False)
-            if qr_file is not None:
-                shop.payment_qr.save(qr_file.name or "qr.png", qr_file, save=False)
-            shop.save()
-    except IntegrityError:
-        shop.refresh_from_db()
-        raise ShopError(
-            ShopErrorCode.SLUG_TAKEN,
-            _("The address “%(slug)s” is already taken. Please choose another.")
-            % {"slug": fields.get("slug", "")},
-        ) from None
+        _shop_save(shop, logo_file, qr_file)
+    except ShopError:
+        shop.refresh_from_db()  # the caller's object shows what is stored, not the refused edit
+        raise
     return shop

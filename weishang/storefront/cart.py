@@ -17,9 +17,11 @@ from weishang.shops.models import Shop
 
 from .selectors import cart_variants
 
+_CART_PREFIX, _ORDERS_PREFIX = "cart:", "orders:"
+
 
 def _session_key(shop_id: int) -> str:
-    return f"cart:{shop_id}"
+    return f"{_CART_PREFIX}{shop_id}"
 
 
 def cart_get(request: HttpRequest, *, shop_id: int) -> dict[int, int]:
@@ -117,7 +119,13 @@ MAX_REMEMBERED_ORDERS = 3
 
 
 def _orders_key(shop_id: int) -> str:
-    return f"orders:{shop_id}"
+    return f"{_ORDERS_PREFIX}{shop_id}"
+
+
+def visitor_has_shop_state(request: HttpRequest) -> bool:
+    """Whether this visitor has a cart or a remembered order in any shop (their pages differ)."""
+    prefixes = (_CART_PREFIX, _ORDERS_PREFIX)
+    return any(key.startswith(prefixes) for key in request.session.keys())  # noqa: SIM118
 
 
 def orders_remember(request: HttpRequest, *, shop_id: int, token: str, reference: str) -> None:

@@ -26,15 +26,12 @@ from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
+from .cart import visitor_has_shop_state
+
 _TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _HOLE = b"\x00csrf\x00"
-_VISITOR_STATE = ("cart:", "orders:")
 
 View = Callable[..., HttpResponse]
-
-
-def _fresh_visitor(request: HttpRequest) -> bool:
-    return not any(key.startswith(_VISITOR_STATE) for key in request.session.keys())  # noqa: SIM118 - sessions have no __iter__
 
 
 def page_cached(view: View) -> View:
@@ -45,7 +42,7 @@ def page_cached(view: View) -> View:
             not seconds
             or request.method != "GET"
             or getattr(request, "htmx", False)
-            or not _fresh_visitor(request)
+            or visitor_has_shop_state(request)
         ):
             return view(request, *args, **kwargs)
         key = f"page:{get_language()}:{request.get_full_path()}"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +31,24 @@ from .common import add_user_error
 
 def _product(shop: Shop, product_id: int) -> Product:
     return get_object_or_404(Product, pk=product_id, shop=shop)
+
+
+def _product_save(form: ProductForm, save: Callable[..., Product]) -> Product | None:
+    """Call ``product_create`` or ``product_update`` with the form's fields; on a refused photo or
+    variant list, put the reason on the form and return None (nothing was written)."""
+    data = form.cleaned_data
+    fields = {name: data[name] for name in ("name", "subtitle", "description", "is_published")}
+    try:
+        return save({**fields, "photos": data["photos"]})
+    except ImageRejected as exc:
+        add_user_error(form, "photos", exc)
+    except CatalogError as exc:
+        add_user_error(form, None, exc)
+    return None
+
+
+def _to_edit(shop: Shop, product_id: int) -> HttpResponse:
+    return redirect("dashboard:product_edit", shop_slug=shop.slug, product_id=product_id)
 
 
 def _direction(request: HttpRequest) -> int:
@@ -97,26 +117,15 @@ def product_new(request: HttpRequest, shop: Shop) -> HttpResponse:
     )
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
-            data = form.cleaned_data
-            try:
-                product = product_create(
-                    shop=shop,
-                    name=data["name"],
-                    subtitle=data["subtitle"],
-                    description=data["description"],
-                    is_published=data["is_published"],
-                    variants=formset.variant_inputs(set()),
-                    photos=data["photos"],
-                )
-            except ImageRejected as exc:
-                add_user_error(form, "photos", exc)
-            except CatalogError as exc:
-                add_user_error(form, None, exc)
-            else:
+            created = _product_save(
+                form,
+                lambda fields: product_create(
+                    shop=shop, variants=formset.variant_inputs(set()), **fields
+                ),
+            )
+            if created is not None:
                 messages.success(request, _("Product added."))
-                return redirect(
-                    "dashboard:product_edit", shop_slug=shop.slug, product_id=product.pk
-                )
+                return _to_edit(shop, created.pk)
         return _render_form(request, shop, form, formset, status=400)
     return _render_form(request, shop, form, formset)
 
@@ -144,27 +153,16 @@ def product_edit(request: HttpRequest, shop: Shop, product_id: int) -> HttpRespo
     )
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
-            data = form.cleaned_data
             known = set(product.variants.values_list("pk", flat=True))
-            try:
-                product_update(
-                    product=product,
-                    name=data["name"],
-                    subtitle=data["subtitle"],
-                    description=data["description"],
-                    is_published=data["is_published"],
-                    variants=formset.variant_inputs(known),
-                    photos=data["photos"],
-                )
-            except ImageRejected as exc:
-                add_user_error(form, "photos", exc)
-            except CatalogError as exc:
-                add_user_error(form, None, exc)
-            else:
+            updated = _product_save(
+                form,
+                lambda fields: product_update(
+                    product=product, variants=formset.variant_inputs(known), **fields
+                ),
+            )
+            if updated is not None:
                 messages.success(request, _("Changes saved."))
-                return redirect(
-                    "dashboard:product_edit", shop_slug=shop.slug, product_id=product.pk
-                )
+                return _to_edit(shop, updated.pk)
         product.refresh_from_db()
         return _render_form(request, shop, form, formset, product, status=400)
     return _render_form(request, shop, form, formset, product)
@@ -203,7 +201,7 @@ def photo_add(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
-    return redirect("dashboard:product_edit", shop_slug=shop.slug, product_id=product.pk)
+    return _to_edit(shop, product.pk)
 
 
 def _photo(shop: Shop, product_id: int, photo_id: int) -> ProductImage:
@@ -214,7 +212,7 @@ def _photo(shop: Shop, product_id: int, photo_id: int) -> ProductImage:
 @require_POST
 def photo_move(request: HttpRequest, shop: Shop, product_id: int, photo_id: int) -> HttpResponse:
     product_image_move(photo=_photo(shop, product_id, photo_id), direction=_direction(request))
-    return redirect("dashboard:product_edit", shop_slug=shop.slug, product_id=product_id)
+    return _to_edit(shop, product_id)
 
 
 @seller_shop_view
@@ -222,4 +220,4 @@ def photo_move(request: HttpRequest, shop: Shop, product_id: int, photo_id: int)
 def photo_delete(request: HttpRequest, shop: Shop, product_id: int, photo_id: int) -> HttpResponse:
     product_image_delete(photo=_photo(shop, product_id, photo_id))
     messages.success(request, _("Photo removed."))
-    return redirect("dashboard:product_edit", shop_slug=shop.slug, product_id=product_id)
+    return _to_edit(shop, product_id)
