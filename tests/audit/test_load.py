@@ -227,7 +227,7 @@ def test_bad_boolean_is_taken_as_true(tmp_path: Path) -> None:
         ("maybe",),
         Action.VALUE_CLEARED,
     )
-    collects = dataset.con.execute("SELECT seller_collects FROM transactions WHERE txn_id = 't4'")
+    collects = dataset.con.execute("SELECT seller_collects FROM transactions WHERE amount = 60")
     assert collects.fetchone() == (True,)
 
 

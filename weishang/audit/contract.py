@@ -42,46 +42,45 @@ REWARDS = FileSpec(
 )
 FILES = (MEMBERS, TRANSACTIONS, REWARDS)
 
-# Column types of the clean tables every engine receives. Beside them the loader adds integer
-# member keys, so that the indicators join on integers (see ``KEY_COLUMNS``), and ``_row``.
+# The clean tables every engine receives: the columns the indicators read, typed and narrow
+# (a 100 M-row export is audited in memory). Text ids are gone once the loader has checked
+# them: every member a row names is an integer key (the member's data row; null when the id
+# names no member), and a buyer is a ``buyer_key`` (see ``validate.py``). ``_row`` is each row's
+# data row in its file.
+KINDS = "ENUM(" + ", ".join(f"'{k}'" for k in TXN_KINDS) + ")"
+BASES = "ENUM(" + ", ".join(f"'{b}'" for b in REWARD_BASES) + ")"
 CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
     "members": {
         "member_id": "VARCHAR",
         "sponsor_id": "VARCHAR",
         "joined_at": "TIMESTAMP",
         "left_at": "TIMESTAMP",
+        "mid": "INTEGER",
+        "sponsor_mid": "INTEGER",
+        "_row": "BIGINT",
     },
     "transactions": {
-        "txn_id": "VARCHAR",
-        "at": "TIMESTAMP",
-        "kind": "VARCHAR",
-        "seller_id": "VARCHAR",
-        "buyer_id": "VARCHAR",
+        "day": "DATE",  # the day (UTC) of ``at``: what the indicators read of the time
+        "kind": KINDS,
         "amount": "DECIMAL(18,2)",
-        "units": "BIGINT",
-        "ref_txn_id": "VARCHAR",
         "seller_collects": "BOOLEAN",
+        "seller_mid": "INTEGER",
+        "buyer_mid": "INTEGER",
+        # who bought: the member key for a member, another number for anyone else (the same
+        # for the same id), null for no buyer id
+        "buyer_key": "BIGINT",
+        # the buyer was a member at the time (joined at or before it, not yet left)
+        "participant": "BOOLEAN",
+        # seconds from the buyer's joining to the transaction (negative before it); null for
+        # a buyer who is no member
+        "since_join": "INTEGER",
     },
     "rewards": {
-        "reward_id": "VARCHAR",
         "at": "TIMESTAMP",
-        "member_id": "VARCHAR",
         "amount": "DECIMAL(18,2)",
-        "basis": "VARCHAR",
-        "source_member_id": "VARCHAR",
+        "basis": BASES,
+        "member_mid": "INTEGER",
+        "source_mid": "INTEGER",
+        "_row": "BIGINT",
     },
-}
-
-# Added by the loader (``validate.py``): each member's integer key (``mid``, the member's data
-# row) and, in the other tables, the key of every member id (null when the id names no
-# member), with the buyer's membership dates beside each transaction.
-KEY_COLUMNS: dict[str, dict[str, str]] = {
-    "members": {"mid": "BIGINT", "sponsor_mid": "BIGINT"},
-    "transactions": {
-        "seller_mid": "BIGINT",
-        "buyer_mid": "BIGINT",
-        "buyer_joined_at": "TIMESTAMP",
-        "buyer_left_at": "TIMESTAMP",
-    },
-    "rewards": {"member_mid": "BIGINT", "source_mid": "BIGINT"},
 }

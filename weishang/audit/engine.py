@@ -77,7 +77,13 @@ class Engine:
 
 
 def duckdb_engine(dataset: AuditDataset) -> Engine:
-    backend = ibis.duckdb.from_connection(dataset.con)
+    con = dataset.con
+    # Member keys are data rows, so a GROUP BY member spans at most as many values as the
+    # members file has rows: DuckDB then groups with a plain array ("perfect hash") instead of
+    # a hash table, about twice as fast, once the key range fits the threshold (in bits).
+    ((rows,),) = con.execute("SELECT coalesce(max(mid), 0) FROM members").fetchall()
+    con.execute(f"SET perfect_ht_threshold = {min(28, max(12, int(rows).bit_length() + 2))}")
+    backend = ibis.duckdb.from_connection(con)
     members, transactions, rewards = (backend.table(name) for name in TABLES)
     return Engine(backend, members, transactions, rewards, kind="duckdb")
 
@@ -95,7 +101,7 @@ def spark_engine(session: Any, tables: dict[str, pa.Table]) -> Engine:
     backend = ibis.pyspark.connect(session)
     views = {name: f"_audit_input_{name}_{next(_names)}" for name in TABLES}
     for name, view in views.items():
-        rows = tables[name].to_pylist()
+        rows = _utc(tables[name]).to_pylist()
         session.createDataFrame(rows, schema=_spark_schema(tables[name])).createOrReplaceTempView(
             view
         )
@@ -103,11 +109,23 @@ def spark_engine(session: Any, tables: dict[str, pa.Table]) -> Engine:
     return Engine(backend, members, transactions, rewards, kind="pyspark")
 
 
+def _utc(table: pa.Table) -> pa.Table:
+    """Timestamps marked as UTC: PySpark reads a naive datetime in the process's local time
+    zone (which a host application may have set), an aware one as the instant it is."""
+    fields = [
+        pa.field(f.name, pa.timestamp(f.type.unit, "UTC")) if pa.types.is_timestamp(f.type) else f
+        for f in table.schema
+    ]
+    return table.cast(pa.schema(fields))
+
+
 def _spark_schema(table: pa.Table) -> str:
     types = []
     for f in table.schema:
         if pa.types.is_timestamp(f.type):
             sql = "TIMESTAMP"
+        elif pa.types.is_date(f.type):
+            sql = "DATE"
         elif pa.types.is_decimal(f.type):
             sql = f"DECIMAL({f.type.precision},{f.type.scale})"
         elif pa.types.is_boolean(f.type):

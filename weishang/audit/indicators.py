@@ -48,32 +48,29 @@ def _share(part: Any, whole: Any) -> float | None:
 
 
 def annotated_transactions(t: ir.Table, params: AuditParams) -> ir.Table:
-    """The columns the indicators read, with what the buyer was at the time of each sale.
+    """The columns the indicators read, with the buyer's entry windows.
 
-    The loader put the buyer's integer key (``buyer_mid``, null for no member) and membership
-    dates beside each transaction, so this is a projection, computed where it is read: no
-    join, nothing materialised. A buyer who is no member counts as an outside consumer.
+    The loader put beside each transaction whether the buyer was a member at the time
+    (``participant``) and how long after joining (``since_join``, in seconds), so this is a
+    projection, computed where it is read: no join, nothing materialised. A buyer who is no
+    member counts as an outside consumer.
     """
-    since_join = t.at.epoch_seconds() - t.buyer_joined_at.epoch_seconds()
-    member = t.buyer_mid.notnull()
-    participant = (
-        member & (t.buyer_joined_at <= t.at) & (t.buyer_left_at.isnull() | (t.at < t.buyer_left_at))
-    )
+    since_join = t.since_join
+
+    def within(days: int) -> ir.BooleanValue:
+        return ((since_join >= -DAY) & (since_join <= days * DAY)).fill_null(False)
+
     return t.select(
         "kind",
-        "at",
+        "day",
         "amount",
         "seller_collects",
         "seller_mid",
         "buyer_mid",
-        "buyer_id",
-        participant_buyer=participant.fill_null(False),
-        in_entry_window=(
-            member & (since_join >= -DAY) & (since_join <= params.entry_window_days * DAY)
-        ).fill_null(False),
-        in_first_week=(
-            member & (since_join >= -DAY) & (since_join <= params.first_week_days * DAY)
-        ).fill_null(False),
+        "buyer_key",
+        participant_buyer=t.participant,
+        in_entry_window=within(params.entry_window_days),
+        in_first_week=within(params.first_week_days),
     )
 
 
@@ -220,7 +217,7 @@ def _member_totals(t: ir.Table, flows: ir.Table, total_members: int) -> ir.Table
     # Retail customers: distinct outside buyers per seller, each anonymous sale one customer.
     consumer = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_mid.notnull())
     customers = consumer.group_by(sid=consumer.seller_mid).aggregate(
-        customers=consumer.buyer_id.nunique() + consumer.buyer_id.isnull().sum()
+        customers=consumer.buyer_key.nunique() + consumer.buyer_key.isnull().sum()
     )
     paid = flows.filter(flows.rewards_n > 0)
     retail = paid.left_join(customers, paid.mid == customers.sid)
@@ -272,13 +269,13 @@ def _per_member(
     return entry, retail, outcomes
 
 
-def _day_key(mid: ir.IntegerValue, at: ir.TimestampValue) -> ir.IntegerValue:
+def _day_key(mid: ir.IntegerValue, day: ir.DateValue) -> ir.IntegerValue:
     """(member, day) as one integer: joins and semi-joins on one column instead of two.
 
     Days since 1970 stay within ±1,000,000 for any date of the years 0–4700, so two
     (member, day) pairs never share a key.
     """
-    return mid.cast("int64") * 1_000_000 + at.date().epoch_days().cast("int64")
+    return mid.cast("int64") * 1_000_000 + day.epoch_days().cast("int64")
 
 
 def _annotated_rewards(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
@@ -298,10 +295,10 @@ def _annotated_rewards(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Tab
     )
     rcp = members.select(r_mid="mid", r_level="level")
     j = r.left_join(src, r.source_mid == src.s_mid).left_join(rcp, r.member_mid == rcp.r_mid)
-    key = _day_key(j.source_mid, j.at)
+    key = _day_key(j.source_mid, j.at.date())
 
-    def did(events: ir.Table, mid: ir.IntegerValue, at: ir.TimestampValue) -> ir.BooleanValue:
-        days = events.select(k=_day_key(mid, at))
+    def did(events: ir.Table, mid: ir.IntegerValue, day: ir.DateValue) -> ir.BooleanValue:
+        days = events.select(k=_day_key(mid, day))
         return key.isin(days.k).fill_null(False)
 
     return engine.materialize(
@@ -316,10 +313,10 @@ def _annotated_rewards(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Tab
             s_level=j.s_level,
             s_sponsor=j.s_sponsor,
             r_level=j.r_level,
-            bought=did(bought, bought.buyer_mid, bought.at),
-            paid_fee=did(fees, fees.buyer_mid, fees.at),
-            sold=did(sold, sold.seller_mid, sold.at),
-            joined=did(members, members.mid, members.joined_at),
+            bought=did(bought, bought.buyer_mid, bought.day),
+            paid_fee=did(fees, fees.buyer_mid, fees.day),
+            sold=did(sold, sold.seller_mid, sold.day),
+            joined=did(members, members.mid, members.joined_at.date()),
         ),
         "rewards",
     )

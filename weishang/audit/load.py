@@ -1,9 +1,9 @@
-"""Find the export's files (a folder or a .zip of one) and expose each as a raw DuckDB view.
+"""Find the export's files (a folder or a .zip of one) and read each in batches of Arrow columns.
 
-CSV is read by Arrow with every column as text (validation parses it later, in one vectorised
-pass); the encoding is UTF-8 (a BOM is accepted) or, failing that, GBK/GB18030 as Excel writes
-it in China. Parquet is scanned in place by DuckDB. Every raw view carries ``_row``, the 1-based
-data row used in problem reports.
+CSV is read by Arrow with every column as text (validation parses it later, batch by batch);
+the encoding is UTF-8 (a BOM is accepted) or, failing that, GBK/GB18030 as Excel writes it in
+China. Parquet is read by Arrow row group by row group, only the columns the audit uses. Rows
+are numbered from 1 (``_row``), the numbers problem reports give.
 """
 
 from __future__ import annotations
@@ -13,28 +13,22 @@ import io
 import json
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from weishang.audit.contract import FILES, FileSpec
 from weishang.audit.problems import EXAMPLES_PER_PROBLEM, Action, Problem, ProblemLog
 
 CSV_SUFFIXES = (".csv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-
-
-@dataclass
-class RawFile:
-    spec: FileSpec
-    label: str  # the file name shown in problem reports
-    columns: dict[str, str] = field(default_factory=dict)  # normalised name -> DuckDB type
-    quoted: dict[str, str] = field(default_factory=dict)  # normalised name -> SQL identifier
 
 
 @dataclass
@@ -144,13 +138,92 @@ def _read_csv(path: Path, label: str, log: ProblemLog) -> pa.Table | None:
                 rows,
             )
         )
-    return table.append_column("_row", pa.array(np.arange(1, table.num_rows + 1)))
+    return table
+
+
+BATCH_ROWS = 1 << 20  # rows per batch read from a file
+
+
+@dataclass
+class RawFile:
+    """One export file, read in batches of Arrow columns named by the contract's names.
+
+    ``_row`` numbers the data rows from 1 across the whole file (a folder of Parquet parts
+    counts on from part to part, in name order).
+    """
+
+    spec: FileSpec
+    label: str  # the file name shown in problem reports
+    columns: dict[str, str] = field(default_factory=dict)  # normalised name -> DuckDB type
+    names: dict[str, str] = field(default_factory=dict)  # normalised name -> the file's name
+    rows: int = 0
+    parts: list[pq.ParquetFile] = field(default_factory=list)
+    table: pa.Table | None = None  # CSV: the whole file, every column as text
+
+    def batches(self, columns: list[str]) -> Iterator[tuple[int, pa.Table]]:
+        """(first row, 0-based; the columns that exist) for each batch, reading one batch
+        ahead in a thread (Arrow decodes without the GIL)."""
+        source = self._batches([c for c in columns if c in self.names])
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            ahead = pool.submit(next, source, None)
+            while (item := ahead.result()) is not None:
+                ahead = pool.submit(next, source, None)
+                yield item
+
+    def _batches(self, wanted: list[str]) -> Iterator[tuple[int, pa.Table]]:
+        first = 0
+        source = [self.names[c] for c in wanted]
+        if self.table is not None:
+            for start in range(0, max(self.rows, 1), BATCH_ROWS):
+                part = self.table.select(source).slice(start, BATCH_ROWS)
+                yield start, part.rename_columns(wanted)
+            return
+        for part in self.parts:
+            for group in range(part.num_row_groups):
+                if part.metadata.row_group(group).num_rows <= 4 * BATCH_ROWS:
+                    pieces: Iterable[pa.Table] = [part.read_row_group(group, columns=source)]
+                else:  # a very large row group, in slices
+                    pieces = (
+                        pa.Table.from_batches([b])
+                        for b in part.iter_batches(BATCH_ROWS, row_groups=[group], columns=source)
+                    )
+                for piece in pieces:
+                    yield first, piece.rename_columns(wanted)
+                    first += piece.num_rows
+
+    def values(self, column: str, rows: Iterable[int]) -> tuple[str, ...]:
+        """The file's own values (as text) of ``column`` at the 1-based ``rows``."""
+        wanted = sorted(set(rows))
+        if column not in self.names or not wanted:
+            return ()
+        name = self.names[column]
+        found: dict[int, object] = {}
+        if self.table is not None:
+            taken = self.table.column(name).take(pa.array([r - 1 for r in wanted]))
+            found = dict(zip(wanted, taken.to_pylist(), strict=True))
+        else:
+            first = 0
+            for part in self.parts:
+                for group in range(part.num_row_groups):
+                    size = part.metadata.row_group(group).num_rows
+                    inside = [r for r in wanted if first < r <= first + size]
+                    if inside:
+                        col = part.read_row_group(group, columns=[name]).column(0)
+                        taken = col.take(pa.array([r - 1 - first for r in inside]))
+                        found |= dict(zip(inside, taken.to_pylist(), strict=True))
+                    first += size
+        return tuple("" if found.get(r) is None else str(found[r]) for r in sorted(rows))
+
+
+def _open_parquet(path: Path) -> list[pq.ParquetFile]:
+    files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+    return [pq.ParquetFile(f) for f in files]
 
 
 def register_raw(
     con: duckdb.DuckDBPyConnection, folder: Path, spec: FileSpec, log: ProblemLog
 ) -> RawFile | None:
-    """Expose ``spec``'s file as the view ``raw_<name>``; None (and a fatal problem) if absent."""
+    """Open ``spec``'s file and describe its columns; None (and a fatal problem) if unusable."""
     found = _candidates(folder, spec.name)
     if not found:
         log.add(
@@ -166,33 +239,33 @@ def register_raw(
         return None
     path = found[0]
     raw = RawFile(spec, path.name)
-    view = f"raw_{spec.name}"
     try:
         if path.is_dir() or path.suffix.lower() in PARQUET_SUFFIXES:
-            source = str(path / "*.parquet") if path.is_dir() else str(path)
-            literal = "'" + source.replace("'", "''") + "'"  # views take no parameters
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * EXCLUDE (file_row_number), "
-                f"file_row_number + 1 AS _row FROM read_parquet({literal}, file_row_number = true)"
-            )
+            raw.parts = _open_parquet(path)
+            schema = raw.parts[0].schema_arrow
+            if any(p.schema_arrow != schema for p in raw.parts[1:]):
+                raise ValueError("the Parquet parts do not share one schema")
+            raw.rows = sum(p.metadata.num_rows for p in raw.parts)
         else:
             table = _read_csv(path, raw.label, log)
             if table is None:
                 return None
-            con.register(f"arrow_{spec.name}", table)
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM arrow_{spec.name}")
-        described = con.execute(f"DESCRIBE {view}").fetchall()
-    except duckdb.Error as exc:
+            raw.table, schema, raw.rows = table, table.schema, table.num_rows
+        # DuckDB's view of the column types, from an empty table of the same schema
+        con.register("_describe", schema.empty_table())
+        described = con.execute("DESCRIBE _describe").fetchall()
+        con.unregister("_describe")
+    except (duckdb.Error, pa.ArrowException, OSError, ValueError) as exc:
         log.add(
             Problem("unreadable_file", raw.label, None, 1, Action.FATAL, f"not readable: {exc}")
         )
         return None
     for column, dtype, *_ in described:
-        if column == "_row":
-            continue
         key = str(column).strip().lower()
+        if key in raw.names:
+            continue  # the first of two columns that differ only in case or spaces
         raw.columns[key] = str(dtype)
-        raw.quoted[key] = '"' + str(column).replace('"', '""') + '"'
+        raw.names[key] = str(column)
     missing = [c for c in spec.required if c not in raw.columns]
     if missing:
         log.add(

@@ -32,33 +32,43 @@ def _chain(table: ir.Table, start: str, link: ir.Table, steps: int) -> ir.Table:
 def member_levels(engine: Engine) -> tuple[ir.Table, dict[int, int]]:
     """(members with a ``level`` column, null when unplaced; members per level).
 
-    Each member climbs from its sponsor: ``hops`` counts the members on the way so far
-    (itself included) and ``anc`` is the next one up; when ``anc`` is null the root has been
-    passed and the level is ``hops``.
+    Pointer doubling: each member keeps ``top``, the farthest ancestor it knows, and ``dist``,
+    the links up to it; each query replaces ``top`` by the top's own top, so the distance
+    covered doubles and a tree of depth D takes about log2(D) queries whatever its size (5
+    for depth 30). A member is placed when its top is a root (level = dist + 1). Members whose
+    chain never reaches a root sit in a sponsor cycle (or hang below one): when a query
+    places no one, every member still unplaced is one of them (a chain to a root passes
+    through every depth on its way, so a query that doubles the reach always places someone
+    while chains remain).
     """
-    m, climb = engine.members, engine.climb
-    link = m.select(c_mid="mid", c_sponsor="sponsor_mid")
-    state = m.select("mid", anc="sponsor_mid", hops=ibis.literal(1, "int64"))
+    m = engine.members
+    is_root = m.sponsor_mid.isnull()
+    start = m.select(
+        "mid",
+        top=ibis.coalesce(m.sponsor_mid, m.mid),
+        dist=ibis.ifelse(is_root, 0, 1).cast("int64"),
+        done=is_root,
+    )
+    state = engine.materialize(start, "lv")
     placed: list[ir.Table] = []
     waiting = None
     while True:
-        t = _chain(state, "anc", link, climb)
-        level = ibis.cases(
-            *((t[f"a{k}"].isnull(), t.hops + k) for k in range(climb + 1)),
-            else_=ibis.null("int64"),
-        )
-        step = engine.materialize(
-            t.select("mid", level=level, anc=t[f"a{climb}"], hops=t.hops + climb), "lv"
-        )
-        placed.append(step.filter(step.level.notnull()).select("mid", "level"))
-        rest = step.filter(step.level.isnull())
-        left = engine.count(rest)
-        if not left or left == waiting:  # all placed, or the rest never reach a root
+        # what every member knows: the placed ones' final answer, the others' current one
+        known = ibis.union(*placed, state) if placed else state
+        look = known.select(l_mid="mid", l_top="top", l_dist="dist", l_done="done")
+        climbing = state.filter(~state.done)
+        j = climbing.left_join(look, climbing.top == look.l_mid)
+        placed.append(state.filter(state.done))
+        step = j.select("mid", top=j.l_top, dist=j.dist + j.l_dist, done=j.l_done)
+        state = engine.materialize(step, "lv")
+        left = engine.count(state.filter(~state.done))
+        if not left or left == waiting:
             break
         waiting = left
-        state = rest.select("mid", "anc", "hops")
-    found = ibis.union(*placed) if len(placed) > 1 else placed[0]
-    found = found.rename(placed_mid="mid")
+    placed.append(state)
+    every = ibis.union(*placed).rename(placed_mid="mid")
+    level = ibis.ifelse(every.done, every.dist + 1, ibis.null("int64"))
+    found = every.select("placed_mid", level=level)
     joined = m.left_join(found, m.mid == found.placed_mid).select(
         "mid", "sponsor_mid", "joined_at", "left_at", "_row", "level"
     )

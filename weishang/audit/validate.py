@@ -1,21 +1,32 @@
-"""Turn the raw views into clean, typed tables in one vectorised pass per file.
+"""Turn an export's files into clean, typed tables with integer member keys, batch by batch.
 
-Each check is a SQL condition evaluated as a flag column over the whole file at once; one
-aggregate counts every flag, and only flags that fired are looked at again for their first
-rows. A row problem either skips the row or clears the bad value (the report says which); a
-missing file, a missing required column or no usable member stops the audit.
+Each file is read once, in batches of about a million rows. In every batch:
+
+* each row check is a SQL condition that DuckDB evaluates over the whole batch at once; one
+  aggregate counts them all, and only a batch where some check fired is looked at again;
+* the id columns go to the compiled loops of ``ids.py``: every member a row names becomes the
+  member's integer key, and every row's own id is hashed for the repeat check;
+* the usable rows are appended to the clean table with their keys.
+
+A row problem either skips the row or clears the bad value (the report says which); then come
+the checks across rows and files (repeated ids, unknown members, references that name no
+transaction). A missing file, a missing required column or no usable member stops the audit.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
 
+from weishang.audit import ids
 from weishang.audit.contract import (
     CLEAN_SCHEMAS,
     MEMBERS,
@@ -23,6 +34,7 @@ from weishang.audit.contract import (
     REWARDS,
     TRANSACTIONS,
     TXN_KINDS,
+    FileSpec,
 )
 from weishang.audit.load import (
     DatasetInfo,
@@ -41,18 +53,16 @@ from weishang.audit.problems import (
 )
 
 DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%d/%m/%Y")
-
-
-# id column -> (its integer key column, {member column: column copied beside it})
-MemberKeys = dict[str, tuple[str, dict[str, str]]]
+SKIP, CLEAR, KEPT = Action.ROW_SKIPPED, Action.VALUE_CLEARED, Action.KEPT
+Rows = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
 class Check:
     code: str
     column: str
-    condition: str  # SQL over the staging columns; true = the row has the problem
-    action: Action
+    condition: str | None  # SQL over the staging columns (true: the row has the problem);
+    action: Action  # None: the check is answered by the id loops
     message: str
 
 
@@ -69,31 +79,43 @@ class AuditDataset:
     def row_counts(self) -> dict[str, int]:
         counts = {}
         for name in ("members", "transactions", "rewards"):
-            found = self.con.execute(f"SELECT count(*) FROM {name}").fetchone()
-            counts[name] = int(found[0]) if found else 0
+            counts[name] = _count(self.con, name)
         return counts
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    ((count,),) = con.execute(f"SELECT count(*) FROM {table}").fetchall()
+    return int(count)
+
+
+# --- parsing: the file's columns as typed staging columns ------------------------------------
+
+
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
 
 
 def _text(raw: RawFile, column: str) -> str:
     if column not in raw.columns:
         return "CAST(NULL AS VARCHAR)"
-    quoted = raw.quoted[column]
-    value = quoted if raw.columns[column] == "VARCHAR" else f"CAST({quoted} AS VARCHAR)"
+    value = _quoted(column)
+    if raw.columns[column] != "VARCHAR":
+        value = f"CAST({value} AS VARCHAR)"
     return f"NULLIF(trim({value}), '')"
 
 
-def _present(raw: RawFile, column: str) -> str:
-    if column not in raw.columns:
-        return "false"
-    if raw.columns[column] != "VARCHAR":  # typed (Parquet): no text to trim
-        return f"({raw.quoted[column]} IS NOT NULL)"
-    return f"({_text(raw, column)} IS NOT NULL)"
+def _typed(raw: RawFile, column: str) -> bool:
+    """Whether the file stores ``column`` typed (Parquet), so no value can fail to parse."""
+    return column in raw.columns and raw.columns[column] != "VARCHAR"
 
 
 def _timestamp(raw: RawFile, column: str) -> str:
     dtype = raw.columns.get(column, "")
+    quoted = _quoted(column)
+    if dtype == "TIMESTAMP WITH TIME ZONE":  # as Spark and pandas write it: the UTC instant
+        return f"make_timestamp(epoch_us({quoted}))"
     if dtype.startswith("TIMESTAMP") or dtype == "DATE":
-        return f"CAST({raw.quoted[column]} AS TIMESTAMP)"
+        return f"CAST({quoted} AS TIMESTAMP)"
     text = _text(raw, column)
     # ISO text, with or without an offset, lands in UTC (the session time zone is UTC)
     parsers = [f"TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"]
@@ -102,22 +124,20 @@ def _timestamp(raw: RawFile, column: str) -> str:
 
 
 def _decimal(raw: RawFile, column: str) -> str:
-    dtype = raw.columns.get(column, "")
-    if dtype and dtype != "VARCHAR":
-        return f"TRY_CAST({raw.quoted[column]} AS DECIMAL(18,2))"
+    if _typed(raw, column):
+        return f"TRY_CAST({_quoted(column)} AS DECIMAL(18,2))"
     return f"TRY_CAST(replace({_text(raw, column)}, ',', '') AS DECIMAL(18,2))"
 
 
 def _integer(raw: RawFile, column: str) -> str:
-    dtype = raw.columns.get(column, "")
-    if dtype in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"):
-        return f"CAST({raw.quoted[column]} AS BIGINT)"  # typed (Parquet): no text round trip
+    if _typed(raw, column):
+        return f"TRY_CAST({_quoted(column)} AS BIGINT)"
     return f"TRY_CAST({_text(raw, column)} AS BIGINT)"
 
 
 def _boolean(raw: RawFile, column: str) -> str:
     if raw.columns.get(column) == "BOOLEAN":
-        return raw.quoted[column]
+        return _quoted(column)
     text = f"lower({_text(raw, column)})"
     return (
         f"CASE WHEN {text} IN ('true', 't', '1', 'yes', 'y') THEN true "
@@ -125,276 +145,535 @@ def _boolean(raw: RawFile, column: str) -> str:
     )
 
 
+def _present(raw: RawFile, column: str) -> str:
+    if column not in raw.columns:
+        return "false"
+    return f"({_text(raw, column)} IS NOT NULL)"
+
+
 def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def _staging_sql(raw: RawFile) -> tuple[str, list[Check]]:
-    """The typed columns of one file, and the checks run over them."""
+def _staging(raw: RawFile) -> tuple[dict[str, str], list[Check]]:
+    """The typed columns of one file (name -> SQL over the batch) and its row checks, in the
+    order they are reported. A check that no value of a typed column can fail is left out."""
     spec = raw.spec
-    cols: dict[str, str] = {"_row": "_row"}
-    for column in ("left_at", "units", "seller_collects"):  # where "bad" differs from "empty"
-        if column in spec.columns:
-            cols[f"has_{column}"] = _present(raw, column)
-    skip, clear = Action.ROW_SKIPPED, Action.VALUE_CLEARED
-    checks = [Check("missing_id", spec.id_column, f"{spec.id_column} IS NULL", skip, "id is empty")]
+    missing = Check("missing_id", spec.id_column, None, SKIP, "id is empty")
     if spec is MEMBERS:
-        cols |= {
+        cols = {
             "member_id": _text(raw, "member_id"),
             "sponsor_id": _text(raw, "sponsor_id"),
             "joined_at": _timestamp(raw, "joined_at"),
             "left_at": _timestamp(raw, "left_at"),
+            "has_left_at": _present(raw, "left_at"),
         }
-        checks += [
-            Check("bad_date", "joined_at", "joined_at IS NULL", skip, "joined_at is empty or not a date"),
-            Check("bad_date", "left_at", "has_left_at AND left_at IS NULL", clear, "left_at is not a date"),
-            Check("left_before_joined", "left_at", "left_at < joined_at", clear, "left_at is before joined_at"),
+        checks = [
+            missing,
+            Check("bad_date", "joined_at", "joined_at IS NULL", SKIP, "joined_at is empty or not a date"),
+            Check("bad_date", "left_at", "has_left_at AND left_at IS NULL", CLEAR, "left_at is not a date"),
+            Check("left_before_joined", "left_at", "left_at < joined_at", CLEAR, "left_at is before joined_at"),
         ]  # fmt: skip
-    else:
-        cols |= {
-            "at": _timestamp(raw, "at"),
-            "amount": _decimal(raw, "amount"),
-        }
-        checks += [
-            Check("bad_date", "at", '"at" IS NULL', skip, "at is empty or not a date"),
-            Check("bad_amount", "amount", "amount IS NULL", skip, "amount is empty or not a number"),
-            Check("negative_amount", "amount", "amount < 0", skip, "amount is negative"),
-        ]  # fmt: skip
+        if _typed(raw, "left_at"):
+            del checks[2]
+        return cols, checks
+    cols = {"at": _timestamp(raw, "at"), "amount": _decimal(raw, "amount")}
+    checks = [
+        missing,
+        Check("bad_date", "at", '"at" IS NULL', SKIP, "at is empty or not a date"),
+        Check("bad_amount", "amount", "amount IS NULL", SKIP, "amount is empty or not a number"),
+        Check("negative_amount", "amount", "amount < 0", SKIP, "amount is negative"),
+    ]  # fmt: skip
     if spec is TRANSACTIONS:
         cols |= {
-            "txn_id": _text(raw, "txn_id"),
             "kind": f"lower({_text(raw, 'kind')})",
-            "seller_id": _text(raw, "seller_id"),
-            "buyer_id": _text(raw, "buyer_id"),
-            "units": _integer(raw, "units"),
-            "ref_txn_id": _text(raw, "ref_txn_id"),
             "seller_collects": _boolean(raw, "seller_collects"),
         }
-        checks += [
-            Check("unknown_kind", "kind", f"kind IS NULL OR kind NOT IN {_in(TXN_KINDS)}", skip, "kind is not one of " + ", ".join(TXN_KINDS)),
-            Check("bad_units", "units", "has_units AND units IS NULL", clear, "units is not a whole number"),
-            Check("bad_boolean", "seller_collects", "has_seller_collects AND seller_collects IS NULL", clear, "seller_collects is not true/false; taken as true"),
-        ]  # fmt: skip
+        checks.append(Check("unknown_kind", "kind", f"kind IS NULL OR kind NOT IN {_in(TXN_KINDS)}", SKIP, "kind is not one of " + ", ".join(TXN_KINDS)))  # fmt: skip
+        if "units" in raw.columns and not _typed(raw, "units"):
+            cols |= {"units": _integer(raw, "units"), "has_units": _present(raw, "units")}
+            checks.append(Check("bad_units", "units", "has_units AND units IS NULL", CLEAR, "units is not a whole number"))  # fmt: skip
+        if "seller_collects" in raw.columns and raw.columns["seller_collects"] != "BOOLEAN":
+            cols["has_seller_collects"] = _present(raw, "seller_collects")
+            checks.append(Check("bad_boolean", "seller_collects", "has_seller_collects AND seller_collects IS NULL", CLEAR, "seller_collects is not true/false; taken as true"))  # fmt: skip
     if spec is REWARDS:
-        cols |= {
-            "reward_id": _text(raw, "reward_id"),
-            "member_id": _text(raw, "member_id"),
-            "basis": f"lower({_text(raw, 'basis')})",
-            "source_member_id": _text(raw, "source_member_id"),
-        }
+        cols["basis"] = f"lower({_text(raw, 'basis')})"
         checks += [
-            Check("unknown_basis", "basis", f"basis IS NULL OR basis NOT IN {_in(REWARD_BASES)}", skip, "basis is not one of " + ", ".join(REWARD_BASES)),
-            Check("missing_member", "member_id", "member_id IS NULL", skip, "member_id (who is paid) is empty"),
+            Check("unknown_basis", "basis", f"basis IS NULL OR basis NOT IN {_in(REWARD_BASES)}", SKIP, "basis is not one of " + ", ".join(REWARD_BASES)),
+            Check("missing_member", "member_id", None, SKIP, "member_id (who is paid) is empty"),
         ]  # fmt: skip
-    select = ", ".join(f'{expr} AS "{name}"' for name, expr in cols.items())
-    return f"SELECT {select} FROM raw_{spec.name}", checks
+    return cols, checks
 
 
-def _examples(
-    con: duckdb.DuckDBPyConnection, raw: RawFile | None, table: str, column: str, condition: str
-) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    rows = tuple(
-        int(r[0])
-        for r in con.execute(
-            f"SELECT _row FROM {table} WHERE {condition} ORDER BY _row LIMIT {EXAMPLES_PER_PROBLEM}"
-        ).fetchall()
-    )
-    values: tuple[str, ...] = ()
-    if rows and raw is not None and column in raw.quoted:
-        values = tuple(
-            "" if v[0] is None else str(v[0])
-            for v in con.execute(
-                f"SELECT CAST({raw.quoted[column]} AS VARCHAR) FROM raw_{raw.spec.name} "
-                f"WHERE _row IN ({', '.join(map(str, rows))}) ORDER BY _row"
-            ).fetchall()
-        )
-    return rows, values
+# --- what the checks found -------------------------------------------------------------------
 
 
-def _clean_file(
-    con: duckdb.DuckDBPyConnection,
-    raw: RawFile,
-    log: ProblemLog,
-    keys: MemberKeys | None = None,
-) -> None:
-    """Parse the file once into its clean table, with one flag column per check.
+@dataclass
+class Found:
+    """Rows a check found across the batches (which come in row order): the count, and the
+    first rows with the file's values."""
 
-    ``keys`` maps an id column to the integer key column to add beside it (the member's
-    ``mid``, null when the id names no member) and to member columns copied with it: the
-    dictionary encoding of member ids happens in the same scan, so the indicators join on
-    integers and the cross checks need no join of their own. The flags are counted in one aggregate; rows with a skip flag are deleted (only
-    when there are some) and the flag columns dropped (free in DuckDB), so a clean export costs
-    one parse, one copy and the joins that encode its member ids.
-    """
-    spec = raw.spec
-    sql, checks = _staging_sql(raw)
-    flags = [f"_f{n}" for n in range(len(checks))]
-    schema = CLEAN_SCHEMAS[spec.name]
-    exprs = {name: f'p."{name}"' for name in schema}
-    if spec is MEMBERS:
-        exprs["left_at"] = "CASE WHEN p.left_at < p.joined_at THEN NULL ELSE p.left_at END"
-    if spec is TRANSACTIONS:
-        exprs["seller_collects"] = "COALESCE(p.seller_collects, true)"
-    columns = [f'CAST({exprs[n]} AS {t}) AS "{n}"' for n, t in schema.items()]
-    joins = []
-    for n, (column, (key, extra)) in enumerate((keys or {}).items()):
-        columns.append(f"k{n}.mid AS {key}")
-        columns += [f"k{n}.{source} AS {target}" for source, target in extra.items()]
-        picked = ", ".join(["member_id AS k", "mid", *extra])
-        joins.append(f"LEFT JOIN (SELECT {picked} FROM members) AS k{n} ON p.{column} = k{n}.k")
-    columns += [
-        f"COALESCE(({c.condition}), false) AS {f}" for c, f in zip(checks, flags, strict=True)
-    ]
-    table = spec.name
-    con.execute(
-        f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(columns)}, p._row "
-        f"FROM ({sql}) AS p {' '.join(joins)}"
-    )
-    counts = con.execute(
-        "SELECT " + ", ".join(f"count_if({f})" for f in flags) + f" FROM {table}"
-    ).fetchone()
-    assert counts is not None
-    for check, flag, count in zip(checks, flags, counts, strict=True):
-        if count:
-            rows, values = _examples(con, raw, table, check.column, flag)
-            log.add(
-                Problem(
-                    check.code, raw.label, check.column, int(count), check.action, check.message, rows, values
-                )
-            )  # fmt: skip
-    skipped = [
-        f
-        for c, f, n in zip(checks, flags, counts, strict=True)
-        if c.action is Action.ROW_SKIPPED and n
-    ]
-    if skipped:
-        con.execute(f"DELETE FROM {table} WHERE {' OR '.join(skipped)}")
-    for flag in flags:
-        con.execute(f"ALTER TABLE {table} DROP COLUMN {flag}")
+    count: int = 0
+    rows: list[int] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
 
+    def add(self, rows: Rows, values: Callable[[Rows], list[str]] | None = None) -> None:
+        if not len(rows):
+            return
+        self.count += len(rows)
+        room = EXAMPLES_PER_PROBLEM - len(self.rows)
+        if room > 0:
+            first = rows[:room]
+            self.rows += first.tolist()
+            if values is not None:
+                self.values += values(first)
 
-def _duplicate_check(spec_id: str, table: str) -> Check:
-    return Check(
-        "duplicate_id",
-        spec_id,
-        f"_row IN (SELECT _row FROM dup_{table})",
-        Action.ROW_SKIPPED,
-        f"{spec_id} repeats an earlier row; the first one is kept",
-    )
-
-
-def _drop_duplicates(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog) -> bool:
-    """Skip every row whose id repeats an earlier row's; True when there were some."""
-    spec = raw.spec
-    id_ = spec.id_column
-    row = con.execute(f"SELECT count(*) = count(DISTINCT {id_}) FROM {spec.name}").fetchone()
-    if row and row[0]:
-        return False
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE dup_{spec.name} AS SELECT _row FROM "
-        f"(SELECT _row, row_number() OVER (PARTITION BY {id_} ORDER BY _row) AS n FROM {spec.name}) "
-        "WHERE n > 1"
-    )
-    _report_and_apply(con, raw, log, _duplicate_check(id_, spec.name))
-    return True
-
-
-def _report_and_apply(
-    con: duckdb.DuckDBPyConnection,
-    raw: RawFile | None,
-    log: ProblemLog,
-    check: Check,
-    table: str | None = None,
-    label: str | None = None,
-    count: int | None = None,
-) -> int:
-    """Report a cross-row check on a clean table, then skip the rows or clear the value.
-
-    ``count`` is the number of rows with the problem when the caller has counted them already.
-    """
-    table = table or (raw.spec.name if raw else "")
-    if count is None:
-        found = con.execute(f"SELECT count(*) FROM {table} WHERE {check.condition}").fetchone()
-        count = int(found[0]) if found else 0
-    if not count:
-        return 0
-    rows, values = _examples(con, raw, table, check.column, check.condition)
-    log.add(
-        Problem(
+    def problem(self, check: Check, label: str) -> Problem | None:
+        if not self.count:
+            return None
+        return Problem(
             check.code,
-            label or (raw.label if raw else table),
+            label,
             check.column,
-            count,
+            self.count,
             check.action,
             check.message,
-            rows,
-            values,
+            tuple(self.rows),
+            tuple(self.values),
+        )
+
+
+def _batch_values(batch: pa.Table, column: str, first_row: int) -> Callable[[Rows], list[str]]:
+    def values(rows: Rows) -> list[str]:
+        if column not in batch.column_names:
+            return []
+        taken = batch.column(column).take(pa.array(rows - 1 - first_row))
+        return ["" if v is None else str(v) for v in taken.to_pylist()]
+
+    return values
+
+
+def _later_values(raw: RawFile, column: str) -> Callable[[Rows], list[str]]:
+    return lambda rows: list(raw.values(column, rows.tolist()))
+
+
+class FileScan:
+    """One pass over a file: row checks per batch, and what every check found."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, raw: RawFile) -> None:
+        self.con, self.raw = con, raw
+        self.cols, self.checks = _staging(raw)
+        self.found = [Found() for _ in self.checks]
+        self.staging = ", ".join(f'{expr} AS "{name}"' for name, expr in self.cols.items())
+        self._sql = [(k, c) for k, c in enumerate(self.checks) if c.condition is not None]
+
+    def batches(
+        self, id_columns: list[str]
+    ) -> Iterator[tuple[int, pa.Table, npt.NDArray[np.bool_]]]:
+        """(first row, the batch, rows skipped by a SQL check) per batch, the batch registered
+        as ``_batch``. Checks answered by the id loops are reported with ``report``."""
+        columns = list(dict.fromkeys([*self.raw.spec.columns, *id_columns]))
+        for first, batch in self.raw.batches(columns):
+            self.con.register("_batch", batch)
+            skip = np.zeros(batch.num_rows, np.bool_)
+            if self._sql:
+                skip = self._row_checks(batch, first)
+            yield first, batch, skip
+            self.con.unregister("_batch")
+
+    def _row_checks(self, batch: pa.Table, first: int) -> npt.NDArray[np.bool_]:
+        conditions = [f"COALESCE(({c.condition}), false)" for _, c in self._sql]
+        inner = f"SELECT {self.staging} FROM _batch"
+        (counts,) = self.con.execute(
+            f"SELECT {', '.join(f'count_if({c})' for c in conditions)} FROM ({inner})"
+        ).fetchall()
+        skip = np.zeros(batch.num_rows, np.bool_)
+        if not any(counts):
+            return skip
+        # which rows: DuckDB may return a batch's rows in any order, so each carries its own
+        self.con.register(
+            "_numbered", batch.append_column("_i", pa.array(np.arange(batch.num_rows)))
+        )
+        flagged = self.con.execute(
+            f"SELECT _i, {', '.join(conditions)} FROM (SELECT _i, {self.staging} FROM _numbered) "
+            f"WHERE {' OR '.join(conditions)} ORDER BY _i"
+        ).fetchnumpy()
+        self.con.unregister("_numbered")
+        at = flagged["_i"].astype(np.int64)
+        for (k, check), hit in zip(self._sql, list(flagged.values())[1:], strict=True):
+            hit = np.asarray(hit, dtype=np.bool_)
+            self.found[k].add(at[hit] + first + 1, _batch_values(batch, check.column, first))
+            if check.action is SKIP:
+                skip[at[hit]] = True
+        return skip
+
+    def report(self, code: str, rows: Rows, values: Callable[[Rows], list[str]]) -> None:
+        """Rows found by a check the id loops answer (``code``), in this batch."""
+        (k,) = [k for k, c in enumerate(self.checks) if c.code == code and c.condition is None]
+        self.found[k].add(rows, values)
+
+    def problems(self, log: ProblemLog) -> None:
+        for check, found in zip(self.checks, self.found, strict=True):
+            problem = found.problem(check, self.raw.label)
+            if problem:
+                log.add(problem)
+
+
+# --- the checks across rows and files --------------------------------------------------------
+
+DUPLICATE = "duplicate_id"
+UNKNOWN_SPONSOR = Check("unknown_sponsor", "sponsor_id", None, CLEAR, "sponsor_id is not a member; the member is taken as a root")  # fmt: skip
+UNKNOWN_RECIPIENT = Check("unknown_member", "member_id", None, SKIP, "the rewarded member_id is not a member")  # fmt: skip
+UNKNOWN_SOURCE = Check("unknown_member", "source_member_id", None, CLEAR, "source_member_id is not a member; the source is taken as unknown")  # fmt: skip
+UNKNOWN_SELLER = Check("unknown_member", "seller_id", None, KEPT, "seller_id is not a member; the sale counts for no member's cash")  # fmt: skip
+UNKNOWN_REFERENCE = Check("unknown_reference", "ref_txn_id", None, KEPT, "ref_txn_id names no transaction")  # fmt: skip
+
+
+def _duplicate_check(spec: FileSpec) -> Check:
+    return Check(
+        DUPLICATE, spec.id_column, None, SKIP,
+        f"{spec.id_column} repeats an earlier row; the first one is kept",
+    )  # fmt: skip
+
+
+def _add(
+    log: ProblemLog, check: Check, label: str, rows: Rows, values: Callable[[Rows], list[str]]
+) -> None:
+    found = Found()
+    found.add(np.sort(rows), values)
+    problem = found.problem(check, label)
+    if problem:
+        log.add(problem)
+
+
+def _confirmed_repeats(raw: RawFile, first: Rows) -> Rows:
+    """Rows (1-based) whose id repeats an earlier row's, confirmed on the text: the hashes
+    name the candidates, the file's own values decide."""
+    later = np.flatnonzero(first >= 0)
+    if not len(later):
+        return later
+    earlier = first[later]
+    column = raw.spec.id_column
+    texts = dict(
+        zip(
+            np.union1d(later, earlier).tolist(),
+            _texts(raw, column, np.union1d(later, earlier) + 1),
+            strict=True,
         )
     )
-    if check.action is Action.ROW_SKIPPED:
-        con.execute(f"DELETE FROM {table} WHERE {check.condition}")
-    elif check.action is Action.VALUE_CLEARED:
-        con.execute(f"UPDATE {table} SET {check.column} = NULL WHERE {check.condition}")
-    return count
+    same = [texts[a] == texts[b] for a, b in zip(later.tolist(), earlier.tolist(), strict=True)]
+    return later[np.asarray(same, dtype=np.bool_)] + 1
 
 
-UNKNOWN_SPONSOR = Check(
-    "unknown_sponsor", "sponsor_id", "sponsor_id IS NOT NULL AND sponsor_mid IS NULL",
-    Action.VALUE_CLEARED, "sponsor_id is not a member; the member is taken as a root",
-)  # fmt: skip
-UNKNOWN_RECIPIENT = Check(
-    "unknown_member", "member_id", "member_mid IS NULL",
-    Action.ROW_SKIPPED, "the rewarded member_id is not a member",
-)  # fmt: skip
-UNKNOWN_SOURCE = Check(
-    "unknown_member", "source_member_id", "source_member_id IS NOT NULL AND source_mid IS NULL",
-    Action.VALUE_CLEARED, "source_member_id is not a member; the source is taken as unknown",
-)  # fmt: skip
-UNKNOWN_SELLER = Check(
-    "unknown_member", "seller_id", "seller_id IS NOT NULL AND seller_mid IS NULL",
-    Action.KEPT, "seller_id is not a member; the sale counts for no member's cash",
-)  # fmt: skip
-UNKNOWN_REFERENCE = Check(
-    "unknown_reference", "ref_txn_id", "ref_txn_id IS NOT NULL AND NOT EXISTS "
-    "(SELECT 1 FROM transactions AS o WHERE o.txn_id = transactions.ref_txn_id)",
-    Action.KEPT, "ref_txn_id names no transaction",
-)  # fmt: skip
+def _texts(raw: RawFile, column: str, rows: Rows) -> list[str]:
+    return [v.strip(" ") for v in raw.values(column, rows.tolist())]
 
 
-def _clean_members(con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog) -> None:
-    """Members: clean, drop repeated ids, then number them: ``mid`` is the member's data row
-    (unique once repeats are gone) and ``sponsor_mid`` the sponsor's, null for a root."""
-    _clean_file(con, raw, log)
-    _drop_duplicates(con, raw, log)
-    con.execute(
-        "CREATE OR REPLACE TABLE members AS SELECT m.*, "
-        "CAST(m._row AS BIGINT) AS mid, CAST(s._row AS BIGINT) AS sponsor_mid "
-        "FROM members AS m LEFT JOIN (SELECT member_id AS s_id, _row FROM members) AS s "
-        "ON m.sponsor_id = s.s_id"
+class IdRows:
+    """Every row's id hash (for the repeat check), and the references it makes, collected batch
+    by batch."""
+
+    def __init__(self, rows: int) -> None:
+        self.own = ids.RowHashes.empty(rows)
+        self.ref_rows: list[Rows] = []
+        self.refs: list[ids.RowHashes] = []
+
+    def add(self, first: int, batch: pa.Table, column: str, usable: npt.NDArray[np.bool_]) -> Rows:
+        """Hash the batch's own ids; returns the rows (1-based) that have none."""
+        at = np.arange(first, first + batch.num_rows, dtype=np.int64)
+        self.own.fill(at, ids.Strings.of(batch.column(column)))
+        missing = np.flatnonzero(~self.own.present[at]).astype(np.int64) + first + 1
+        self.own.present[at] &= usable
+        return missing
+
+    def add_refs(
+        self, first: int, batch: pa.Table, column: str, usable: npt.NDArray[np.bool_]
+    ) -> None:
+        if column not in batch.column_names:
+            return
+        h = ids.RowHashes.empty(batch.num_rows)
+        h.fill(np.arange(batch.num_rows), ids.Strings.of(batch.column(column)))
+        keep = h.present & usable
+        if keep.any():
+            self.ref_rows.append(np.flatnonzero(keep).astype(np.int64) + first + 1)
+            self.refs.append(
+                ids.RowHashes(h.h1[keep], h.h2[keep], np.ones(int(keep.sum()), np.bool_))
+            )
+
+    def repeats(self, raw: RawFile) -> tuple[Rows, Rows]:
+        """(rows whose id repeats an earlier row's, rows whose reference names no row)."""
+        refs = ids.RowHashes(
+            np.concatenate([r.h1 for r in self.refs] or [np.zeros(0, np.uint64)]),
+            np.concatenate([r.h2 for r in self.refs] or [np.zeros(0, np.uint32)]),
+            np.concatenate([r.present for r in self.refs] or [np.zeros(0, np.bool_)]),
+        )
+        ref_rows = np.concatenate(self.ref_rows or [np.zeros(0, np.int64)])
+        first, found = ids.repeats_and_refs(self.own, refs)
+        repeated = _confirmed_repeats(raw, first)
+        unknown = ref_rows[~found]
+        return repeated, unknown[~np.isin(unknown, repeated)]
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+@dataclass
+class MemberKeys:
+    """What a member reference resolves to, by the member's position in the members file."""
+
+    index: ids.MemberIndex
+    mid: Rows  # the member's key: its data row
+    joined_us: Rows  # microseconds since 1970, UTC
+    left_us: Rows
+    left_known: npt.NDArray[np.bool_]
+
+    def lookup(self, batch: pa.Table, column: str) -> tuple[Rows, ids.Hashes]:
+        """(position of the member each row names: -1 none, -2 no id; the id's hash)."""
+        if column not in batch.column_names:
+            n = batch.num_rows
+            return np.full(n, ids.NO_ID, np.int64), np.zeros(n, np.uint64)
+        return self.index.lookup(ids.Strings.of(batch.column(column)))
+
+    def keys(self, positions: Rows) -> pa.Array:
+        known = positions >= 0
+        return pa.array(self.mid[np.where(known, positions, 0)].astype(np.int32), mask=~known)
+
+
+def _timestamps_us(column: pa.ChunkedArray) -> tuple[Rows, npt.NDArray[np.bool_]]:
+    values = column.combine_chunks().cast(pa.timestamp("us"))
+    known = values.is_valid().to_numpy(zero_copy_only=False)
+    return values.cast(pa.int64()).fill_null(0).to_numpy(), known
+
+
+def _clean_members(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog, cross: ProblemLog
+) -> MemberKeys:
+    """Members: the checks, then the index of usable ids (the first of a repeated id wins),
+    then sponsors resolved against it. ``mid`` is the member's data row."""
+    scan = FileScan(con, raw)
+    staged: list[pa.Table] = []
+    skipped: list[npt.NDArray[np.bool_]] = []
+    cols = ", ".join(f'"{c}"' for c in ("member_id", "sponsor_id", "joined_at", "left_at"))
+    for first, batch, skip in scan.batches([]):
+        con.register("_numbered", batch.append_column("_i", pa.array(np.arange(batch.num_rows))))
+        part = con.sql(
+            f"SELECT {cols} FROM (SELECT _i, {scan.staging} FROM _numbered) ORDER BY _i"
+        ).to_arrow_table()
+        con.unregister("_numbered")
+        absent = part.column("member_id").is_null().to_numpy(zero_copy_only=False)
+        scan.report(
+            "missing_id",
+            np.flatnonzero(absent).astype(np.int64) + first + 1,
+            _batch_values(batch, "member_id", first),
+        )
+        staged.append(part)
+        skipped.append(skip | absent)
+    scan.problems(log)
+    table = pa.concat_tables(staged) if staged else _no_members()
+    n = table.num_rows
+    usable = ~np.concatenate(skipped) if skipped else np.zeros(0, np.bool_)
+    index = ids.MemberIndex(ids.Strings.of(table.column("member_id")), usable)
+    repeated = np.flatnonzero(index.first >= 0).astype(np.int64)
+    _add(log, _duplicate_check(MEMBERS), raw.label, repeated + 1, _later_values(raw, "member_id"))
+    kept = usable & (index.first < 0)
+    rows = np.arange(1, n + 1, dtype=np.int64)
+    joined_us, _ = _timestamps_us(table.column("joined_at"))
+    left_us, left_known = _timestamps_us(table.column("left_at"))
+    keys = MemberKeys(index, rows, joined_us, left_us, left_known)
+    sponsor, _ = index.lookup(ids.Strings.of(table.column("sponsor_id")))
+    unknown = np.flatnonzero(kept & (sponsor == ids.NOT_FOUND)).astype(np.int64)
+    _add(cross, UNKNOWN_SPONSOR, raw.label, unknown + 1, _later_values(raw, "sponsor_id"))
+    cleaned = table.filter(pa.array(kept))
+    keep = np.flatnonzero(kept)
+    clean = pa.table(
+        {
+            "member_id": cleaned.column("member_id"),
+            "sponsor_id": cleaned.column("sponsor_id"),
+            "joined_at": cleaned.column("joined_at"),
+            "left_at": cleaned.column("left_at"),
+            "mid": pa.array(rows[keep].astype(np.int32)),
+            "sponsor_mid": keys.keys(sponsor[keep]),
+            "_row": pa.array(rows[keep]),
+        }
     )
+    _create(con, "members")
+    con.register("_clean", clean)
+    con.execute("INSERT INTO members SELECT * FROM _clean")
+    con.unregister("_clean")
+    return keys
+
+
+def _no_members() -> pa.Table:
+    text, time = pa.array([], pa.string()), pa.array([], pa.timestamp("us"))
+    return pa.table({"member_id": text, "sponsor_id": text, "joined_at": time, "left_at": time})
+
+
+def _create(con: duckdb.DuckDBPyConnection, name: str, extra: dict[str, str] | None = None) -> None:
+    schema = CLEAN_SCHEMAS[name] | (extra or {})
+    columns = ", ".join(f'"{c}" {t}' for c, t in schema.items())
+    con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
+
+
+def _delete_rows(con: duckdb.DuckDBPyConnection, name: str, rows: Rows) -> None:
+    if len(rows):
+        con.register("_gone", pa.table({"r": pa.array(rows)}))
+        con.execute(f"DELETE FROM {name} WHERE _row IN (SELECT r FROM _gone)")
+        con.unregister("_gone")
+
+
+# --- transactions and rewards ------------------------------------------------------------------
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    scan: FileScan,
+    name: str,
+    batch: pa.Table,
+    keys: pa.Table,
+    exprs: dict[str, str] | None = None,
+) -> None:
+    """Append a batch's usable rows (``_keep``) to the clean table: the staging columns the
+    table has (or ``exprs`` over them and the keys), with the batch's member keys beside
+    them."""
+    for column in keys.column_names:
+        batch = batch.append_column(column, keys.column(column))
+    con.register("_keyed", batch)
+    table = [str(c[0]) for c in con.execute(f"DESCRIBE {name}").fetchall()]
+    cols = [(exprs or {}).get(c, f'"{c}"') for c in table]
+    passed = ", ".join(f'"{c}"' for c in keys.column_names)
+    con.execute(
+        f"INSERT INTO {name} SELECT {', '.join(cols)} "
+        f"FROM (SELECT {scan.staging}, {passed} FROM _keyed) WHERE _keep"
+    )
+    con.unregister("_keyed")
+
+
+# Transactions: what the indicators read of the time and of the buyer's membership
+BUYER = {
+    "day": 'CAST("at" AS DATE)',
+    "seller_collects": "COALESCE(seller_collects, true)",
+    "participant": 'COALESCE(buyer_joined_at <= "at" AND (buyer_left_at IS NULL '
+    'OR "at" < buyer_left_at), false)',
+    # seconds, within INTEGER's range (68 years either way: further is as good as never);
+    # greatest and least skip nulls, hence the CASE
+    "since_join": "CASE WHEN buyer_joined_at IS NOT NULL THEN CAST(greatest(-2147483647, "
+    'least(2147483647, epoch("at") - epoch(buyer_joined_at))) AS INTEGER) END',
+}
 
 
 def _clean_transactions(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog, cross: dict[str, ProblemLog]
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    members: MemberKeys,
+    log: ProblemLog,
+    cross: dict[str, ProblemLog],
 ) -> None:
-    # Beside the buyer's key, when the buyer joined and left: whether a buyer was a member at
-    # the time of each sale is then read from the row, with no join in the indicators.
-    buyer = {"joined_at": "buyer_joined_at", "left_at": "buyer_left_at"}
-    keys: MemberKeys = {"seller_id": ("seller_mid", {}), "buyer_id": ("buyer_mid", buyer)}
-    _clean_file(con, raw, log, keys)
-    _drop_duplicates(con, raw, log)
-    _report_and_apply(con, raw, cross["seller"], UNKNOWN_SELLER)
-    _report_and_apply(con, raw, cross["reference"], UNKNOWN_REFERENCE)
+    scan = FileScan(con, raw)
+    seen = IdRows(raw.rows)
+    unknown_sellers: list[Rows] = []
+    _create(con, "transactions", {"_row": "BIGINT"})  # _row: until repeats are deleted
+    for first, batch, skip in scan.batches(["txn_id", "seller_id", "buyer_id", "ref_txn_id"]):
+        n = batch.num_rows
+        missing = seen.add(first, batch, "txn_id", ~skip)
+        scan.report("missing_id", missing, _batch_values(batch, "txn_id", first))
+        skip[missing - first - 1] = True
+        seen.add_refs(first, batch, "ref_txn_id", ~skip)
+        seller, _ = members.lookup(batch, "seller_id")
+        buyer, buyer_hash = members.lookup(batch, "buyer_id")
+        unknown_sellers.append(
+            np.flatnonzero(~skip & (seller == ids.NOT_FOUND)).astype(np.int64) + first + 1
+        )
+        member = buyer >= 0
+        at = np.where(member, buyer, 0)
+        # an outside buyer's key: the id's hash, made negative so it never meets a member key
+        outside = (buyer_hash | np.uint64(1 << 63)).view(np.int64)
+        keys = pa.table(
+            {
+                "seller_mid": members.keys(seller),
+                "buyer_mid": members.keys(buyer),
+                "buyer_key": pa.array(
+                    np.where(member, members.mid[at], outside), mask=buyer == ids.NO_ID
+                ),
+                "buyer_joined_at": pa.array(
+                    members.joined_us[at], pa.timestamp("us"), mask=~member
+                ),
+                "buyer_left_at": pa.array(
+                    members.left_us[at], pa.timestamp("us"), mask=~(member & members.left_known[at])
+                ),
+                "_row": pa.array(np.arange(first + 1, first + n + 1, dtype=np.int64)),
+                "_keep": pa.array(~skip),
+            }
+        )
+        _insert(con, scan, "transactions", batch, keys, BUYER)
+    scan.problems(log)
+    repeated, unknown_refs = seen.repeats(raw)
+    _add(log, _duplicate_check(TRANSACTIONS), raw.label, repeated, _later_values(raw, "txn_id"))
+    _delete_rows(con, "transactions", repeated)
+    con.execute("ALTER TABLE transactions DROP COLUMN _row")
+    sellers = np.concatenate(unknown_sellers or [np.zeros(0, np.int64)])
+    sellers = sellers[~np.isin(sellers, repeated)]
+    _add(cross["seller"], UNKNOWN_SELLER, raw.label, sellers, _later_values(raw, "seller_id"))
+    _add(
+        cross["reference"],
+        UNKNOWN_REFERENCE,
+        raw.label,
+        unknown_refs,
+        _later_values(raw, "ref_txn_id"),
+    )
 
 
 def _clean_rewards(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog, cross: dict[str, ProblemLog]
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    members: MemberKeys,
+    log: ProblemLog,
+    cross: dict[str, ProblemLog],
 ) -> None:
-    keys: MemberKeys = {"member_id": ("member_mid", {}), "source_member_id": ("source_mid", {})}
-    _clean_file(con, raw, log, keys)
-    _drop_duplicates(con, raw, log)
-    _report_and_apply(con, raw, cross["recipient"], UNKNOWN_RECIPIENT)
-    _report_and_apply(con, raw, cross["source"], UNKNOWN_SOURCE)
+    scan = FileScan(con, raw)
+    seen = IdRows(raw.rows)
+    unknown_recipients: list[Rows] = []
+    unknown_sources: list[Rows] = []
+    _create(con, "rewards")
+    for first, batch, skip in scan.batches(["reward_id", "member_id", "source_member_id"]):
+        n = batch.num_rows
+        recipient, _ = members.lookup(batch, "member_id")
+        no_recipient = np.flatnonzero(recipient == ids.NO_ID).astype(np.int64) + first + 1
+        scan.report("missing_member", no_recipient, _batch_values(batch, "member_id", first))
+        skip |= recipient == ids.NO_ID
+        missing = seen.add(first, batch, "reward_id", ~skip)
+        scan.report("missing_id", missing, _batch_values(batch, "reward_id", first))
+        skip[missing - first - 1] = True
+        unknown = ~skip & (recipient == ids.NOT_FOUND)
+        unknown_recipients.append(np.flatnonzero(unknown).astype(np.int64) + first + 1)
+        source, _ = members.lookup(batch, "source_member_id")
+        unknown_sources.append(
+            np.flatnonzero(~skip & ~unknown & (source == ids.NOT_FOUND)).astype(np.int64)
+            + first
+            + 1
+        )
+        keys = pa.table(
+            {
+                "member_mid": members.keys(recipient),
+                "source_mid": members.keys(source),
+                "_row": pa.array(np.arange(first + 1, first + n + 1, dtype=np.int64)),
+                "_keep": pa.array(~skip & ~unknown),
+            }
+        )
+        _insert(con, scan, "rewards", batch, keys)
+    scan.problems(log)
+    repeated, _ = seen.repeats(raw)
+    _add(log, _duplicate_check(REWARDS), raw.label, repeated, _later_values(raw, "reward_id"))
+    _delete_rows(con, "rewards", repeated)
+    for found, check, key in (
+        (unknown_recipients, UNKNOWN_RECIPIENT, "recipient"),
+        (unknown_sources, UNKNOWN_SOURCE, "source"),
+    ):
+        rows = np.concatenate(found or [np.zeros(0, np.int64)])
+        rows = rows[~np.isin(rows, repeated)]
+        _add(cross[key], check, raw.label, rows, _later_values(raw, check.column))
+
+
+# --- the whole export --------------------------------------------------------------------------
 
 
 def _memory_limit_mib() -> int:
@@ -405,10 +684,8 @@ def _memory_limit_mib() -> int:
     return max(512, total // 2 >> 20)
 
 
-def load_dataset(path: str | Path) -> AuditDataset:
-    """Load and validate an export; raises ``UnusableDataError`` when it cannot be audited."""
-    path = Path(path)
-    log = ProblemLog()
+def connect() -> duckdb.DuckDBPyConnection:
+    """The audit's DuckDB: UTC, half the machine's memory, spilling under the temp folder."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     # Nothing depends on the physical order of a clean table (reports order by ``_row``), and
@@ -420,6 +697,14 @@ def load_dataset(path: str | Path) -> AuditDataset:
     # Spill under the system's temporary folder, never into whatever folder the command runs in.
     spill = Path(tempfile.gettempdir()) / f"weishang-audit-{os.getpid()}"
     con.execute(f"SET temp_directory = '{spill.as_posix()}'")
+    return con
+
+
+def load_dataset(path: str | Path) -> AuditDataset:
+    """Load and validate an export; raises ``UnusableDataError`` when it cannot be audited."""
+    path = Path(path)
+    log = ProblemLog()
+    con = connect()
     with temporary_workdir() as workdir:
         try:
             folder = open_source(path, Path(workdir))
@@ -441,22 +726,22 @@ def load_dataset(path: str | Path) -> AuditDataset:
         cross = {
             key: ProblemLog() for key in ("sponsor", "recipient", "source", "seller", "reference")
         }
-        _clean_members(con, raws["members"], log)
-        _report_and_apply(con, raws["members"], cross["sponsor"], UNKNOWN_SPONSOR)
-        _clean_transactions(con, raws["transactions"], log, cross)
-        _clean_rewards(con, raws["rewards"], log, cross)
+        try:
+            members = _clean_members(con, raws["members"], log, cross["sponsor"])
+            if not _count(con, "members"):
+                label = raws["members"].label
+                fatal = Problem(
+                    "no_members", label, None, 1, Action.FATAL,
+                    "no usable member row: nothing to audit",
+                )  # fmt: skip
+                raise UnusableDataError([fatal, *(p for p in log.problems if p.file == label)])
+            _clean_transactions(con, raws["transactions"], members, log, cross)
+            _clean_rewards(con, raws["rewards"], members, log, cross)
+        except (pa.ArrowException, OSError) as exc:  # a file that breaks part-way through
+            label = next(iter(raws.values())).label
+            fatal = Problem("unreadable_file", label, None, 1, Action.FATAL, f"not readable: {exc}")
+            raise UnusableDataError([fatal]) from None
         for found in cross.values():
             log.problems.extend(found.problems)
-        usable = con.execute("SELECT count(*) FROM members").fetchone()
-        if not usable or not usable[0]:
-            label = raws["members"].label
-            fatal = Problem(
-                "no_members", label, None, 1, Action.FATAL, "no usable member row: nothing to audit"
-            )
-            raise UnusableDataError([fatal, *(p for p in log.problems if p.file == label)])
-        for spec in (MEMBERS, TRANSACTIONS, REWARDS):
-            con.execute(f"DROP VIEW IF EXISTS raw_{spec.name}")
-            with contextlib.suppress(duckdb.Error):
-                con.unregister(f"arrow_{spec.name}")
     files = {name: raw.label for name, raw in raws.items()}
     return AuditDataset(con=con, info=info, problems=log, source=str(path), files=files)
