@@ -47,8 +47,7 @@ PHASES = {"loading": "load + validate", "computing": "indicators", "judging": "v
 # What --trace times: (module, function names) in weishang.audit.
 # Names that no longer exist are skipped (the audit is refactored as it gets faster).
 TRACED = {
-    "weishang.audit.validate": "register_raw _clean_members _clean_transactions _clean_rewards "
-    "_clean_transactions _clean_rewards _insert _row_checks",
+    "weishang.audit.validate": "register_raw _clean_members _clean_transactions _clean_rewards",
     "weishang.audit.indicators": "_structure member_levels member_flows _sales _per_member "
     "_entry _retail_customers _annotated_rewards _rewards reward_reach _outcomes",
 }

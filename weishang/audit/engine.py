@@ -90,7 +90,7 @@ def duckdb_engine(dataset: AuditDataset) -> Engine:
 
 def clean_tables(dataset: AuditDataset) -> dict[str, pa.Table]:
     """The clean tables as Arrow, to hand to another engine."""
-    return {name: dataset.con.sql(f"SELECT * FROM {name}").to_arrow_table() for name in TABLES}
+    return {name: dataset.table(name) for name in TABLES}
 
 
 def spark_engine(session: Any, tables: dict[str, pa.Table]) -> Engine:

@@ -62,7 +62,7 @@ class Strings:
     @classmethod
     def of(cls, array: pa.Array | pa.ChunkedArray) -> Strings:
         if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
+            array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
         if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
             array = array.cast(pa.large_string())
         if array.offset % 8:  # a sliced array: realign its validity bitmap to bit 0
@@ -143,11 +143,20 @@ def _same(data1, s1, e1, data2, s2, e2):  # type: ignore[no-untyped-def]
 
 @nb.njit(parallel=True, cache=True)
 def _hash_rows(offsets, data, valid, has_nulls, h1, h2, present):  # type: ignore[no-untyped-def]
+    """Two independent hashes of each row's id, in one pass over its bytes."""
     for i in nb.prange(h1.shape[0]):
         start, end = _span(offsets, data, valid, has_nulls, i)
         present[i] = end > start
-        h1[i] = _hash(data, start, end, U64(0))
-        h2[i] = np.uint32(_hash(data, start, end, _SEED2) >> U64(32))
+        a = _mix(U64(end - start) * _M1)
+        b = _mix(U64(end - start) * _M1 ^ _SEED2)
+        k = start
+        while k < end:
+            w = _word(data, k, end)
+            a = _mix(a ^ w)
+            b = _mix(b ^ w ^ _SEED2)
+            k += 8
+        h1[i] = _mix(a)
+        h2[i] = np.uint32(_mix(b) >> U64(32))
 
 
 @nb.njit(cache=True)
@@ -326,7 +335,76 @@ def _repeats_and_refs(h1, h2, starts, rows, r1, r2, r_starts, r_rows, first, fou
                 p = (p + 1) & mask
 
 
+@nb.njit(parallel=True, cache=True)
+def _keys(positions, mid, out, known):  # type: ignore[no-untyped-def]
+    for i in nb.prange(positions.shape[0]):
+        p = positions[i]
+        known[i] = p >= 0
+        out[i] = np.int32(mid[p]) if p >= 0 else np.int32(0)
+
+
+@nb.njit(parallel=True, cache=True)
+def _buyers(  # type: ignore[no-untyped-def]
+    positions, hashes, at_us, mid, joined_us, left_us, left_known, key, key_known,
+    participant, since, member
+):  # fmt: skip
+    limit = np.int64(2**31 - 1)
+    for i in nb.prange(positions.shape[0]):
+        p = positions[i]
+        member[i] = p >= 0
+        key_known[i] = p != _NO_ID
+        if p >= 0:
+            key[i] = mid[p]
+            t = at_us[i]
+            j = joined_us[p]
+            participant[i] = j <= t and (not left_known[p] or t < left_us[p])
+            seconds = t // 1_000_000 - j // 1_000_000
+            since[i] = np.int32(max(-limit, min(limit, seconds)))
+        else:
+            # an outside buyer: the id's hash, made negative so it never meets a member key
+            key[i] = np.int64(hashes[i] | U64(1 << 63))
+            participant[i] = False
+            since[i] = 0
+
+
 # --- what the loader calls -------------------------------------------------------------------
+
+
+def _arrow(values: npt.NDArray[Any], known: Bools, kind: pa.DataType) -> pa.Array:
+    bitmap = None if known.all() else pa.py_buffer(np.packbits(known, bitorder="little"))
+    return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(values)])
+
+
+def member_keys(positions: Ints, mid: Ints) -> pa.Array:
+    """The member key (``mid[p]``) of each position ``p``; null where ``p`` < 0."""
+    out = np.empty(len(positions), np.int32)
+    known = np.empty(len(positions), np.bool_)
+    _keys(positions, mid, out, known)
+    return _arrow(out, known, pa.int32())
+
+
+def buyer_columns(
+    positions: Ints, hashes: Hashes, at_us: Ints, mid: Ints, joined_us: Ints,
+    left_us: Ints, left_known: Bools,
+) -> dict[str, pa.Array]:  # fmt: skip
+    """Who bought, by the member position each row's buyer id names (``lookup``): the key
+    (a member's key, else a negative number from the id's hash, null for no id), whether the
+    buyer was a member at the time, and the seconds since the buyer joined (null for no
+    member; within INTEGER's range: 68 years either way is as good as never)."""
+    n = len(positions)
+    key, key_known = np.empty(n, np.int64), np.empty(n, np.bool_)
+    participant, member = np.empty(n, np.bool_), np.empty(n, np.bool_)
+    since = np.empty(n, np.int32)
+    _buyers(
+        positions, hashes, at_us, mid, joined_us, left_us, left_known, key, key_known,
+        participant, since, member,
+    )  # fmt: skip
+    return {
+        "buyer_mid": member_keys(positions, mid),
+        "buyer_key": _arrow(key, key_known, pa.int64()),
+        "participant": pa.array(participant),
+        "since_join": _arrow(since, member, pa.int32()),
+    }
 
 
 @dataclass
@@ -341,13 +419,11 @@ class RowHashes:
     def empty(cls, n: int) -> RowHashes:
         return cls(np.zeros(n, np.uint64), np.zeros(n, np.uint32), np.zeros(n, np.bool_))
 
-    def fill(self, at: Ints, ids: Strings) -> None:
-        """Hash ``ids`` into the rows ``at`` (0-based)."""
-        h1 = np.empty(ids.length, np.uint64)
-        h2 = np.empty(ids.length, np.uint32)
-        present = np.empty(ids.length, np.bool_)
+    def fill(self, first: int, ids: Strings) -> None:
+        """Hash ``ids`` into the rows from ``first`` (0-based) on."""
+        rows = slice(first, first + ids.length)
+        h1, h2, present = self.h1[rows], self.h2[rows], self.present[rows]
         _hash_rows(ids.offsets, ids.data, ids.valid, ids.has_nulls, h1, h2, present)
-        self.h1[at], self.h2[at], self.present[at] = h1, h2, present
 
 
 def _group_bits(n: int) -> int:

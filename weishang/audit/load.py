@@ -8,6 +8,7 @@ are numbered from 1 (``_row``), the numbers problem reports give.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -158,38 +159,50 @@ class RawFile:
     names: dict[str, str] = field(default_factory=dict)  # normalised name -> the file's name
     rows: int = 0
     parts: list[pq.ParquetFile] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)  # the Parquet parts, in order
     table: pa.Table | None = None  # CSV: the whole file, every column as text
 
-    def batches(self, columns: list[str]) -> Iterator[tuple[int, pa.Table]]:
-        """(first row, 0-based; the columns that exist) for each batch, reading one batch
-        ahead in a thread (Arrow decodes without the GIL)."""
-        source = self._batches([c for c in columns if c in self.names])
+    def batches(self, columns: list[str]) -> Iterator[pa.Table]:
+        """The columns that exist of ``columns``, ``BATCH_ROWS`` rows at a time (the last
+        batch fewer), in row order, read one batch ahead in a thread (Arrow decodes without
+        the GIL)."""
+        source = rechunk(self._pieces([c for c in columns if c in self.names]), BATCH_ROWS)
         with ThreadPoolExecutor(max_workers=1) as pool:
             ahead = pool.submit(next, source, None)
             while (item := ahead.result()) is not None:
                 ahead = pool.submit(next, source, None)
                 yield item
 
-    def _batches(self, wanted: list[str]) -> Iterator[tuple[int, pa.Table]]:
-        first = 0
+    def _pieces(self, wanted: list[str]) -> Iterator[pa.Table]:
         source = [self.names[c] for c in wanted]
         if self.table is not None:
-            for start in range(0, max(self.rows, 1), BATCH_ROWS):
-                part = self.table.select(source).slice(start, BATCH_ROWS)
-                yield start, part.rename_columns(wanted)
+            yield self.table.select(source).rename_columns(wanted)
             return
         for part in self.parts:
             for group in range(part.num_row_groups):
                 if part.metadata.row_group(group).num_rows <= 4 * BATCH_ROWS:
-                    pieces: Iterable[pa.Table] = [part.read_row_group(group, columns=source)]
-                else:  # a very large row group, in slices
-                    pieces = (
-                        pa.Table.from_batches([b])
-                        for b in part.iter_batches(BATCH_ROWS, row_groups=[group], columns=source)
-                    )
-                for piece in pieces:
-                    yield first, piece.rename_columns(wanted)
-                    first += piece.num_rows
+                    yield part.read_row_group(group, columns=source).rename_columns(wanted)
+                    continue
+                for b in part.iter_batches(BATCH_ROWS, row_groups=[group], columns=source):
+                    yield pa.Table.from_batches([b]).rename_columns(wanted)
+
+    def close(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Let go of the file (a CSV's text in memory)."""
+        if self.table is not None:
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(f"_csv_{self.spec.name}")
+            self.table = None
+
+    def source_sql(self, con: duckdb.DuckDBPyConnection) -> str:
+        """A FROM clause giving the file's columns under the contract's names, in row order."""
+        if self.table is not None:
+            view = f"_csv_{self.spec.name}"
+            con.register(view, self.table)
+        else:
+            files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in self.paths)
+            view = f"read_parquet([{files}])"
+        cols = ", ".join(f'{_quoted(name)} AS "{key}"' for key, name in self.names.items())
+        return f"(SELECT {cols} FROM {view})"
 
     def values(self, column: str, rows: Iterable[int]) -> tuple[str, ...]:
         """The file's own values (as text) of ``column`` at the 1-based ``rows``."""
@@ -215,9 +228,23 @@ class RawFile:
         return tuple("" if found.get(r) is None else str(found[r]) for r in sorted(rows))
 
 
-def _open_parquet(path: Path) -> list[pq.ParquetFile]:
-    files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
-    return [pq.ParquetFile(f) for f in files]
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def rechunk(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
+    """The same rows, ``rows`` at a time (the last batch fewer; none for no rows)."""
+    pending: list[pa.Table] = []
+    have = 0
+    for table in tables:
+        pending.append(table)
+        have += table.num_rows
+        while have >= rows:
+            whole = pa.concat_tables(pending)
+            yield whole.slice(0, rows)
+            pending, have = [whole.slice(rows)], have - rows
+    if have:
+        yield pa.concat_tables(pending)
 
 
 def register_raw(
@@ -241,7 +268,8 @@ def register_raw(
     raw = RawFile(spec, path.name)
     try:
         if path.is_dir() or path.suffix.lower() in PARQUET_SUFFIXES:
-            raw.parts = _open_parquet(path)
+            raw.paths = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+            raw.parts = [pq.ParquetFile(f) for f in raw.paths]
             schema = raw.parts[0].schema_arrow
             if any(p.schema_arrow != schema for p in raw.parts[1:]):
                 raise ValueError("the Parquet parts do not share one schema")

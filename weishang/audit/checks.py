@@ -1,0 +1,251 @@
+"""Row checks: every column of a file parsed to its type, and each check a SQL condition.
+
+DuckDB evaluates one query per file (``TypedScan``): the typed columns the clean table needs
+and one integer beside each row with a bit per check that fired. The batches come in row
+order; a batch where no bit is set (the common case) costs nothing more. Where checks fired,
+the rows are counted and the first few kept with the file's own values for the report.
+
+Checks answered by the id loops (an empty id, an empty recipient) are reported through the
+same scan (``TypedScan.report``), so a file's problems keep one order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from weishang.audit.contract import MEMBERS, REWARD_BASES, REWARDS, TRANSACTIONS, TXN_KINDS
+from weishang.audit.load import BATCH_ROWS, RawFile, rechunk
+from weishang.audit.problems import EXAMPLES_PER_PROBLEM, Action, Problem, ProblemLog
+
+DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%d/%m/%Y")
+SKIP, CLEAR, KEPT = Action.ROW_SKIPPED, Action.VALUE_CLEARED, Action.KEPT
+Rows = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
+Values = Callable[[Rows], list[str]]
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    column: str
+    condition: str | None  # SQL over the staging columns (true: the row has the problem);
+    action: Action  # None: the check is answered by the id loops
+    message: str
+
+
+# --- parsing: the file's columns as typed staging columns ------------------------------------
+
+
+def _text(raw: RawFile, column: str) -> str:
+    if column not in raw.columns:
+        return "CAST(NULL AS VARCHAR)"
+    value = f'"{column}"'
+    if raw.columns[column] != "VARCHAR":
+        value = f"CAST({value} AS VARCHAR)"
+    return f"NULLIF(trim({value}), '')"
+
+
+def _typed(raw: RawFile, column: str) -> bool:
+    """Whether the file stores ``column`` typed (Parquet), so no value can fail to parse."""
+    return column in raw.columns and raw.columns[column] != "VARCHAR"
+
+
+def _timestamp(raw: RawFile, column: str) -> str:
+    dtype = raw.columns.get(column, "")
+    if dtype == "TIMESTAMP WITH TIME ZONE":  # as Spark and pandas write it: the UTC instant
+        return f'make_timestamp(epoch_us("{column}"))'
+    if dtype.startswith("TIMESTAMP") or dtype == "DATE":
+        return f'CAST("{column}" AS TIMESTAMP)'
+    text = _text(raw, column)
+    # ISO text, with or without an offset, lands in UTC (the session time zone is UTC)
+    parsers = [f"TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"]
+    parsers += [f"TRY_STRPTIME({text}, '{fmt}')" for fmt in DATE_FORMATS]
+    return "COALESCE(" + ", ".join(parsers) + ")"
+
+
+def _decimal(raw: RawFile, column: str) -> str:
+    if _typed(raw, column):
+        return f'TRY_CAST("{column}" AS DECIMAL(18,2))'
+    return f"TRY_CAST(replace({_text(raw, column)}, ',', '') AS DECIMAL(18,2))"
+
+
+def _integer(raw: RawFile, column: str) -> str:
+    return f"TRY_CAST({_text(raw, column)} AS BIGINT)"
+
+
+def _boolean(raw: RawFile, column: str) -> str:
+    if raw.columns.get(column) == "BOOLEAN":
+        return f'"{column}"'
+    text = f"lower({_text(raw, column)})"
+    return (
+        f"CASE WHEN {text} IN ('true', 't', '1', 'yes', 'y') THEN true "
+        f"WHEN {text} IN ('false', 'f', '0', 'no', 'n') THEN false END"
+    )
+
+
+def _present(raw: RawFile, column: str) -> str:
+    return f"({_text(raw, column)} IS NOT NULL)" if column in raw.columns else "false"
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def staging(raw: RawFile) -> tuple[dict[str, str], list[Check]]:
+    """The typed columns of one file (name -> SQL over the file's columns) and its row checks,
+    in the order they are reported. A check no value of a typed column can fail is left out,
+    and so is the column when nothing else reads it (``units``)."""
+    spec = raw.spec
+    missing = Check("missing_id", spec.id_column, None, SKIP, "id is empty")
+    if spec is MEMBERS:
+        cols = {
+            "member_id": _text(raw, "member_id"),
+            "sponsor_id": _text(raw, "sponsor_id"),
+            "joined_at": _timestamp(raw, "joined_at"),
+            "left_at": _timestamp(raw, "left_at"),
+            "has_left_at": _present(raw, "left_at"),
+        }
+        checks = [
+            missing,
+            Check("bad_date", "joined_at", "joined_at IS NULL", SKIP, "joined_at is empty or not a date"),
+            Check("bad_date", "left_at", "has_left_at AND left_at IS NULL", CLEAR, "left_at is not a date"),
+            Check("left_before_joined", "left_at", "left_at < joined_at", CLEAR, "left_at is before joined_at"),
+        ]  # fmt: skip
+        if _typed(raw, "left_at"):
+            del checks[2]
+        return cols, checks
+    cols = {"at": _timestamp(raw, "at"), "amount": _decimal(raw, "amount")}
+    checks = [
+        missing,
+        Check("bad_date", "at", '"at" IS NULL', SKIP, "at is empty or not a date"),
+        Check("bad_amount", "amount", "amount IS NULL", SKIP, "amount is empty or not a number"),
+        Check("negative_amount", "amount", "amount < 0", SKIP, "amount is negative"),
+    ]  # fmt: skip
+    if spec is TRANSACTIONS:
+        cols |= {
+            "kind": f"lower({_text(raw, 'kind')})",
+            "seller_collects": _boolean(raw, "seller_collects"),
+        }
+        checks.append(Check("unknown_kind", "kind", f"kind IS NULL OR kind NOT IN {_in(TXN_KINDS)}", SKIP, "kind is not one of " + ", ".join(TXN_KINDS)))  # fmt: skip
+        if "units" in raw.columns and not _typed(raw, "units"):
+            cols |= {"units": _integer(raw, "units"), "has_units": _present(raw, "units")}
+            checks.append(Check("bad_units", "units", "has_units AND units IS NULL", CLEAR, "units is not a whole number"))  # fmt: skip
+        if "seller_collects" in raw.columns and raw.columns["seller_collects"] != "BOOLEAN":
+            cols["has_seller_collects"] = _present(raw, "seller_collects")
+            checks.append(Check("bad_boolean", "seller_collects", "has_seller_collects AND seller_collects IS NULL", CLEAR, "seller_collects is not true/false; taken as true"))  # fmt: skip
+    if spec is REWARDS:
+        cols["basis"] = f"lower({_text(raw, 'basis')})"
+        checks += [
+            Check("unknown_basis", "basis", f"basis IS NULL OR basis NOT IN {_in(REWARD_BASES)}", SKIP, "basis is not one of " + ", ".join(REWARD_BASES)),
+            Check("missing_member", "member_id", None, SKIP, "member_id (who is paid) is empty"),
+        ]  # fmt: skip
+    return cols, checks
+
+
+# --- what the checks found -------------------------------------------------------------------
+
+
+@dataclass
+class Found:
+    """Rows a check found, added in row order: the count, and the first rows with the file's
+    values."""
+
+    count: int = 0
+    rows: list[int] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+
+    def add(self, rows: Rows, values: Values) -> None:
+        if not len(rows):
+            return
+        self.count += len(rows)
+        room = EXAMPLES_PER_PROBLEM - len(self.rows)
+        if room > 0:
+            first = rows[:room]
+            self.rows += first.tolist()
+            self.values += values(first)
+
+    def problem(self, check: Check, label: str) -> Problem | None:
+        if not self.count:
+            return None
+        rows, values = tuple(self.rows), tuple(self.values)
+        return Problem(
+            check.code, label, check.column, self.count, check.action, check.message, rows, values
+        )
+
+
+def file_values(raw: RawFile, column: str) -> Values:
+    """The file's own values of ``column`` at some rows (read again, for a report's examples)."""
+    return lambda rows: list(raw.values(column, rows.tolist()))
+
+
+def report(log: ProblemLog, check: Check, label: str, rows: Rows, values: Values) -> None:
+    """Log a problem for ``rows`` (any order) of a check across rows or files."""
+    found = Found()
+    found.add(np.sort(rows), values)
+    problem = found.problem(check, label)
+    if problem:
+        log.add(problem)
+
+
+class TypedScan:
+    """One pass of DuckDB over a file: the typed columns ``outputs`` (name -> SQL over the
+    staging columns) and the row checks, in batches of ``BATCH_ROWS`` rows in row order."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, raw: RawFile, outputs: dict[str, str]):
+        self.con, self.raw = con, raw
+        cols, self.checks = staging(raw)
+        self.found = [Found() for _ in self.checks]
+        self._sql = [(k, c) for k, c in enumerate(self.checks) if c.condition is not None]
+        bits = " + ".join(
+            f"CASE WHEN {c.condition} THEN {1 << n} ELSE 0 END"
+            for n, (_, c) in enumerate(self._sql)
+        )
+        typed = ", ".join(f'{expr} AS "{name}"' for name, expr in cols.items())
+        picked = ", ".join(f'{expr} AS "{name}"' for name, expr in outputs.items())
+        self.query = (
+            f"SELECT {picked}, CAST({bits or 0} AS INTEGER) AS _bad "
+            f"FROM (SELECT {typed} FROM {raw.source_sql(con)})"
+        )
+
+    def batches(self) -> Iterator[tuple[int, pa.Table, Mask]]:
+        """(first row, 0-based; the typed columns; rows skipped by a check) per batch."""
+        # the batches must come in row order, to meet the id columns read beside them
+        self.con.execute("SET preserve_insertion_order = true")
+        try:
+            reader = self.con.sql(self.query).to_arrow_reader(BATCH_ROWS)
+            first = 0
+            for batch in rechunk((pa.Table.from_batches([b]) for b in reader), BATCH_ROWS):
+                yield first, batch, self._flagged(batch, first)
+                first += batch.num_rows
+        finally:
+            self.con.execute("SET preserve_insertion_order = false")
+
+    def _flagged(self, batch: pa.Table, first: int) -> Mask:
+        bad = batch.column("_bad").to_numpy()
+        skip = np.zeros(batch.num_rows, np.bool_)
+        if not bad.any():
+            return skip
+        for n, (k, check) in enumerate(self._sql):
+            hit = (bad & (1 << n)) != 0
+            rows = np.flatnonzero(hit).astype(np.int64) + first + 1
+            self.found[k].add(rows, file_values(self.raw, check.column))
+            if check.action is SKIP:
+                skip |= hit
+        return skip
+
+    def report(self, code: str, rows: Rows, values: Values) -> None:
+        """Rows (in row order) found by a check the id loops answer."""
+        (k,) = [k for k, c in enumerate(self.checks) if c.code == code and c.condition is None]
+        self.found[k].add(rows, values)
+
+    def problems(self, log: ProblemLog) -> None:
+        for check, found in zip(self.checks, self.found, strict=True):
+            problem = found.problem(check, self.raw.label)
+            if problem:
+                log.add(problem)
