@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from weishang.audit.contract import MEMBERS, REWARD_BASES, REWARDS, TRANSACTIONS, TXN_KINDS
-from weishang.audit.load import BATCH_ROWS, RawFile, rechunk
+from weishang.audit.load import RawFile, rechunk
 from weishang.audit.problems import EXAMPLES_PER_PROBLEM, Action, Problem, ProblemLog
 
 DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%d/%m/%Y")
@@ -195,7 +195,8 @@ def report(log: ProblemLog, check: Check, label: str, rows: Rows, values: Values
 
 class TypedScan:
     """One pass of DuckDB over a file: the typed columns ``outputs`` (name -> SQL over the
-    staging columns) and the row checks, in batches of ``BATCH_ROWS`` rows in row order."""
+    staging columns) and the row checks, in batches of the file's ``batch_rows`` rows in row
+    order."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, raw: RawFile, outputs: dict[str, str]):
         self.con, self.raw = con, raw
@@ -218,9 +219,10 @@ class TypedScan:
         # the batches must come in row order, to meet the id columns read beside them
         self.con.execute("SET preserve_insertion_order = true")
         try:
-            reader = self.con.sql(self.query).to_arrow_reader(BATCH_ROWS)
+            size = self.raw.batch_rows
+            reader = self.con.sql(self.query).to_arrow_reader(size)
             first = 0
-            for batch in rechunk((pa.Table.from_batches([b]) for b in reader), BATCH_ROWS):
+            for batch in rechunk((pa.Table.from_batches([b]) for b in reader), size):
                 yield first, batch, self._flagged(batch, first)
                 first += batch.num_rows
         finally:

@@ -55,6 +55,7 @@ class Strings:
 
     offsets: npt.NDArray[Any]  # int32 (string) or int64 (large_string)
     data: npt.NDArray[np.uint8]
+    words: npt.NDArray[np.uint64]  # the same bytes as 64-bit words (a copy, zero-padded)
     valid: npt.NDArray[np.uint8]  # Arrow's validity bitmap, shifted to bit 0; empty: no nulls
     has_nulls: bool
     length: int
@@ -71,13 +72,15 @@ class Strings:
         kind = np.int64 if pa.types.is_large_string(array.type) else np.int32
         offsets = np.frombuffer(offsets_buf, kind)[array.offset : array.offset + len(array) + 1]
         data = np.frombuffer(data_buf, np.uint8) if data_buf else np.zeros(1, np.uint8)
+        words = np.zeros(len(data) // 8 + 2, np.uint64)
+        words.view(np.uint8)[: len(data)] = data
         has_nulls = validity is not None and array.null_count > 0
         valid = (
             np.frombuffer(validity, np.uint8)[array.offset // 8 :]
             if has_nulls
             else np.zeros(1, np.uint8)
         )
-        return cls(offsets, data, valid, has_nulls, len(array))
+        return cls(offsets, data, words, valid, has_nulls, len(array))
 
 
 # --- the compiled loops ----------------------------------------------------------------------
@@ -109,24 +112,29 @@ def _span(offsets, data, valid, has_nulls, i):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(inline="always", cache=True)
-def _word(data, start, end):  # type: ignore[no-untyped-def]
-    """Up to 8 bytes from ``start`` (not past ``end``) as a little-endian integer."""
-    w = U64(0)
-    k = 0
-    i = start
-    while i < end and k < 8:
-        w |= U64(data[i]) << U64(8 * k)
-        i += 1
-        k += 1
+def _word(words, start, end):  # type: ignore[no-untyped-def]
+    """The bytes from ``start`` (up to 8, none past ``end``) as a little-endian integer, from
+    the two aligned words that hold them (``words`` is zero-padded, so both exist)."""
+    q = start >> 3
+    r = U64((start & 7) * 8)
+    w = words[q]
+    if r:
+        w = (w >> r) | (words[q + 1] << (U64(64) - r))
+    n = end - start
+    if n < 8:
+        w &= (U64(1) << U64(8 * n)) - U64(1) if n > 0 else U64(0)
     return w
 
 
 @nb.njit(inline="always", cache=True)
-def _hash(data, start, end, seed):  # type: ignore[no-untyped-def]
-    h = _mix(U64(end - start) * _M1 ^ seed)
+def _hash(words, start, end, seed):  # type: ignore[no-untyped-def]
+    """64 bits of the bytes [start, end): a multiply-xorshift step per word, then SplitMix's
+    finaliser."""
+    h = (U64(end - start) + seed) * _M1
     i = start
     while i < end:
-        h = _mix(h ^ _word(data, i, end))
+        h = (h ^ _word(words, i, end)) * _M2
+        h ^= h >> U64(29)
         i += 8
     return _mix(h)
 
@@ -142,25 +150,27 @@ def _same(data1, s1, e1, data2, s2, e2):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(parallel=True, cache=True)
-def _hash_rows(offsets, data, valid, has_nulls, h1, h2, present):  # type: ignore[no-untyped-def]
+def _hash_rows(offsets, data, words, valid, has_nulls, h1, h2, present):  # type: ignore[no-untyped-def]
     """Two independent hashes of each row's id, in one pass over its bytes."""
     for i in nb.prange(h1.shape[0]):
         start, end = _span(offsets, data, valid, has_nulls, i)
         present[i] = end > start
-        a = _mix(U64(end - start) * _M1)
-        b = _mix(U64(end - start) * _M1 ^ _SEED2)
+        a = U64(end - start) * _M1
+        b = (U64(end - start) + _SEED2) * _M3
         k = start
         while k < end:
-            w = _word(data, k, end)
-            a = _mix(a ^ w)
-            b = _mix(b ^ w ^ _SEED2)
+            w = _word(words, k, end)
+            a = (a ^ w) * _M2
+            a ^= a >> U64(29)
+            b = (b ^ w) * _M3
+            b ^= b >> U64(31)
             k += 8
         h1[i] = _mix(a)
-        h2[i] = np.uint32(_mix(b) >> U64(32))
+        h2[i] = np.uint32(_mix(b ^ _SEED2) >> U64(32))
 
 
 @nb.njit(cache=True)
-def _build_index(offsets, data, valid, has_nulls, usable, capacity):  # type: ignore[no-untyped-def]
+def _build_index(offsets, data, words, valid, has_nulls, usable, capacity):  # type: ignore[no-untyped-def]
     """Insert every usable row's id, in row order. A slot is [hash, (row + 1) | length << 32,
     bytes 0-7, bytes 8-15]; ``first[i]`` is the earlier row with row i's id, else -1."""
     mask = capacity - 1
@@ -170,10 +180,10 @@ def _build_index(offsets, data, valid, has_nulls, usable, capacity):  # type: ig
         start, end = _span(offsets, data, valid, has_nulls, i)
         if not usable[i] or end == start:
             continue
-        h = _hash(data, start, end, U64(0))
+        h = _hash(words, start, end, U64(0))
         length = end - start
-        w0 = _word(data, start, end)
-        w1 = _word(data, start + 8, end)
+        w0 = _word(words, start, end)
+        w1 = _word(words, start + 8, end)
         p = np.int64(h & U64(mask))
         while True:
             meta = slots[p, 1]
@@ -210,8 +220,9 @@ def _filter_bits(slots, bits_log):  # type: ignore[no-untyped-def]
 
 @nb.njit(parallel=True, cache=True)
 def _lookup(  # type: ignore[no-untyped-def]
-    offsets, data, valid, has_nulls, m_offsets, m_data, m_valid, m_nulls, slots, bits, out, hashes
-):
+    offsets, data, words, valid, has_nulls, m_offsets, m_data, m_valid, m_nulls, slots, bits,
+    out, hashes,
+):  # fmt: skip
     """out[i] = the member row holding row i's id, -1 when none does, -2 for no id; hashes[i]
     = the id's 64-bit hash.
 
@@ -222,9 +233,8 @@ def _lookup(  # type: ignore[no-untyped-def]
     mask = slots.shape[0] - 1
     bmask = U64(bits.shape[0] * 64 - 1)
     n = out.shape[0]
-    for b in nb.prange((n + _BATCH - 1) // _BATCH):
-        lo = b * _BATCH
-        count = min(n, lo + _BATCH) - lo
+    chunk = 64 * _BATCH
+    for c in nb.prange((n + chunk - 1) // chunk):
         hs = np.empty(_BATCH, np.uint64)
         ps = np.empty(_BATCH, np.int64)
         starts = np.empty(_BATCH, np.int64)
@@ -233,46 +243,50 @@ def _lookup(  # type: ignore[no-untyped-def]
         w1s = np.empty(_BATCH, np.uint64)
         metas = np.zeros(_BATCH, np.uint64)
         maybe = np.empty(_BATCH, np.bool_)
-        for j in range(count):
-            start, end = _span(offsets, data, valid, has_nulls, lo + j)
-            starts[j] = start
-            ends[j] = end
-            h = _hash(data, start, end, U64(0))
-            hs[j] = h
-            hashes[lo + j] = h
-            ps[j] = np.int64(h & U64(mask))
-            w0s[j] = _word(data, start, end)
-            w1s[j] = _word(data, start + 8, end)
-        for j in range(count):
-            f = (hs[j] >> U64(20)) & bmask
-            maybe[j] = ends[j] > starts[j] and ((bits[f >> U64(6)] >> (f & U64(63))) & U64(1)) == 1
-        for j in range(count):
-            if maybe[j]:
-                metas[j] = slots[ps[j], 1]
-        for j in range(count):
-            i = lo + j
-            start, end = starts[j], ends[j]
-            if end == start:
-                out[i] = _NO_ID
-                continue
-            found = np.int64(_NOT_FOUND)
-            length = end - start
-            if maybe[j]:
-                h, p, meta = hs[j], ps[j], metas[j]
-                while meta != U64(0):
-                    if slots[p, 0] == h and (meta >> U64(32)) == U64(length):
-                        row = np.int64(meta & U64(0xFFFFFFFF)) - 1
-                        if length <= _INLINE:
-                            equal = slots[p, 2] == w0s[j] and slots[p, 3] == w1s[j]
-                        else:
-                            s2, e2 = _span(m_offsets, m_data, m_valid, m_nulls, row)
-                            equal = _same(data, start, end, m_data, s2, e2)
-                        if equal:
-                            found = row
-                            break
-                    p = (p + 1) & mask
-                    meta = slots[p, 1]
-            out[i] = found
+        for lo in range(c * chunk, min(n, (c + 1) * chunk), _BATCH):
+            count = min(n, lo + _BATCH) - lo
+            for j in range(count):
+                start, end = _span(offsets, data, valid, has_nulls, lo + j)
+                starts[j] = start
+                ends[j] = end
+                h = _hash(words, start, end, U64(0))
+                hs[j] = h
+                hashes[lo + j] = h
+                ps[j] = np.int64(h & U64(mask))
+                w0s[j] = _word(words, start, end)
+                w1s[j] = _word(words, start + 8, end)
+            for j in range(count):
+                f = (hs[j] >> U64(20)) & bmask
+                maybe[j] = (
+                    ends[j] > starts[j] and ((bits[f >> U64(6)] >> (f & U64(63))) & U64(1)) == 1
+                )
+            for j in range(count):
+                if maybe[j]:
+                    metas[j] = slots[ps[j], 1]
+            for j in range(count):
+                i = lo + j
+                start, end = starts[j], ends[j]
+                if end == start:
+                    out[i] = _NO_ID
+                    continue
+                found = np.int64(_NOT_FOUND)
+                length = end - start
+                if maybe[j]:
+                    h, p, meta = hs[j], ps[j], metas[j]
+                    while meta != U64(0):
+                        if slots[p, 0] == h and (meta >> U64(32)) == U64(length):
+                            row = np.int64(meta & U64(0xFFFFFFFF)) - 1
+                            if length <= _INLINE:
+                                equal = slots[p, 2] == w0s[j] and slots[p, 3] == w1s[j]
+                            else:
+                                s2, e2 = _span(m_offsets, m_data, m_valid, m_nulls, row)
+                                equal = _same(data, start, end, m_data, s2, e2)
+                            if equal:
+                                found = row
+                                break
+                        p = (p + 1) & mask
+                        meta = slots[p, 1]
+                out[i] = found
 
 
 @nb.njit(cache=True)
@@ -423,7 +437,7 @@ class RowHashes:
         """Hash ``ids`` into the rows from ``first`` (0-based) on."""
         rows = slice(first, first + ids.length)
         h1, h2, present = self.h1[rows], self.h2[rows], self.present[rows]
-        _hash_rows(ids.offsets, ids.data, ids.valid, ids.has_nulls, h1, h2, present)
+        _hash_rows(ids.offsets, ids.data, ids.words, ids.valid, ids.has_nulls, h1, h2, present)
 
 
 def _group_bits(n: int) -> int:
@@ -452,7 +466,7 @@ class MemberIndex:
         capacity = 1 << max(4, int(np.ceil(np.log2(max(int(usable.sum()), 1) / 0.6))))
         self.ids = ids
         self.slots, self.first = _build_index(
-            ids.offsets, ids.data, ids.valid, ids.has_nulls, usable, capacity
+            ids.offsets, ids.data, ids.words, ids.valid, ids.has_nulls, usable, capacity
         )
         self.bits = _filter_bits(self.slots, _FILTER_BITS)
 
@@ -463,7 +477,7 @@ class MemberIndex:
         hashes = np.empty(refs.length, np.uint64)
         m = self.ids
         _lookup(
-            refs.offsets, refs.data, refs.valid, refs.has_nulls,
+            refs.offsets, refs.data, refs.words, refs.valid, refs.has_nulls,
             m.offsets, m.data, m.valid, m.has_nulls, self.slots, self.bits, out, hashes,
         )  # fmt: skip
         return out, hashes

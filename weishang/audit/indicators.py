@@ -215,9 +215,12 @@ def _sales(agg: dict[str, Any]) -> dict[str, Any]:
 def _member_totals(t: ir.Table, flows: ir.Table, total_members: int) -> ir.Table:
     """One row: entry payments, retail customers and participant outcomes, over the members."""
     # Retail customers: distinct outside buyers per seller, each anonymous sale one customer.
+    # Two plain GROUP BYs (seller and buyer, then seller) rather than a distinct count beside
+    # a plain one, which DuckDB answers by materialising the consumer sales first.
     consumer = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_mid.notnull())
-    customers = consumer.group_by(sid=consumer.seller_mid).aggregate(
-        customers=consumer.buyer_key.nunique() + consumer.buyer_key.isnull().sum()
+    pairs = consumer.group_by(["seller_mid", "buyer_key"]).aggregate(n=consumer.count())
+    customers = pairs.group_by(sid=pairs.seller_mid).aggregate(
+        customers=ibis.ifelse(pairs.buyer_key.isnull(), pairs.n, 1).sum()
     )
     paid = flows.filter(flows.rewards_n > 0)
     retail = paid.left_join(customers, paid.mid == customers.sid)
@@ -278,12 +281,16 @@ def _day_key(mid: ir.IntegerValue, day: ir.DateValue) -> ir.IntegerValue:
     return mid.cast("int64") * 1_000_000 + day.epoch_days().cast("int64")
 
 
-def _annotated_rewards(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
-    """Each reward with its source's and recipient's place in the tree and what the source did
-    on the reward's day (bought as a participant, paid a fee, sold to an outside consumer,
-    joined); materialised once, for the walk up the tree and the classification.
+def _classified_rewards(
+    engine: Engine, members: ir.Table, t: ir.Table, params: AuditParams
+) -> ir.Table:
+    """Each reward with what it was really computed from (``behaviour``), whether entrants'
+    payments funded it (``entrant``), and what the walk up the tree needs: the recipient
+    (``target``), the source's sponsor (``anc``) and how many levels the recipient sits above
+    the source (``need``, null unless above); materialised once.
 
-    What the source did that day is four semi-joins on the (member, day) key: each reward asks
+    What the source did on the reward's day (bought as a participant, paid a fee, sold to an
+    outside consumer, joined) is four semi-joins on the (member, day) key: each reward asks
     whether its key is among the days of that kind of event, so nothing is grouped by day.
     """
     r = engine.rewards
@@ -294,29 +301,63 @@ def _annotated_rewards(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Tab
         s_mid="mid", s_joined="joined_at", s_level="level", s_sponsor="sponsor_mid"
     )
     rcp = members.select(r_mid="mid", r_level="level")
-    j = r.left_join(src, r.source_mid == src.s_mid).left_join(rcp, r.member_mid == rcp.r_mid)
+    own = r.source_mid.isnull() | (r.source_mid == r.member_mid)
+    # the recipient's level matters only above someone else's source: no probe for the rest
+    upline = ibis.ifelse(own, ibis.null("int32"), r.member_mid)
+    j = r.left_join(src, r.source_mid == src.s_mid).left_join(rcp, upline == rcp.r_mid)
+    own = j.source_mid.isnull() | (j.source_mid == j.member_mid)
     key = _day_key(j.source_mid, j.at.date())
 
     def did(events: ir.Table, mid: ir.IntegerValue, day: ir.DateValue) -> ir.BooleanValue:
         days = events.select(k=_day_key(mid, day))
         return key.isin(days.k).fill_null(False)
 
+    # the four answers as columns first, so that each semi-join runs once
+    j = j.select(
+        "_row", "member_mid", "source_mid", "at", "amount", "basis", "s_joined", "s_sponsor",
+        "s_level", "r_level",
+        bought=did(bought, bought.buyer_mid, bought.day),
+        fee=did(fees, fees.buyer_mid, fees.day),
+        sold=did(sold, sold.seller_mid, sold.day),
+        joined=did(members, members.mid, members.joined_at.date()),
+    )  # fmt: skip
+    own = j.source_mid.isnull() | (j.source_mid == j.member_mid)
+    bought_, fee, sold_, joined = j.bought, j.fee, j.sold, j.joined & ~own
+    sales = ["own_sales", "downline_sales"]
+    sale_basis = ibis.ifelse(own, "own_sales", "downline_sales")
+    consistent = (
+        (j.basis.isin(sales) & sold_)
+        | ((j.basis == "purchase_volume") & bought_)
+        | ((j.basis == "fee_share") & fee)
+        | ((j.basis == "recruitment") & joined)
+    )
+    by_event = ibis.cases(
+        (fee & ~own, "fee_share"),
+        (bought_, "purchase_volume"),
+        (joined, "recruitment"),
+        (sold_, sale_basis),
+        else_=j.basis.cast("string"),
+    )
+    behaviour = ibis.ifelse(
+        consistent, ibis.ifelse(j.basis.isin(sales), sale_basis, j.basis.cast("string")), by_event
+    )
+    since_join = j.at.epoch_seconds() - j.s_joined.epoch_seconds()
+    entrant = behaviour.isin(["fee_share", "recruitment"]) | (
+        (behaviour == "purchase_volume")
+        & ~own
+        & (since_join <= params.entry_window_days * DAY).fill_null(False)
+    )
+    above = j.s_level - j.r_level
     return engine.materialize(
         j.select(
             rid=j._row,
-            member_mid=j.member_mid,
-            source_mid=j.source_mid,
-            at=j.at,
+            target=j.member_mid,
+            anc=j.s_sponsor,
+            need=ibis.ifelse(above > 0, above, ibis.null("int64")),
+            basis=j.basis.cast("string"),
+            behaviour=behaviour,
+            entrant=entrant,
             amount=j.amount,
-            basis=j.basis,
-            s_joined=j.s_joined,
-            s_level=j.s_level,
-            s_sponsor=j.s_sponsor,
-            r_level=j.r_level,
-            bought=did(bought, bought.buyer_mid, bought.day),
-            paid_fee=did(fees, fees.buyer_mid, fees.day),
-            sold=did(sold, sold.seller_mid, sold.day),
-            joined=did(members, members.mid, members.joined_at.date()),
         ),
         "rewards",
     )
@@ -325,66 +366,29 @@ def _annotated_rewards(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Tab
 def _rewards(
     engine: Engine, members: ir.Table, t: ir.Table, params: AuditParams, consumer_sales: float
 ) -> dict[str, Any]:
-    a = _annotated_rewards(engine, members, t)
-    reach = reward_reach(engine, members, a)
-    j = a.left_join(reach, a.rid == reach.reach_rid)
-    own = j.source_mid.isnull() | (j.source_mid == j.member_mid)
-    sale_basis = ibis.ifelse(own, "own_sales", "downline_sales")
-    bought, fee, sold, joined = j.bought, j.paid_fee, j.sold, j.joined & ~own
-    consistent = (
-        (j.basis.isin(["own_sales", "downline_sales"]) & sold)
-        | ((j.basis == "purchase_volume") & bought)
-        | ((j.basis == "fee_share") & fee)
-        | ((j.basis == "recruitment") & joined)
-    )
-    by_event = ibis.cases(
-        (fee & ~own, "fee_share"),
-        (bought, "purchase_volume"),
-        (joined, "recruitment"),
-        (sold, sale_basis),
-        else_=j.basis,
-    )
-    behaviour = ibis.ifelse(
-        consistent,
-        ibis.ifelse(j.basis.isin(["own_sales", "downline_sales"]), sale_basis, j.basis),
-        by_event,
-    )
-    since_join = j.at.epoch_seconds() - j.s_joined.epoch_seconds()
-    entrant = behaviour.isin(["fee_share", "recruitment"]) | (
-        (behaviour == "purchase_volume")
-        & ~own
-        & (since_join <= params.entry_window_days * DAY).fill_null(False)
-    )
-    classified = j.select(
-        basis="basis",
-        behaviour=behaviour,
-        entrant=entrant,
-        levels_above="levels_above",
-        amount="amount",
-    )
+    a = _classified_rewards(engine, members, t, params)
+    reach = reward_reach(engine, members, a.filter(a.need.notnull()))
     groups = engine.rows(
-        classified.group_by(["basis", "behaviour", "entrant", "levels_above"]).aggregate(
-            amount=classified.amount.sum(), n=classified.count()
-        )
+        a.group_by(["basis", "behaviour", "entrant"]).aggregate(amount=a.amount.sum(), n=a.count())
+    )
+    # rewards paid to an ancestor of their source, by how far above it
+    up = reach.join(a, reach.reach_rid == a.rid)
+    reached = engine.rows(
+        up.group_by(["levels_above", "behaviour"]).aggregate(amount=up.amount.sum())
     )
     total = sum(Decimal(g["amount"]) for g in groups)
 
-    def amount_where(pred: Any) -> Decimal:
-        return sum((Decimal(g["amount"]) for g in groups if pred(g)), Decimal(0))
+    def amount_where(pred: Any, rows: list[dict[str, Any]] = groups) -> Decimal:
+        return sum((Decimal(g["amount"]) for g in rows if pred(g)), Decimal(0))
 
     def mix(key: str) -> dict[str, float | None]:
         names = sorted({g[key] for g in groups})
         return {n: _share(amount_where(lambda g, n=n: g[key] == n), total) for n in names}
 
     reach_amounts: dict[str, float] = {}
-    for d in sorted({g["levels_above"] for g in groups if g["levels_above"] is not None}):
-        reach_amounts[str(d)] = _money(amount_where(lambda g, d=d: g["levels_above"] == d))
-    team = amount_where(
-        lambda g: (
-            (g["levels_above"] or 0) >= 1
-            and g["behaviour"] in ("downline_sales", "purchase_volume")
-        )
-    )
+    for d in sorted({int(g["levels_above"]) for g in reached}):
+        reach_amounts[str(d)] = _money(amount_where(lambda g, d=d: g["levels_above"] == d, reached))
+    team = amount_where(lambda g: g["behaviour"] in ("downline_sales", "purchase_volume"), reached)
     return {
         "rewards_total": _money(total),
         "rewards_count": sum(int(g["n"]) for g in groups),

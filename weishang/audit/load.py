@@ -142,7 +142,7 @@ def _read_csv(path: Path, label: str, log: ProblemLog) -> pa.Table | None:
     return table
 
 
-BATCH_ROWS = 1 << 20  # rows per batch read from a file
+BATCH_ROWS = 1 << 20  # rows per batch read from a file, unless its row groups say otherwise
 
 
 @dataclass
@@ -162,11 +162,24 @@ class RawFile:
     paths: list[Path] = field(default_factory=list)  # the Parquet parts, in order
     table: pa.Table | None = None  # CSV: the whole file, every column as text
 
+    @property
+    def batch_rows(self) -> int:
+        """Rows per batch: the Parquet row group when all are one size (then a batch is a row
+        group, and its columns need no copying), else ``BATCH_ROWS``."""
+        sizes = {
+            p.metadata.row_group(g).num_rows
+            for p in self.parts
+            for g in range(p.num_row_groups - 1)  # a part's last group may be shorter
+        }
+        if len(sizes) == 1 and len(self.parts) == 1 and (1 << 16) <= min(sizes) <= (1 << 22):
+            return sizes.pop()
+        return BATCH_ROWS
+
     def batches(self, columns: list[str]) -> Iterator[pa.Table]:
-        """The columns that exist of ``columns``, ``BATCH_ROWS`` rows at a time (the last
+        """The columns that exist of ``columns``, ``batch_rows`` rows at a time (the last
         batch fewer), in row order, read one batch ahead in a thread (Arrow decodes without
         the GIL)."""
-        source = rechunk(self._pieces([c for c in columns if c in self.names]), BATCH_ROWS)
+        source = rechunk(self._pieces([c for c in columns if c in self.names]), self.batch_rows)
         with ThreadPoolExecutor(max_workers=1) as pool:
             ahead = pool.submit(next, source, None)
             while (item := ahead.result()) is not None:

@@ -82,16 +82,14 @@ def member_levels(engine: Engine) -> tuple[ir.Table, dict[int, int]]:
 def reward_reach(engine: Engine, members: ir.Table, rewards: ir.Table) -> ir.Table:
     """``reach_rid`` → ``levels_above``: how far above the source the paid member sits.
 
-    ``rewards`` carries ``rid`` (the reward's key), ``member_mid``, ``s_sponsor``, ``s_level``
-    and ``r_level`` (the source's sponsor and level, the recipient's level). Only rewards paid
-    to an ancestor of their source get a value (1 = the source's sponsor). A reward climbs
-    exactly level(source) − level(recipient) steps; ``engine.climb`` of them per query.
+    ``rewards`` carries ``rid`` (the reward's key), ``target`` (the paid member), ``anc`` (the
+    source's sponsor) and ``need`` (level of the source − level of the recipient, > 0). Only
+    rewards paid to an ancestor of their source get a value (1 = the source's sponsor). A
+    reward climbs exactly ``need`` steps; ``engine.climb`` of them per query.
     """
-    r, climb = rewards, engine.climb
+    climb = engine.climb
     link = members.select(c_mid="mid", c_sponsor="sponsor_mid")
-    state = r.filter(r.s_level > r.r_level).select(
-        "rid", target="member_mid", anc="s_sponsor", need=r.s_level - r.r_level
-    )
+    state = rewards.select("rid", "target", "anc", "need")
     found: list[ir.Table] = []
     done = 0  # steps climbed before this query
     while True:
