@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 
 from tests.audit.conftest import MEMBERS, REWARDS, TRANSACTIONS, write_export
@@ -253,3 +257,80 @@ def test_dates_with_an_offset_are_taken_to_utc(tmp_path: Path) -> None:
     dataset = load_dataset(write_export(tmp_path / "x", members=members))
     joined = dataset.con.execute("SELECT joined_at FROM members WHERE member_id = 'd'")
     assert str(joined.fetchone()[0]) == "2024-02-09 23:30:00"
+
+
+def _parts(table: pa.Table, folder: Path, cut: int, row_groups: tuple[int, int]) -> None:
+    """``table`` as a folder of two Parquet parts, cut at row ``cut``."""
+    folder.mkdir(parents=True)
+    pq.write_table(table.slice(0, cut), folder / "part-0.parquet", row_group_size=row_groups[0])
+    pq.write_table(table.slice(cut), folder / "part-1.parquet", row_group_size=row_groups[1])
+
+
+def test_parquet_parts_and_uneven_batches_give_the_same_audit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from weishang.audit import load
+    from weishang.audit.replicas import amway
+
+    replica = amway()
+    expected = audit(replica.write(tmp_path / "csv")).indicators
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for name, table in replica.tables().items():
+        _parts(table, folder / name, table.num_rows // 3, (7, 11))
+    (folder / "dataset.json").write_text('{"currency": "USD"}', encoding="utf-8")
+    monkeypatch.setattr(load, "BATCH_ROWS", 5)  # batches that cut across row groups and parts
+    result = audit(folder)
+    assert list(result.input.problems) == []
+    assert result.indicators == expected
+
+
+def test_rows_are_numbered_across_parquet_parts(tmp_path: Path) -> None:
+    members = pa.table(
+        {
+            "member_id": ["a", "b", "c", "d", "b"],
+            "sponsor_id": [None, "a", "b", "ghost", "a"],
+            "joined_at": pa.array([datetime(2024, 1, d) for d in range(1, 6)], pa.timestamp("us")),
+        }
+    )
+    folder = write_export(tmp_path / "x", members=None)
+    _parts(members, folder / "members", 3, (2, 1))
+    dataset = load_dataset(folder)
+    problems = {p.code: p for p in dataset.problems.problems}
+    assert (problems["duplicate_id"].rows, problems["duplicate_id"].values) == ((5,), ("b",))
+    assert (problems["unknown_sponsor"].rows, problems["unknown_sponsor"].values) == (
+        (4,),
+        ("ghost",),
+    )
+    assert dataset.row_counts()["members"] == 4
+
+
+def test_repeated_ids_and_unknown_references_in_parquet(tmp_path: Path) -> None:
+    folder = write_export(tmp_path / "x")
+    txns = pacsv.read_csv(
+        folder / "transactions.csv",
+        convert_options=pacsv.ConvertOptions(
+            column_types={"ref_txn_id": pa.string(), "seller_collects": pa.string()}
+        ),
+    )
+    extra = pa.table(
+        {
+            "txn_id": ["t2", "t8"],
+            "ref_txn_id": [None, "t99"],
+        }
+    )
+    more = txns.slice(1, 2).drop_columns(["txn_id", "ref_txn_id"])
+    for column in ("txn_id", "ref_txn_id"):
+        more = more.append_column(column, extra.column(column))
+    (folder / "transactions.csv").unlink()
+    pq.write_table(
+        pa.concat_tables([txns, more.select(txns.column_names)]), folder / "transactions.parquet"
+    )
+    dataset = load_dataset(folder)
+    found = {p.code: p for p in dataset.problems.problems}
+    assert (found["duplicate_id"].rows, found["duplicate_id"].values) == ((7,), ("t2",))
+    assert (found["unknown_reference"].rows, found["unknown_reference"].values) == (
+        (8,),
+        ("t99",),
+    )
+    assert dataset.row_counts()["transactions"] == 7

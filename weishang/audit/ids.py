@@ -484,3 +484,12 @@ class MemberIndex:
 
 
 NOT_FOUND, NO_ID = _NOT_FOUND, _NO_ID
+
+
+def concurrent_calls_safe() -> bool:
+    """Whether two threads may run these loops at once: numba's OpenMP and TBB layers allow
+    it, its fallback work queue does not. (Asked after a parallel loop has run.)"""
+    try:
+        return nb.threading_layer() in ("omp", "tbb")
+    except ValueError:  # no parallel loop has run yet
+        return False

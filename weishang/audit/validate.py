@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -415,6 +416,37 @@ def _empty(name: str) -> pa.Table:
 # --- the whole export --------------------------------------------------------------------------
 
 
+def _clean_rest(
+    con: duckdb.DuckDBPyConnection,
+    raws: dict[str, RawFile],
+    members: MemberKeys,
+    cross: dict[str, ProblemLog],
+) -> list[ProblemLog]:
+    """Transactions and rewards, each on its own connection to the database, side by side
+    (each step of either leaves a core idle now and then: the other fills it); the problems
+    of each file, in that order."""
+    jobs = {"transactions": _clean_transactions, "rewards": _clean_rewards}
+    logs = {name: ProblemLog() for name in jobs}
+
+    def run(name: str) -> None:
+        cursor = con.cursor()
+        try:
+            table = jobs[name](cursor, raws[name], members, logs[name], cross)
+            raws[name].close(cursor)
+            _store(cursor, name, table)
+        finally:
+            cursor.close()
+
+    if ids.concurrent_calls_safe():
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            for done in [pool.submit(run, name) for name in jobs]:
+                done.result()
+    else:
+        for name in jobs:
+            run(name)
+    return [logs[name] for name in jobs]
+
+
 def _store(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
     """The clean table as a DuckDB table: its columns carry statistics (a GROUP BY on member
     keys then indexes an array instead of hashing, many times faster), which an Arrow table
@@ -476,28 +508,28 @@ def load_dataset(path: str | Path) -> AuditDataset:
         cross = {
             key: ProblemLog() for key in ("sponsor", "recipient", "source", "seller", "reference")
         }
-        tables: dict[str, pa.Table] = {}
+        con.execute("SET preserve_insertion_order = true")  # ``TypedScan`` reads in row order
         try:
-            tables["members"], members = _clean_members(con, raws["members"], log, cross["sponsor"])
-            if not tables["members"].num_rows:
+            table, members = _clean_members(con, raws["members"], log, cross["sponsor"])
+            if not table.num_rows:
                 label = raws["members"].label
                 fatal = Problem(
                     "no_members", label, None, 1, Action.FATAL,
                     "no usable member row: nothing to audit",
                 )  # fmt: skip
                 raise UnusableDataError([fatal, *(p for p in log.problems if p.file == label)])
-            tables["transactions"] = _clean_transactions(
-                con, raws["transactions"], members, log, cross
-            )
-            tables["rewards"] = _clean_rewards(con, raws["rewards"], members, log, cross)
+            _store(con, "members", table)
+            del table
+            for found in _clean_rest(con, raws, members, cross):
+                log.problems.extend(found.problems)
         except (pa.ArrowException, OSError, duckdb.Error) as exc:  # a file broken part-way
             fatal = Problem("unreadable_file", str(path), None, 1, Action.FATAL, f"not readable: {exc}")  # fmt: skip
             raise UnusableDataError([fatal]) from None
+        finally:
+            con.execute("SET preserve_insertion_order = false")
+            for raw in raws.values():
+                raw.close(con)
         for found in cross.values():
             log.problems.extend(found.problems)
-        for raw in raws.values():
-            raw.close(con)
-    for name, table in tables.items():
-        _store(con, name, table)
     files = {name: raw.label for name, raw in raws.items()}
     return AuditDataset(con, info, log, str(path), files)
