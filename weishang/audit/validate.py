@@ -470,6 +470,7 @@ def connect() -> duckdb.DuckDBPyConnection:
     """The audit's DuckDB: UTC, half the machine's memory, spilling under the temp folder."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # the command reports progress itself
     # Nothing depends on the physical order of a table the audit makes, and without it DuckDB
     # writes tables and spills with less memory.
     con.execute("SET preserve_insertion_order = false")
