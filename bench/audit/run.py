@@ -26,6 +26,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -55,11 +56,18 @@ TRACED = {
 
 class Tracer:
     """Inclusive wall and CPU time (all threads: DuckDB's too) per call path, summed over
-    calls."""
+    calls. Each thread has its own path (the loader reads two files side by side), so two
+    steps that overlap each count the process's CPU time while they run."""
 
     def __init__(self) -> None:
-        self.stack: list[str] = []
+        self._local = threading.local()
         self.totals: dict[tuple[str, ...], list[float]] = {}  # path -> [wall, cpu, calls]
+
+    @property
+    def stack(self) -> list[str]:
+        if not hasattr(self._local, "stack"):
+            self._local.stack = []
+        return self._local.stack  # type: ignore[no-any-return]
 
     def timed(self, label: str | Callable[..., str], fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
@@ -126,16 +134,21 @@ def on_disk(memory_limit: str | None) -> None:
     from weishang.audit import validate
 
     folder = Path(tempfile.mkdtemp(prefix="audit-on-disk-", dir="."))
-    connect = duckdb.connect
+    audit_connect, duckdb_connect = validate.connect, duckdb.connect
 
-    def disk_connect(*_args: Any, **_kwargs: Any) -> duckdb.DuckDBPyConnection:
-        con = connect(str(folder / "audit.duckdb"))
+    def disk_connect() -> duckdb.DuckDBPyConnection:
+        # the audit's own connection settings, on a database file instead of in memory
+        validate.duckdb.connect = lambda *_a, **_k: duckdb_connect(str(folder / "audit.duckdb"))  # type: ignore[assignment]
+        try:
+            con = audit_connect()
+        finally:
+            validate.duckdb.connect = duckdb_connect  # type: ignore[assignment]
         con.execute(f"SET temp_directory = '{folder / 'spill'}'")
         if memory_limit:
             con.execute(f"SET memory_limit = '{memory_limit}'")
         return con
 
-    validate.duckdb.connect = disk_connect  # type: ignore[assignment]
+    validate.connect = disk_connect  # type: ignore[assignment]
     import atexit
     import shutil
 

@@ -2,9 +2,10 @@
 
 The indicator code only sees ``Engine``; DuckDB (embedded, the default) and PySpark (a cluster,
 or local mode in the conformance test) are two implementations of it. Its three tables are the
-loader's clean tables, integer member keys included (``contract.KEY_COLUMNS``): a cluster
-loader must add the same keys. Iterative algorithms
-(levels, the walk up from a reward's source) materialise each step so the plan stays small.
+loader's clean tables (``contract.CLEAN_SCHEMAS``: integer member keys, no text ids, the buyer's
+membership at the time beside each transaction): a cluster loader must produce the same
+columns. Iterative algorithms (levels, the walk up from a reward's source) materialise each
+step so the plan stays small.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ by batch in row order:
 * Arrow reads the id columns, and the compiled loops of ``ids.py`` turn every member a row
   names into the member's integer key and hash every row's own id for the repeat check.
 
-The usable rows of each batch become a batch of the clean table, held as Arrow in memory and
-scanned in place by DuckDB: nothing is copied into database storage. Then come the checks
-across rows and files (repeated ids, unknown members, references that name no transaction).
+The usable rows of each batch become a batch of the clean table (Arrow), stored in DuckDB once
+the file is read. Then come the checks across rows and files (repeated ids, unknown members,
+references that name no transaction).
 A row problem either skips the row or clears the bad value (the report says which); a missing
 file, a missing required column or no usable member stops the audit.
 """
