@@ -98,3 +98,15 @@ def test_buyer_columns_say_who_bought_as_a_member_at_the_time() -> None:
     assert cols["since_join"].to_pylist() == [0, -1, 99, 100, None, None]
     key = cols["buyer_key"].to_pylist()
     assert key[:4] == [11, 11, 12, 12] and key[4] < 0 and key[5] is None
+
+
+def test_every_unicode_space_is_trimmed_as_duckdb_trims_it() -> None:
+    import duckdb
+
+    index = _index(["张三", "b"])
+    probes = [f"{space}张三{space}" for space in ids.SPACES] + ["\t张三", "张三\u200b", "\u3000"]
+    trimmed = [duckdb.execute("SELECT NULLIF(trim(?), '')", [p]).fetchone()[0] for p in probes]
+    assert trimmed[: len(ids.SPACES)] == ["张三"] * len(ids.SPACES)
+    assert trimmed[-3:] == ["\t张三", "张三\u200b", None]
+    # tabs and zero-width spaces are not spaces to trim, as they are not for DuckDB
+    assert _lookup(index, probes) == [0] * len(ids.SPACES) + [-1, -1, ids.NO_ID]

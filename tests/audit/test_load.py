@@ -334,3 +334,12 @@ def test_repeated_ids_and_unknown_references_in_parquet(tmp_path: Path) -> None:
         ("t99",),
     )
     assert dataset.row_counts()["transactions"] == 7
+
+
+def test_ids_with_spreadsheet_spaces_still_name_their_member(tmp_path: Path) -> None:
+    # a full-width (ideographic) space typed after a name in one file, not in the other
+    members = MEMBERS.replace("c,b,", "c\u3000,b\u00a0,")
+    dataset = load_dataset(write_export(tmp_path / "x", members=members))
+    assert dataset.problems.problems == []
+    keys = dataset.con.execute("SELECT count(*) FROM transactions WHERE seller_mid = 3").fetchall()
+    assert keys == [(1,)]

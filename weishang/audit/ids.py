@@ -18,8 +18,9 @@ What is exact and what is hashed:
   ids would have to agree on all 96 bits (at 100 M transactions, a chance of about one in
   10^13 per export) for an unknown reference to go unreported.
 
-Ids are read as the loader's text columns always were: spaces at either end are trimmed, and
-an empty id is no id.
+Ids are read as DuckDB reads the other text columns: spaces at either end (every Unicode space
+separator, as ``trim`` removes them: the ideographic space of a Chinese spreadsheet included)
+are trimmed, and an empty id is no id.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _M1 = U64(0x9E3779B97F4A7C15)
 _M2 = U64(0xBF58476D1CE4E5B9)
 _M3 = U64(0x94D049BB133111EB)
 _SEED2 = U64(0xD6E8FEB86659FD93)
-_SPACE = 32
+SPACES = "".join(map(chr, (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)))
 _BATCH = 64  # lookups resolved together, so that their memory reads overlap
 _INLINE = 16  # id bytes kept in an index slot
 _NOT_FOUND = -1
@@ -98,16 +99,57 @@ def _mix(h):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(inline="always", cache=True)
+def _space_from(data, i, end):  # type: ignore[no-untyped-def]
+    """Bytes of the Unicode space (category Zs, as DuckDB's ``trim`` removes them) that
+    starts at ``i``, else 0. In UTF-8: U+0020; U+00A0; U+1680; U+2000-U+200A, U+202F,
+    U+205F; U+3000."""
+    b = data[i]
+    if b == 0x20:
+        return 1
+    if b == 0xC2:
+        return 2 if i + 1 < end and data[i + 1] == 0xA0 else 0
+    if i + 2 >= end or b < 0xE1 or b > 0xE3:
+        return 0
+    b1, b2 = data[i + 1], data[i + 2]
+    if b == 0xE1:
+        return 3 if b1 == 0x9A and b2 == 0x80 else 0
+    if b == 0xE3:
+        return 3 if b1 == 0x80 and b2 == 0x80 else 0
+    if b1 == 0x80 and (b2 <= 0x8A or b2 == 0xAF) and b2 >= 0x80:
+        return 3
+    return 3 if b1 == 0x81 and b2 == 0x9F else 0
+
+
+@nb.njit(inline="always", cache=True)
+def _space_before(data, start, end):  # type: ignore[no-untyped-def]
+    """Bytes of the Unicode space (Zs) that ends at ``end``, else 0."""
+    b = data[end - 1]
+    if b == 0x20:
+        return 1
+    if b == 0xA0:
+        return 2 if end - 2 >= start and data[end - 2] == 0xC2 else 0
+    if end - 3 < start:
+        return 0
+    return 3 if _space_from(data, end - 3, end) == 3 else 0
+
+
+@nb.njit(inline="always", cache=True)
 def _span(offsets, data, valid, has_nulls, i):  # type: ignore[no-untyped-def]
     """(start, end) of row i's id without surrounding spaces; start == end for no id."""
     start = np.int64(offsets[i])
     end = np.int64(offsets[i + 1])
     if has_nulls and ((valid[i >> 3] >> (i & 7)) & 1) == 0:
         return start, start
-    while start < end and data[start] == _SPACE:
-        start += 1
-    while end > start and data[end - 1] == _SPACE:
-        end -= 1
+    while start < end:
+        n = _space_from(data, start, end)
+        if n == 0:
+            break
+        start += n
+    while end > start:
+        n = _space_before(data, start, end)
+        if n == 0:
+            break
+        end -= n
     return start, end
 
 

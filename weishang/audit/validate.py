@@ -156,7 +156,7 @@ class OwnIds:
         texts = dict(
             zip(
                 both.tolist(),
-                (v.strip(" ") for v in self.raw.values(column, (both + 1).tolist())),
+                (v.strip(ids.SPACES) for v in self.raw.values(column, (both + 1).tolist())),
                 strict=True,
             )
         )
