@@ -2,8 +2,8 @@
 
 An export names members, transactions and rewards by text ids. The loader needs three things
 from them, at 100 M rows and more: every member reference turned into the member's integer key
-(``MemberIndex.lookup``), the rows whose id repeats an earlier row's (``repeats``), and whether
-each ``ref_txn_id`` names a transaction (``found``). Hash joins on text in a query engine pay
+(``MemberIndex.lookup``), the rows whose id repeats an earlier row's, and whether each
+``ref_txn_id`` names a transaction (both ``repeats_and_refs``). Hash joins on text in a query engine pay
 for all three again and again; here each id is hashed once, straight from the Arrow buffers,
 with numba (LLVM) loops that run on every core.
 
