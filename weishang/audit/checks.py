@@ -215,18 +215,17 @@ class TypedScan:
         )
 
     def batches(self) -> Iterator[tuple[int, pa.Table, Mask]]:
-        """(first row, 0-based; the typed columns; rows skipped by a check) per batch."""
-        # the batches must come in row order, to meet the id columns read beside them
-        self.con.execute("SET preserve_insertion_order = true")
-        try:
-            size = self.raw.batch_rows
-            reader = self.con.sql(self.query).to_arrow_reader(size)
-            first = 0
-            for batch in rechunk((pa.Table.from_batches([b]) for b in reader), size):
-                yield first, batch, self._flagged(batch, first)
-                first += batch.num_rows
-        finally:
-            self.con.execute("SET preserve_insertion_order = false")
+        """(first row, 0-based; the typed columns; rows skipped by a check) per batch.
+
+        The batches must come in row order, to meet the id columns read beside them: the
+        caller keeps DuckDB's ``preserve_insertion_order`` on while it scans (a setting of the
+        whole database, so it is not switched here, where two scans run side by side)."""
+        size = self.raw.batch_rows
+        reader = self.con.sql(self.query).to_arrow_reader(size)
+        first = 0
+        for batch in rechunk((pa.Table.from_batches([b]) for b in reader), size):
+            yield first, batch, self._flagged(batch, first)
+            first += batch.num_rows
 
     def _flagged(self, batch: pa.Table, first: int) -> Mask:
         bad = batch.column("_bad").to_numpy()

@@ -84,3 +84,4 @@ CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
         "_row": "BIGINT",
     },
 }
+TABLES = tuple(CLEAN_SCHEMAS)  # members, transactions, rewards

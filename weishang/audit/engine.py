@@ -4,8 +4,8 @@ The indicator code only sees ``Engine``; DuckDB (embedded, the default) and PySp
 or local mode in the conformance test) are two implementations of it. Its three tables are the
 loader's clean tables (``contract.CLEAN_SCHEMAS``: integer member keys, no text ids, the buyer's
 membership at the time beside each transaction): a cluster loader must produce the same
-columns. Iterative algorithms (levels, the walk up from a reward's source) materialise each
-step so the plan stays small.
+columns. Iterative algorithms (levels by pointer doubling, the walk up from a reward's source)
+materialise each step so the plan stays small.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from weishang.audit.contract import TABLES
+
 if TYPE_CHECKING:
     from weishang.audit.validate import AuditDataset
 
-TABLES = ("members", "transactions", "rewards")
 _names = itertools.count()
 
 
@@ -39,10 +40,10 @@ class Engine:
 
     @property
     def climb(self) -> int:
-        """Joins chained per query when walking up the sponsor tree (``tree.py``).
+        """Joins chained per query when rewards walk up the sponsor tree (``tree.reward_reach``).
 
         On DuckDB a query costs little, and with one join per query each step probes only the
-        members (or rewards) still climbing; on Spark every query is a job with a fixed cost,
+        rewards still climbing; on Spark every query is a job with a fixed cost,
         so a query climbs 8 levels at once (one query for most trees).
         """
         return 8 if self.kind == "pyspark" else 1

@@ -41,8 +41,8 @@ _SEED2 = U64(0xD6E8FEB86659FD93)
 SPACES = "".join(map(chr, (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)))
 _BATCH = 64  # lookups resolved together, so that their memory reads overlap
 _INLINE = 16  # id bytes kept in an index slot
-_NOT_FOUND = -1
-_NO_ID = -2
+NOT_FOUND = -1  # a member lookup: the id names no member
+NO_ID = -2  # a member lookup: the row has no id
 _FILTER_BITS = 27  # a 16 MiB bit filter in front of the member index (fits the L3 cache)
 
 Ints = npt.NDArray[np.int64]
@@ -191,6 +191,21 @@ def _same(data1, s1, e1, data2, s2, e2):  # type: ignore[no-untyped-def]
     return True
 
 
+@nb.njit(inline="always", cache=True)
+def _holds(slots, p, h, length, w0, w1, data, start, m_offsets, m_data, m_valid, m_nulls):  # type: ignore[no-untyped-def]
+    """The member row whose id is in slot ``p`` when it is the id [start, start + length) of
+    ``data`` (hash ``h``, first 16 bytes ``w0``, ``w1``), else -1: equal hashes and lengths,
+    then equal bytes (in the slot for ids of up to 16 bytes, else in the members' text)."""
+    meta = slots[p, 1]
+    if slots[p, 0] != h or (meta >> U64(32)) != U64(length):
+        return np.int64(-1)
+    row = np.int64(meta & U64(0xFFFFFFFF)) - 1
+    if length <= _INLINE:
+        return row if slots[p, 2] == w0 and slots[p, 3] == w1 else np.int64(-1)
+    s2, e2 = _span(m_offsets, m_data, m_valid, m_nulls, row)
+    return row if _same(data, start, start + length, m_data, s2, e2) else np.int64(-1)
+
+
 @nb.njit(parallel=True, cache=True)
 def _hash_rows(offsets, data, words, valid, has_nulls, h1, h2, present):  # type: ignore[no-untyped-def]
     """Two independent hashes of each row's id, in one pass over its bytes."""
@@ -235,16 +250,10 @@ def _build_index(offsets, data, words, valid, has_nulls, usable, capacity):  # t
                 slots[p, 2] = w0
                 slots[p, 3] = w1
                 break
-            if slots[p, 0] == h and (meta >> U64(32)) == U64(length):
-                row = np.int64(meta & U64(0xFFFFFFFF)) - 1
-                if length <= _INLINE:
-                    equal = slots[p, 2] == w0 and slots[p, 3] == w1
-                else:
-                    s2, e2 = _span(offsets, data, valid, has_nulls, row)
-                    equal = _same(data, start, end, data, s2, e2)
-                if equal:
-                    first[i] = row
-                    break
+            row = _holds(slots, p, h, length, w0, w1, data, start, offsets, data, valid, has_nulls)
+            if row >= 0:
+                first[i] = row
+                break
             p = (p + 1) & mask
     return slots, first
 
@@ -309,23 +318,20 @@ def _lookup(  # type: ignore[no-untyped-def]
                 i = lo + j
                 start, end = starts[j], ends[j]
                 if end == start:
-                    out[i] = _NO_ID
+                    out[i] = NO_ID
                     continue
-                found = np.int64(_NOT_FOUND)
+                found = np.int64(NOT_FOUND)
                 length = end - start
                 if maybe[j]:
                     h, p, meta = hs[j], ps[j], metas[j]
                     while meta != U64(0):
-                        if slots[p, 0] == h and (meta >> U64(32)) == U64(length):
-                            row = np.int64(meta & U64(0xFFFFFFFF)) - 1
-                            if length <= _INLINE:
-                                equal = slots[p, 2] == w0s[j] and slots[p, 3] == w1s[j]
-                            else:
-                                s2, e2 = _span(m_offsets, m_data, m_valid, m_nulls, row)
-                                equal = _same(data, start, end, m_data, s2, e2)
-                            if equal:
-                                found = row
-                                break
+                        row = _holds(
+                            slots, p, h, length, w0s[j], w1s[j], data, start,
+                            m_offsets, m_data, m_valid, m_nulls,
+                        )  # fmt: skip
+                        if row >= 0:
+                            found = row
+                            break
                         p = (p + 1) & mask
                         meta = slots[p, 1]
                 out[i] = found
@@ -408,7 +414,7 @@ def _buyers(  # type: ignore[no-untyped-def]
     for i in nb.prange(positions.shape[0]):
         p = positions[i]
         member[i] = p >= 0
-        key_known[i] = p != _NO_ID
+        key_known[i] = p != NO_ID
         if p >= 0:
             key[i] = mid[p]
             t = at_us[i]
@@ -523,9 +529,6 @@ class MemberIndex:
             m.offsets, m.data, m.valid, m.has_nulls, self.slots, self.bits, out, hashes,
         )  # fmt: skip
         return out, hashes
-
-
-NOT_FOUND, NO_ID = _NOT_FOUND, _NO_ID
 
 
 def concurrent_calls_safe() -> bool:

@@ -296,9 +296,9 @@ def _classified_rewards(
     whether its key is among the days of that kind of event, so nothing is grouped by day.
     """
     r = engine.rewards
-    bought = t.filter((t.kind == "sale") & t.participant_buyer)
+    purchases = t.filter((t.kind == "sale") & t.participant_buyer)
     fees = t.filter((t.kind == "fee") & t.buyer_mid.notnull())
-    sold = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_mid.notnull())
+    retail = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_mid.notnull())
     src = members.select(
         s_mid="mid", s_joined="joined_at", s_level="level", s_sponsor="sponsor_mid"
     )
@@ -307,7 +307,6 @@ def _classified_rewards(
     # the recipient's level matters only above someone else's source: no probe for the rest
     upline = ibis.ifelse(own, ibis.null("int32"), r.member_mid)
     j = r.left_join(src, r.source_mid == src.s_mid).left_join(rcp, upline == rcp.r_mid)
-    own = j.source_mid.isnull() | (j.source_mid == j.member_mid)
     key = _day_key(j.source_mid, j.at.date())
 
     def did(events: ir.Table, mid: ir.IntegerValue, day: ir.DateValue) -> ir.BooleanValue:
@@ -318,13 +317,13 @@ def _classified_rewards(
     j = j.select(
         "_row", "member_mid", "source_mid", "at", "amount", "basis", "s_joined", "s_sponsor",
         "s_level", "r_level",
-        bought=did(bought, bought.buyer_mid, bought.day),
+        bought=did(purchases, purchases.buyer_mid, purchases.day),
         fee=did(fees, fees.buyer_mid, fees.day),
-        sold=did(sold, sold.seller_mid, sold.day),
+        sold=did(retail, retail.seller_mid, retail.day),
         joined=did(members, members.mid, members.joined_at.date()),
     )  # fmt: skip
     own = j.source_mid.isnull() | (j.source_mid == j.member_mid)
-    bought_, fee, sold_, joined = j.bought, j.fee, j.sold, j.joined & ~own
+    bought, fee, sold, joined = j.bought, j.fee, j.sold, j.joined & ~own
     # bases as small integers (``BASIS``): cheaper to compare, store and group than text
     basis = ibis.cases(*((j.basis == name, code) for name, code in BASIS.items()))
     own_sales, downline, purchase, recruitment, fee_share = (
@@ -334,16 +333,16 @@ def _classified_rewards(
     on_sales = basis.isin([own_sales, downline])
     sale_basis = ibis.ifelse(own, own_sales, downline)
     consistent = (
-        (on_sales & sold_)
-        | ((basis == purchase) & bought_)
+        (on_sales & sold)
+        | ((basis == purchase) & bought)
         | ((basis == fee_share) & fee)
         | ((basis == recruitment) & joined)
     )
     by_event = ibis.cases(
         (fee & ~own, fee_share),
-        (bought_, purchase),
+        (bought, purchase),
         (joined, recruitment),
-        (sold_, sale_basis),
+        (sold, sale_basis),
         else_=basis,
     )
     behaviour = ibis.ifelse(consistent, ibis.ifelse(on_sales, sale_basis, basis), by_event)

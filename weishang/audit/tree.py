@@ -1,14 +1,15 @@
 """The sponsor tree, computed in the engine with joins on integer keys (no recursion, no
 Python per row).
 
-Level 1 is a root (a member without a sponsor). Walking up the tree is done
-``engine.climb`` steps per query: one query chains that many joins of the members to their
-sponsors, and only the members (or rewards) still on their way up go on to the next query. A
-tree of depth D takes about D / climb queries whatever its size: on Spark, where each query is
-a job, 8 steps per query (one query for most real trees); on DuckDB one, so that each step
-probes only what is still climbing. Members never reached from a root sit in a sponsor cycle
-(or hang below one) and get no level: a query in which no member reaches the root stops the
-walk.
+Level 1 is a root (a member without a sponsor). Levels are found by pointer doubling
+(``member_levels``): about log2(D) queries for a tree of depth D, whatever its size. Members
+never reached from a root sit in a sponsor cycle (or hang below one) and get no level.
+
+How far rewards reach above their source (``reward_reach``) is a walk up the tree,
+``engine.climb`` steps per query: one query chains that many joins to the sponsors, and only
+the rewards still on their way up go on to the next query. On Spark, where each query is a
+job, that is 8 steps per query (one query for most real trees); on DuckDB one, so that each
+step probes only what is still climbing.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from weishang.audit.checks import (
     file_values,
     report,
 )
-from weishang.audit.contract import CLEAN_SCHEMAS, MEMBERS, REWARDS, TRANSACTIONS, FileSpec
+from weishang.audit.contract import CLEAN_SCHEMAS, MEMBERS, REWARDS, TABLES, TRANSACTIONS, FileSpec
 from weishang.audit.load import (
     DatasetInfo,
     RawFile,
@@ -50,8 +50,6 @@ from weishang.audit.load import (
     temporary_workdir,
 )
 from weishang.audit.problems import Action, Problem, ProblemLog, UnusableDataError
-
-TABLES = ("members", "transactions", "rewards")
 
 
 @dataclass
@@ -342,7 +340,7 @@ def _clean_transactions(
     report(cross["seller"], UNKNOWN_SELLER, raw.label, sellers, file_values(raw, "seller_id"))
     refs = file_values(raw, "ref_txn_id")
     report(cross["reference"], UNKNOWN_REFERENCE, raw.label, unknown_refs, refs)
-    table = pa.concat_tables(parts) if parts else _empty("transactions")
+    table = pa.concat_tables(parts) if parts else _empty(con, "transactions")
     return _in_order(_without(table, kept, repeated), "transactions")
 
 
@@ -401,16 +399,14 @@ def _clean_rewards(
         rows = _rows(found)
         rows = rows[~np.isin(rows, repeated)]
         report(cross[key], check, raw.label, rows, file_values(raw, check.column))
-    table = pa.concat_tables(parts) if parts else _empty("rewards")
+    table = pa.concat_tables(parts) if parts else _empty(con, "rewards")
     return _in_order(_without(table, kept, repeated), "rewards")
 
 
-def _empty(name: str) -> pa.Table:
-    con = duckdb.connect()
+def _empty(con: duckdb.DuckDBPyConnection, name: str) -> pa.Table:
+    """A clean table with no rows (every row of its file skipped)."""
     columns = ", ".join(f'CAST(NULL AS {t}) AS "{c}"' for c, t in CLEAN_SCHEMAS[name].items())
-    table = con.sql(f"SELECT {columns} LIMIT 0").to_arrow_table()
-    con.close()
-    return table
+    return con.sql(f"SELECT {columns} LIMIT 0").to_arrow_table()
 
 
 # --- the whole export --------------------------------------------------------------------------
@@ -509,7 +505,9 @@ def load_dataset(path: str | Path) -> AuditDataset:
         cross = {
             key: ProblemLog() for key in ("sponsor", "recipient", "source", "seller", "reference")
         }
-        con.execute("SET preserve_insertion_order = true")  # ``TypedScan`` reads in row order
+        # ``TypedScan`` reads in row order; the setting is global, so it is set once for the
+        # scans that run side by side
+        con.execute("SET preserve_insertion_order = true")
         try:
             table, members = _clean_members(con, raws["members"], log, cross["sponsor"])
             if not table.num_rows:
