@@ -212,8 +212,7 @@ class RawFile:
             view = f"_csv_{self.spec.name}"
             con.register(view, self.table)
         else:
-            files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in self.paths)
-            view = f"read_parquet([{files}])"
+            view = _read_parquet(self.paths)
         cols = ", ".join(f'{_quoted(name)} AS "{key}"' for key, name in self.names.items())
         return f"(SELECT {cols} FROM {view})"
 
@@ -260,6 +259,22 @@ def rechunk(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
         yield pa.concat_tables(pending)
 
 
+def _read_parquet(paths: list[Path]) -> str:
+    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+    return f"read_parquet([{files}])"
+
+
+def _described(con: duckdb.DuckDBPyConnection, raw: RawFile, schema: pa.Schema) -> list[Any]:
+    """DuckDB's view of the file's columns (name, type, …), as the typed scan will see them."""
+    if raw.table is None:  # Parquet: what DuckDB's own reader makes of the files
+        return con.execute(f"DESCRIBE SELECT * FROM {_read_parquet(raw.paths)}").fetchall()
+    # an Arrow table (a CSV file): an empty table of the same schema
+    con.register("_describe", schema.empty_table())
+    described = con.execute("DESCRIBE _describe").fetchall()
+    con.unregister("_describe")
+    return described
+
+
 def register_raw(
     con: duckdb.DuckDBPyConnection, folder: Path, spec: FileSpec, log: ProblemLog
 ) -> RawFile | None:
@@ -292,10 +307,7 @@ def register_raw(
             if table is None:
                 return None
             raw.table, schema, raw.rows = table, table.schema, table.num_rows
-        # DuckDB's view of the column types, from an empty table of the same schema
-        con.register("_describe", schema.empty_table())
-        described = con.execute("DESCRIBE _describe").fetchall()
-        con.unregister("_describe")
+        described = _described(con, raw, schema)
     except (duckdb.Error, pa.ArrowException, OSError, ValueError) as exc:
         log.add(
             Problem("unreadable_file", raw.label, None, 1, Action.FATAL, f"not readable: {exc}")
