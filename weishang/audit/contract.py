@@ -47,8 +47,13 @@ FILES = (MEMBERS, TRANSACTIONS, REWARDS)
 # them: every member a row names is an integer key (the member's data row; null when the id
 # names no member), and a buyer is a ``buyer_key`` (see ``validate.py``). ``_row`` is each row's
 # data row in its file.
+# A transaction's ``kind`` and a reward's ``basis`` are small integer codes: the value's position
+# in ``TXN_KINDS`` or ``REWARD_BASES`` (``KIND``, ``BASIS``), cheaper to store, compare and
+# group than text. The loader checks the text against these enums.
 KINDS = "ENUM(" + ", ".join(f"'{k}'" for k in TXN_KINDS) + ")"
 BASES = "ENUM(" + ", ".join(f"'{b}'" for b in REWARD_BASES) + ")"
+KIND = {name: code for code, name in enumerate(TXN_KINDS)}
+BASIS = {name: code for code, name in enumerate(REWARD_BASES)}
 CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
     "members": {
         "member_id": "VARCHAR",
@@ -61,7 +66,7 @@ CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
     },
     "transactions": {
         "day": "DATE",  # the day (UTC) of ``at``: what the indicators read of the time
-        "kind": KINDS,
+        "kind": "TINYINT",  # KIND
         "amount": "DECIMAL(18,2)",
         "seller_collects": "BOOLEAN",
         "seller_mid": "INTEGER",
@@ -78,7 +83,7 @@ CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
     "rewards": {
         "at": "TIMESTAMP",
         "amount": "DECIMAL(18,2)",
-        "basis": BASES,
+        "basis": "TINYINT",  # BASIS
         "member_mid": "INTEGER",
         "source_mid": "INTEGER",
         "_row": "BIGINT",

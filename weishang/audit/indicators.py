@@ -25,13 +25,13 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from weishang.audit.contract import REWARD_BASES
+from weishang.audit.contract import BASIS, KIND, REWARD_BASES
 from weishang.audit.engine import Engine
 from weishang.audit.tree import member_levels, reward_reach
 
 DAY = 86_400
 MONEY = "decimal(18, 2)"
-BASIS = {name: code for code, name in enumerate(REWARD_BASES)}
+SALE, FEE, BUYBACK, REFUND = (KIND[k] for k in ("sale", "fee", "buyback", "refund"))
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def member_flows(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
     """
     r = engine.rewards
     zero = ibis.literal(0).cast(MONEY)
-    forward = ["sale", "fee", "buyback"]
+    forward = [SALE, FEE, BUYBACK]
 
     s = t.filter(t.seller_mid.notnull())
     collected = s.amount.cast(MONEY)
@@ -103,17 +103,17 @@ def member_flows(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
         s_cash=ibis.ifelse(
             s.seller_collects, ibis.ifelse(s.kind.isin(forward), collected, -collected), zero
         ).sum(),
-        sold=s.amount.sum(where=(s.kind == "sale") & ~s.participant_buyer),
+        sold=s.amount.sum(where=(s.kind == SALE) & ~s.participant_buyer),
     )
     b = t.filter(t.buyer_mid.notnull())
     paid = b.amount.cast(MONEY)
     buyers = b.group_by(b_mid=b.buyer_mid).aggregate(
         b_cash=ibis.ifelse(b.kind.isin(forward), -paid, paid).sum(),
-        bought=b.amount.sum(where=(b.kind == "sale") & b.participant_buyer),
-        fee=(b.kind == "fee").any(),
-        entry_fee=((b.kind == "fee") & b.in_entry_window).any(),
-        entry_buy=((b.kind == "sale") & b.in_entry_window).any(),
-        first_week=b.amount.sum(where=b.kind.isin(["sale", "fee"]) & b.in_first_week),
+        bought=b.amount.sum(where=(b.kind == SALE) & b.participant_buyer),
+        fee=(b.kind == FEE).any(),
+        entry_fee=((b.kind == FEE) & b.in_entry_window).any(),
+        entry_buy=((b.kind == SALE) & b.in_entry_window).any(),
+        first_week=b.amount.sum(where=b.kind.isin([SALE, FEE]) & b.in_first_week),
     )
     rw = r.filter(r.member_mid.notnull())
     rewards = rw.group_by(r_mid=rw.member_mid).aggregate(
@@ -165,7 +165,7 @@ def _structure(engine: Engine) -> tuple[ir.Table, dict[str, Any]]:
 
 def _sales_totals(t: ir.Table, flows: ir.Table) -> ir.Table:
     """One row: sales by kind and buyer, and how much of the members' purchases was resold."""
-    sale = t.kind == "sale"
+    sale = t.kind == SALE
     consumer = sale & ~t.participant_buyer
     purchase = sale & t.participant_buyer
 
@@ -176,10 +176,10 @@ def _sales_totals(t: ir.Table, flows: ir.Table) -> ir.Table:
         sales=total(sale),
         consumer_sales=total(consumer),
         member_purchases=total(purchase),
-        fees=total(t.kind == "fee"),
-        buybacks=total(t.kind == "buyback"),
-        refunds=total(t.kind == "refund"),
-        collected_from_members=total((purchase | (t.kind == "fee")) & t.buyer_mid.notnull()),
+        fees=total(t.kind == FEE),
+        buybacks=total(t.kind == BUYBACK),
+        refunds=total(t.kind == REFUND),
+        collected_from_members=total((purchase | (t.kind == FEE)) & t.buyer_mid.notnull()),
     )
     # Resale: a member's purchases count as resold up to that member's own consumer sales.
     # (both filled with zero: LEAST skips nulls, so a member who never bought resold nothing)
@@ -219,7 +219,7 @@ def _member_totals(t: ir.Table, flows: ir.Table, total_members: int) -> ir.Table
     # Retail customers: distinct outside buyers per seller, each anonymous sale one customer.
     # Two plain GROUP BYs (seller and buyer, then seller) rather than a distinct count beside
     # a plain one, which DuckDB answers by materialising the consumer sales first.
-    consumer = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_mid.notnull())
+    consumer = t.filter((t.kind == SALE) & ~t.participant_buyer & t.seller_mid.notnull())
     pairs = consumer.group_by(["seller_mid", "buyer_key"]).aggregate(n=consumer.count())
     customers = pairs.group_by(sid=pairs.seller_mid).aggregate(
         customers=ibis.ifelse(pairs.buyer_key.isnull(), pairs.n, 1).sum()
@@ -277,10 +277,10 @@ def _per_member(
 def _day_key(mid: ir.IntegerValue, day: ir.DateValue) -> ir.IntegerValue:
     """(member, day) as one integer: joins and semi-joins on one column instead of two.
 
-    Days since 1970 stay within ±1,000,000 for any date of the years 0–4700, so two
-    (member, day) pairs never share a key.
+    Two (member, day) pairs share a key only when their days are 4,000,000 days (11,000
+    years) apart: never for dates of the years -3400 to 7400.
     """
-    return mid.cast("int64") * 1_000_000 + day.epoch_days().cast("int64")
+    return mid.cast("int64") * 4_000_000 + day.epoch_days().cast("int64")
 
 
 def _classified_rewards(
@@ -292,13 +292,14 @@ def _classified_rewards(
     the source (``need``, null unless above); materialised once.
 
     What the source did on the reward's day (bought as a participant, paid a fee, sold to an
-    outside consumer, joined) is four semi-joins on the (member, day) key: each reward asks
-    whether its key is among the days of that kind of event, so nothing is grouped by day.
+    outside consumer) is three semi-joins on the (member, day) key: each reward asks whether
+    its key is among the days of that kind of event, so nothing is grouped by day. Whether the
+    source joined that day is read off the source's own row, already joined.
     """
     r = engine.rewards
-    purchases = t.filter((t.kind == "sale") & t.participant_buyer)
-    fees = t.filter((t.kind == "fee") & t.buyer_mid.notnull())
-    retail = t.filter((t.kind == "sale") & ~t.participant_buyer & t.seller_mid.notnull())
+    purchases = t.filter((t.kind == SALE) & t.participant_buyer)
+    fees = t.filter((t.kind == FEE) & t.buyer_mid.notnull())
+    retail = t.filter((t.kind == SALE) & ~t.participant_buyer & t.seller_mid.notnull())
     src = members.select(
         s_mid="mid", s_joined="joined_at", s_level="level", s_sponsor="sponsor_mid"
     )
@@ -320,12 +321,11 @@ def _classified_rewards(
         bought=did(purchases, purchases.buyer_mid, purchases.day),
         fee=did(fees, fees.buyer_mid, fees.day),
         sold=did(retail, retail.seller_mid, retail.day),
-        joined=did(members, members.mid, members.joined_at.date()),
+        joined=(j.s_joined.date() == j.at.date()).fill_null(False),
     )  # fmt: skip
     own = j.source_mid.isnull() | (j.source_mid == j.member_mid)
     bought, fee, sold, joined = j.bought, j.fee, j.sold, j.joined & ~own
-    # bases as small integers (``BASIS``): cheaper to compare, store and group than text
-    basis = ibis.cases(*((j.basis == name, code) for name, code in BASIS.items()))
+    basis = j.basis
     own_sales, downline, purchase, recruitment, fee_share = (
         BASIS[b]
         for b in ("own_sales", "downline_sales", "purchase_volume", "recruitment", "fee_share")

@@ -40,7 +40,16 @@ from weishang.audit.checks import (
     file_values,
     report,
 )
-from weishang.audit.contract import CLEAN_SCHEMAS, MEMBERS, REWARDS, TABLES, TRANSACTIONS, FileSpec
+from weishang.audit.contract import (
+    BASES,
+    CLEAN_SCHEMAS,
+    KINDS,
+    MEMBERS,
+    REWARDS,
+    TABLES,
+    TRANSACTIONS,
+    FileSpec,
+)
 from weishang.audit.load import (
     DatasetInfo,
     RawFile,
@@ -300,7 +309,7 @@ def _clean_transactions(
     outputs = {
         "at_us": 'epoch_us("at")',
         "day": 'CAST("at" AS DATE)',
-        "kind": f"TRY_CAST(kind AS {CLEAN_SCHEMAS['transactions']['kind']})",
+        "kind": f"CAST(enum_code(TRY_CAST(kind AS {KINDS})) AS TINYINT)",
         "amount_c": "CAST(amount * 100 AS BIGINT)",
         "seller_collects": "COALESCE(seller_collects, true)",
     }
@@ -354,7 +363,7 @@ def _clean_rewards(
     outputs = {
         "at": '"at"',
         "amount_c": "CAST(amount * 100 AS BIGINT)",
-        "basis": f"TRY_CAST(basis AS {CLEAN_SCHEMAS['rewards']['basis']})",
+        "basis": f"CAST(enum_code(TRY_CAST(basis AS {BASES})) AS TINYINT)",
     }
     scan, batches = _scan(con, raw, outputs, ["reward_id", "member_id", "source_member_id"])
     seen = OwnIds(raw)
