@@ -428,28 +428,40 @@ def _clean_rest(
     cross: dict[str, ProblemLog],
 ) -> list[ProblemLog]:
     """Transactions and rewards, each on its own connection to the database, side by side
-    (each step of either leaves a core idle now and then: the other fills it); the problems
-    of each file, in that order."""
+    (each step of either leaves a core idle now and then: the other fills it), then stored;
+    the problems of each file, in that order."""
     jobs = {"transactions": _clean_transactions, "rewards": _clean_rewards}
     logs = {name: ProblemLog() for name in jobs}
+    tables: dict[str, pa.Table] = {}
 
     def run(name: str) -> None:
         cursor = con.cursor()
         try:
-            table = jobs[name](cursor, raws[name], members, logs[name], cross)
+            tables[name] = jobs[name](cursor, raws[name], members, logs[name], cross)
             raws[name].close(cursor)
-            _store(cursor, name, table)
         finally:
             cursor.close()
 
-    if ids.concurrent_calls_safe():
-        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-            for done in [pool.submit(run, name) for name in jobs]:
-                done.result()
-    else:
-        for name in jobs:
-            run(name)
+    _in_row_order(con, True)
+    try:
+        if ids.concurrent_calls_safe():
+            with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+                for done in [pool.submit(run, name) for name in jobs]:
+                    done.result()
+        else:
+            for name in jobs:
+                run(name)
+    finally:
+        _in_row_order(con, False)
+    for name in jobs:  # stored once no scan runs, with less memory (``connect``)
+        _store(con, name, tables.pop(name))
     return [logs[name] for name in jobs]
+
+
+def _in_row_order(con: duckdb.DuckDBPyConnection, on: bool) -> None:
+    """DuckDB's ``preserve_insertion_order``: on while ``TypedScan`` reads (its batches must
+    come in row order); a setting of the whole database, so set around all the scans at once."""
+    con.execute(f"SET preserve_insertion_order = {'true' if on else 'false'}")
 
 
 def _store(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
@@ -514,11 +526,10 @@ def load_dataset(path: str | Path) -> AuditDataset:
         cross = {
             key: ProblemLog() for key in ("sponsor", "recipient", "source", "seller", "reference")
         }
-        # ``TypedScan`` reads in row order; the setting is global, so it is set once for the
-        # scans that run side by side
-        con.execute("SET preserve_insertion_order = true")
         try:
+            _in_row_order(con, True)
             table, members = _clean_members(con, raws["members"], log, cross["sponsor"])
+            _in_row_order(con, False)
             if not table.num_rows:
                 label = raws["members"].label
                 fatal = Problem(
@@ -534,7 +545,7 @@ def load_dataset(path: str | Path) -> AuditDataset:
             fatal = Problem("unreadable_file", str(path), None, 1, Action.FATAL, f"not readable: {exc}")  # fmt: skip
             raise UnusableDataError([fatal]) from None
         finally:
-            con.execute("SET preserve_insertion_order = false")
+            _in_row_order(con, False)
             for raw in raws.values():
                 raw.close(con)
         for found in cross.values():
