@@ -264,12 +264,12 @@ def _read_parquet(paths: list[Path]) -> str:
     return f"read_parquet([{files}])"
 
 
-def _described(con: duckdb.DuckDBPyConnection, raw: RawFile, schema: pa.Schema) -> list[Any]:
+def _described(con: duckdb.DuckDBPyConnection, raw: RawFile) -> list[Any]:
     """DuckDB's view of the file's columns (name, type, …), as the typed scan will see them."""
     if raw.table is None:  # Parquet: what DuckDB's own reader makes of the files
         return con.execute(f"DESCRIBE SELECT * FROM {_read_parquet(raw.paths)}").fetchall()
     # an Arrow table (a CSV file): an empty table of the same schema
-    con.register("_describe", schema.empty_table())
+    con.register("_describe", raw.table.schema.empty_table())
     described = con.execute("DESCRIBE _describe").fetchall()
     con.unregister("_describe")
     return described
@@ -307,7 +307,7 @@ def register_raw(
             if table is None:
                 return None
             raw.table, schema, raw.rows = table, table.schema, table.num_rows
-        described = _described(con, raw, schema)
+        described = _described(con, raw)
     except (duckdb.Error, pa.ArrowException, OSError, ValueError) as exc:
         log.add(
             Problem("unreadable_file", raw.label, None, 1, Action.FATAL, f"not readable: {exc}")

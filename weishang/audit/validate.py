@@ -16,6 +16,7 @@ file, a missing required column or no usable member stops the audit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -442,8 +443,7 @@ def _clean_rest(
         finally:
             cursor.close()
 
-    _in_row_order(con, True)
-    try:
+    with _in_row_order(con):
         if ids.concurrent_calls_safe():
             with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
                 for done in [pool.submit(run, name) for name in jobs]:
@@ -451,17 +451,21 @@ def _clean_rest(
         else:
             for name in jobs:
                 run(name)
-    finally:
-        _in_row_order(con, False)
     for name in jobs:  # stored once no scan runs, with less memory (``connect``)
         _store(con, name, tables.pop(name))
     return [logs[name] for name in jobs]
 
 
-def _in_row_order(con: duckdb.DuckDBPyConnection, on: bool) -> None:
-    """DuckDB's ``preserve_insertion_order``: on while ``TypedScan`` reads (its batches must
-    come in row order); a setting of the whole database, so set around all the scans at once."""
-    con.execute(f"SET preserve_insertion_order = {'true' if on else 'false'}")
+@contextlib.contextmanager
+def _in_row_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB's ``preserve_insertion_order`` on while ``TypedScan`` reads (its batches must
+    come in row order), off again after (``connect``); a setting of the whole database, so it
+    is set around all the scans that run at once."""
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        con.execute("SET preserve_insertion_order = false")
 
 
 def _store(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
@@ -527,9 +531,8 @@ def load_dataset(path: str | Path) -> AuditDataset:
             key: ProblemLog() for key in ("sponsor", "recipient", "source", "seller", "reference")
         }
         try:
-            _in_row_order(con, True)
-            table, members = _clean_members(con, raws["members"], log, cross["sponsor"])
-            _in_row_order(con, False)
+            with _in_row_order(con):
+                table, members = _clean_members(con, raws["members"], log, cross["sponsor"])
             if not table.num_rows:
                 label = raws["members"].label
                 fatal = Problem(
@@ -545,7 +548,6 @@ def load_dataset(path: str | Path) -> AuditDataset:
             fatal = Problem("unreadable_file", str(path), None, 1, Action.FATAL, f"not readable: {exc}")  # fmt: skip
             raise UnusableDataError([fatal]) from None
         finally:
-            _in_row_order(con, False)
             for raw in raws.values():
                 raw.close(con)
         for found in cross.values():
