@@ -255,7 +255,7 @@ def test_parquet_gives_the_same_indicators_as_csv(tmp_path: Path) -> None:
 def test_dates_with_an_offset_are_taken_to_utc(tmp_path: Path) -> None:
     members = MEMBERS.replace("2024-02-10", "2024-02-10T07:30:00+08:00")
     dataset = load_dataset(write_export(tmp_path / "x", members=members))
-    joined = dataset.con.execute("SELECT joined_at FROM members WHERE member_id = 'd'")
+    joined = dataset.con.execute("SELECT joined_at FROM members WHERE mid = 4")
     assert str(joined.fetchone()[0]) == "2024-02-09 23:30:00"
 
 

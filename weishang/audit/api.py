@@ -8,7 +8,7 @@ from pathlib import Path
 
 from weishang.audit.engine import Engine, duckdb_engine
 from weishang.audit.indicators import AuditParams, compute_indicators
-from weishang.audit.problems import Action, Problem
+from weishang.audit.problems import Action
 from weishang.audit.result import AuditResult, InputSummary
 from weishang.audit.rules import load_packs
 from weishang.audit.series import compute_series
@@ -58,24 +58,10 @@ def audit_dataset(
         f"computing indicators on {engine.kind}: {counts['members']:,} members, "
         f"{counts['transactions']:,} transactions, {counts['rewards']:,} rewards"
     )
-    unplaced: list[int] = []
-    indicators = compute_indicators(engine, params, unplaced)
+    indicators = compute_indicators(engine, params)
     # Compact per-member series for the report's histogram and Lorenz curve (~1.4 KB).
     indicators |= compute_series(engine)
     problems = list(dataset.problems.problems)
-    if indicators["members_unplaced"]:
-        problems.append(
-            Problem(
-                "sponsor_cycle",
-                dataset.files.get("members", "members"),
-                "sponsor_id",
-                indicators["members_unplaced"],
-                Action.KEPT,
-                "the sponsor chain never reaches a root (a cycle); these members have no level "
-                "and are left out of depth and members per level",
-                tuple(unplaced),
-            )
-        )
     computed = time.perf_counter() - started
     progress("judging against the jurisdiction packs")
     verdicts = {

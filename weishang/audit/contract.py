@@ -45,8 +45,10 @@ FILES = (MEMBERS, TRANSACTIONS, REWARDS)
 # The clean tables every engine receives: the columns the indicators read, typed and narrow
 # (a 100 M-row export is audited in memory). Text ids are gone once the loader has checked
 # them: every member a row names is an integer key (the member's data row; null when the id
-# names no member), and a buyer is a ``buyer_key`` (see ``validate.py``). ``_row`` is each row's
-# data row in its file.
+# names no member), and a buyer is a ``buyer_key`` (see ``validate.py``). What the loader
+# learns by following ids is there too: the buyer's membership at the time of a transaction,
+# the source member's joining and how far above the source a reward's recipient sits, and each
+# member's level in the sponsor tree (``sponsors.py``).
 # A transaction's ``kind`` and a reward's ``basis`` are small integer codes: the value's position
 # in ``TXN_KINDS`` or ``REWARD_BASES`` (``KIND``, ``BASIS``), cheaper to store, compare and
 # group than text. The loader checks the text against these enums.
@@ -56,13 +58,11 @@ KIND = {name: code for code, name in enumerate(TXN_KINDS)}
 BASIS = {name: code for code, name in enumerate(REWARD_BASES)}
 CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
     "members": {
-        "member_id": "VARCHAR",
-        "sponsor_id": "VARCHAR",
+        "mid": "INTEGER",  # the member's data row in the members file
+        "sponsor_mid": "INTEGER",  # null for a root
         "joined_at": "TIMESTAMP",
-        "left_at": "TIMESTAMP",
-        "mid": "INTEGER",
-        "sponsor_mid": "INTEGER",
-        "_row": "BIGINT",
+        # 1 for a root, one more per sponsor link; null in or below a sponsor cycle
+        "level": "INTEGER",
     },
     "transactions": {
         "day": "DATE",  # the day (UTC) of ``at``: what the indicators read of the time
@@ -86,7 +86,10 @@ CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
         "basis": "TINYINT",  # BASIS
         "member_mid": "INTEGER",
         "source_mid": "INTEGER",
-        "_row": "BIGINT",
+        "source_joined_at": "TIMESTAMP",  # when the source member joined
+        # how many levels above the source the paid member sits (1: the source's sponsor),
+        # when the paid member is an ancestor of the source; else null
+        "levels_above": "INTEGER",
     },
 }
 TABLES = tuple(CLEAN_SCHEMAS)  # members, transactions, rewards

@@ -27,7 +27,6 @@ import ibis.expr.types as ir
 
 from weishang.audit.contract import BASIS, KIND, REWARD_BASES
 from weishang.audit.engine import Engine
-from weishang.audit.tree import member_levels, reward_reach
 
 DAY = 86_400
 MONEY = "decimal(18, 2)"
@@ -145,20 +144,22 @@ def member_flows(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
     return engine.materialize(ranked, "flows")
 
 
-def _structure(engine: Engine) -> tuple[ir.Table, dict[str, Any]]:
-    members, per_level = member_levels(engine)
+def _structure(engine: Engine) -> dict[str, Any]:
+    members = engine.members
     month = members.group_by(y=members.joined_at.year(), mo=members.joined_at.month()).aggregate(
         n=members.count()
     )
     months = engine.rows(month.order_by(["y", "mo"]))
+    placed = members.filter(members.level.notnull())
+    levels = engine.rows(placed.group_by("level").aggregate(n=placed.count()))
+    per_level = {int(r["level"]): int(r["n"]) for r in sorted(levels, key=lambda r: r["level"])}
     total = sum(int(r["n"]) for r in months)
-    placed = sum(per_level.values())
-    return members, {
+    return {
         "members": total,
         "roots": per_level.get(1, 0),
         "depth": max(per_level, default=0),
-        "members_per_level": {str(k): v for k, v in sorted(per_level.items())},
-        "members_unplaced": total - placed,
+        "members_per_level": {str(k): v for k, v in per_level.items()},
+        "members_unplaced": total - sum(per_level.values()),
         "growth_per_month": {f"{r['y']:04d}-{r['mo']:02d}": int(r["n"]) for r in months},
     }
 
@@ -283,45 +284,33 @@ def _day_key(mid: ir.IntegerValue, day: ir.DateValue) -> ir.IntegerValue:
     return mid.cast("int64") * 4_000_000 + day.epoch_days().cast("int64")
 
 
-def _classified_rewards(
-    engine: Engine, members: ir.Table, t: ir.Table, params: AuditParams
-) -> ir.Table:
-    """Each reward with what it was really computed from (``behaviour``), whether entrants'
-    payments funded it (``entrant``), and what the walk up the tree needs: the recipient
-    (``target``), the source's sponsor (``anc``) and how many levels the recipient sits above
-    the source (``need``, null unless above); materialised once.
+def _classified_rewards(r: ir.Table, t: ir.Table, params: AuditParams) -> ir.Table:
+    """Each reward with what it was really computed from (``behaviour``) and whether entrants'
+    payments funded it (``entrant``), beside its declared ``basis``, ``levels_above`` and
+    ``amount``.
 
     What the source did on the reward's day (bought as a participant, paid a fee, sold to an
     outside consumer) is three semi-joins on the (member, day) key: each reward asks whether
     its key is among the days of that kind of event, so nothing is grouped by day. Whether the
-    source joined that day is read off the source's own row, already joined.
+    source joined that day is read off the reward's own row (the loader put the source's
+    joining beside it).
     """
-    r = engine.rewards
     purchases = t.filter((t.kind == SALE) & t.participant_buyer)
     fees = t.filter((t.kind == FEE) & t.buyer_mid.notnull())
     retail = t.filter((t.kind == SALE) & ~t.participant_buyer & t.seller_mid.notnull())
-    src = members.select(
-        s_mid="mid", s_joined="joined_at", s_level="level", s_sponsor="sponsor_mid"
-    )
-    rcp = members.select(r_mid="mid", r_level="level")
-    own = r.source_mid.isnull() | (r.source_mid == r.member_mid)
-    # the recipient's level matters only above someone else's source: no probe for the rest
-    upline = ibis.ifelse(own, ibis.null("int32"), r.member_mid)
-    j = r.left_join(src, r.source_mid == src.s_mid).left_join(rcp, upline == rcp.r_mid)
-    key = _day_key(j.source_mid, j.at.date())
+    key = _day_key(r.source_mid, r.at.date())
 
     def did(events: ir.Table, mid: ir.IntegerValue, day: ir.DateValue) -> ir.BooleanValue:
         days = events.select(k=_day_key(mid, day))
         return key.isin(days.k).fill_null(False)
 
     # the four answers as columns first, so that each semi-join runs once
-    j = j.select(
-        "_row", "member_mid", "source_mid", "at", "amount", "basis", "s_joined", "s_sponsor",
-        "s_level", "r_level",
+    j = r.select(
+        "member_mid", "source_mid", "at", "amount", "basis", "source_joined_at", "levels_above",
         bought=did(purchases, purchases.buyer_mid, purchases.day),
         fee=did(fees, fees.buyer_mid, fees.day),
         sold=did(retail, retail.seller_mid, retail.day),
-        joined=(j.s_joined.date() == j.at.date()).fill_null(False),
+        joined=(r.source_joined_at.date() == r.at.date()).fill_null(False),
     )  # fmt: skip
     own = j.source_mid.isnull() | (j.source_mid == j.member_mid)
     bought, fee, sold, joined = j.bought, j.fee, j.sold, j.joined & ~own
@@ -346,45 +335,35 @@ def _classified_rewards(
         else_=basis,
     )
     behaviour = ibis.ifelse(consistent, ibis.ifelse(on_sales, sale_basis, basis), by_event)
-    since_join = j.at.epoch_seconds() - j.s_joined.epoch_seconds()
+    since_join = j.at.epoch_seconds() - j.source_joined_at.epoch_seconds()
     entrant = behaviour.isin([fee_share, recruitment]) | (
         (behaviour == purchase)
         & ~own
         & (since_join <= params.entry_window_days * DAY).fill_null(False)
     )
-    above = j.s_level - j.r_level
-    return engine.materialize(
-        j.select(
-            rid=j._row,
-            target=j.member_mid,
-            anc=j.s_sponsor,
-            need=ibis.ifelse(above > 0, above, ibis.null("int64")),
-            basis=basis.cast("int8"),
-            behaviour=behaviour.cast("int8"),
-            entrant=entrant,
-            amount=j.amount,
-        ),
-        "rewards",
+    return j.select(
+        basis=basis.cast("int8"),
+        behaviour=behaviour.cast("int8"),
+        entrant=entrant,
+        levels_above=j.levels_above,
+        amount=j.amount,
     )
 
 
 def _rewards(
-    engine: Engine, members: ir.Table, t: ir.Table, params: AuditParams, consumer_sales: float
+    engine: Engine, t: ir.Table, params: AuditParams, consumer_sales: float
 ) -> dict[str, Any]:
-    a = _classified_rewards(engine, members, t, params)
-    reach = reward_reach(engine, members, a.filter(a.need.notnull()))
-    groups = engine.rows(
-        a.group_by(["basis", "behaviour", "entrant"]).aggregate(amount=a.amount.sum(), n=a.count())
+    a = _classified_rewards(engine.rewards, t, params)
+    # one small table of sums: the mixes read it by basis, behaviour and entrant, the reach
+    # (rewards paid to an ancestor of their source, by how far above it) by levels_above
+    cells = engine.rows(
+        a.group_by(["basis", "behaviour", "entrant", "levels_above"]).aggregate(
+            amount=a.amount.sum(), n=a.count()
+        )
     )
-    for g in groups:
+    for g in cells:
         g["basis"], g["behaviour"] = REWARD_BASES[g["basis"]], REWARD_BASES[g["behaviour"]]
-    # rewards paid to an ancestor of their source, by how far above it
-    up = reach.join(a, reach.reach_rid == a.rid)
-    reached = engine.rows(
-        up.group_by(["levels_above", "behaviour"]).aggregate(amount=up.amount.sum())
-    )
-    for g in reached:
-        g["behaviour"] = REWARD_BASES[g["behaviour"]]
+    groups, reached = cells, [g for g in cells if g["levels_above"] is not None]
     total = sum(Decimal(g["amount"]) for g in groups)
 
     def amount_where(pred: Any, rows: list[dict[str, Any]] = groups) -> Decimal:
@@ -420,25 +399,12 @@ def _rewards(
     }
 
 
-def unplaced_rows(engine: Engine, members: ir.Table, limit: int) -> list[int]:
-    """Data rows of members whose sponsor chain never reaches a root (a sponsor cycle)."""
-    lost = members.filter(members.level.isnull()).order_by("_row").limit(limit)
-    return [int(r["_row"]) for r in engine.rows(lost.select("_row"))]
-
-
-def compute_indicators(
-    engine: Engine, params: AuditParams | None = None, unplaced: list[int] | None = None
-) -> dict[str, Any]:
-    """Every indicator of the audit, as JSON-ready values (money rounded to cents).
-
-    ``unplaced``, when given, receives the first rows of members caught in a sponsor cycle.
-    """
+def compute_indicators(engine: Engine, params: AuditParams | None = None) -> dict[str, Any]:
+    """Every indicator of the audit, as JSON-ready values (money rounded to cents)."""
     params = params or AuditParams()
-    members, result = _structure(engine)
-    if unplaced is not None and result["members_unplaced"]:
-        unplaced.extend(unplaced_rows(engine, members, 5))
+    result = _structure(engine)
     t = annotated_transactions(engine.transactions, params)
-    flows = member_flows(engine, members, t)
+    flows = member_flows(engine, engine.members, t)
     engine.shared["member_flows"] = flows  # the report's series read the same table
     # one query for the sales totals and every per-member figure (one job on Spark)
     totals = _sales_totals(t, flows).cross_join(_member_totals(t, flows, result["members"]))
@@ -446,7 +412,7 @@ def compute_indicators(
     result |= _sales(row)
     entry, retail, outcomes = _per_member(row, result["members"])
     result |= entry | retail
-    result |= _rewards(engine, members, t, params, result["sales_to_consumers"])
+    result |= _rewards(engine, t, params, result["sales_to_consumers"])
     result |= outcomes
     result["fee_or_headcount_basis"] = bool(
         result["fee_payers"]

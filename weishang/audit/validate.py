@@ -1,15 +1,16 @@
-"""Turn an export's files into clean tables with integer member keys, in one pass per file.
+"""Turn an export's files into clean tables with integer member keys.
 
-Each file is read once, in batches of about a million rows, along two paths that meet batch
-by batch in row order:
+Members come first: their typed columns, the exact index of their ids, each sponsor resolved
+to the sponsor's row, and the sponsor tree (``sponsors.py``: levels, cycles). Transactions and
+rewards then go through two passes each, side by side:
 
-* DuckDB parses the typed columns and evaluates the row checks (``checks.py``);
-* Arrow reads the id columns, and the compiled loops of ``ids.py`` turn every member a row
-  names into the member's integer key and hash every row's own id for the repeat check.
+1. the file's own ids (and a transaction's ``ref_txn_id``) are hashed, which names every row
+   whose id repeats an earlier row's before any row is kept (``ids.py``);
+2. the file is read batch by batch along two paths that meet in row order: DuckDB parses the
+   typed columns and evaluates the row checks (``checks.py``), while Arrow reads the member
+   ids, which the compiled loops of ``ids.py`` turn into member keys. Each batch's usable rows
+   are appended to the clean DuckDB table at once, so no copy of a whole file is ever held.
 
-The usable rows of each batch become a batch of the clean table (Arrow), stored in DuckDB once
-the file is read. Then come the checks across rows and files (repeated ids, unknown members,
-references that name no transaction).
 A row problem either skips the row or clears the bad value (the report says which); a missing
 file, a missing required column or no usable member stops the audit.
 """
@@ -22,13 +23,14 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from weishang.audit import ids
+from weishang.audit import ids, sponsors
 from weishang.audit.checks import (
     CLEAR,
     KEPT,
@@ -37,7 +39,6 @@ from weishang.audit.checks import (
     Mask,
     Rows,
     TypedScan,
-    Values,
     file_values,
     report,
 )
@@ -59,7 +60,13 @@ from weishang.audit.load import (
     register_raw,
     temporary_workdir,
 )
-from weishang.audit.problems import Action, Problem, ProblemLog, UnusableDataError
+from weishang.audit.problems import (
+    EXAMPLES_PER_PROBLEM,
+    Action,
+    Problem,
+    ProblemLog,
+    UnusableDataError,
+)
 
 
 @dataclass
@@ -75,8 +82,8 @@ class AuditDataset:
     def row_counts(self) -> dict[str, int]:
         counts = {}
         for name in TABLES:
-            ((count,),) = self.con.execute(f"SELECT count(*) FROM {name}").fetchall()
-            counts[name] = int(count)
+            ((rows,),) = self.con.execute(f"SELECT count(*) FROM {name}").fetchall()
+            counts[name] = int(rows)
         return counts
 
     def table(self, name: str) -> pa.Table:
@@ -87,6 +94,7 @@ class AuditDataset:
 # --- the checks across rows and files --------------------------------------------------------
 
 UNKNOWN_SPONSOR = Check("unknown_sponsor", "sponsor_id", None, CLEAR, "sponsor_id is not a member; the member is taken as a root")  # fmt: skip
+SPONSOR_CYCLE = Check("sponsor_cycle", "sponsor_id", None, KEPT, "the sponsor chain never reaches a root (a cycle); these members have no level and are left out of depth and members per level")  # fmt: skip
 UNKNOWN_RECIPIENT = Check("unknown_member", "member_id", None, SKIP, "the rewarded member_id is not a member")  # fmt: skip
 UNKNOWN_SOURCE = Check("unknown_member", "source_member_id", None, CLEAR, "source_member_id is not a member; the source is taken as unknown")  # fmt: skip
 UNKNOWN_SELLER = Check("unknown_member", "seller_id", None, KEPT, "seller_id is not a member; the sale counts for no member's cash")  # fmt: skip
@@ -100,86 +108,146 @@ def _repeat_check(spec: FileSpec) -> Check:
     )  # fmt: skip
 
 
-def _batch_values(batch: pa.Table, column: str, first: int) -> Values:
-    def values(rows: Rows) -> list[str]:
-        taken = batch.column(column).take(pa.array(rows - 1 - first))
-        return ["" if v is None else str(v) for v in taken.to_pylist()]
-
-    return values
-
-
 def _rows(found: list[Rows]) -> Rows:
     return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 
+def _arrow_array(values: np.ndarray, known: Mask, kind: pa.DataType) -> pa.Array:
+    """``values`` as an Arrow array, null where not ``known`` (the buffer is shared)."""
+    bitmap = None if known.all() else pa.py_buffer(np.packbits(known, bitorder="little"))
+    return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(values)])
+
+
 class OwnIds:
-    """Every row's own id hash (for the repeat check) and the references the rows make,
-    collected batch by batch."""
+    """The first pass over a file: its own ids, and the references its rows make.
 
-    def __init__(self, raw: RawFile) -> None:
+    Every row's id is hashed (96 bits); rows whose hash an earlier row shares are confirmed on
+    the file's own text. The second pass then decides, in row order, which of those repeats
+    to skip (``repeats``): the first *usable* row of an id is kept, so a row skipped for
+    another reason never hides a later good one.
+    """
+
+    def __init__(self, raw: RawFile, ref_column: str | None = None) -> None:
         self.raw = raw
-        self.own = ids.RowHashes.empty(raw.rows)
-        self.ref_rows: list[Rows] = []
-        self.refs: list[ids.RowHashes] = []
-
-    def add(self, first: int, batch: pa.Table, usable: Mask) -> Rows:
-        """Hash the batch's ids; returns the rows (1-based) that have none."""
-        at = slice(first, first + batch.num_rows)
-        self.own.fill(first, ids.Strings.of(batch.column(self.raw.spec.id_column)))
-        missing = np.flatnonzero(~self.own.present[at]).astype(np.int64) + first + 1
-        self.own.present[at] &= usable
-        return missing
-
-    def add_refs(self, first: int, batch: pa.Table, column: str, usable: Mask) -> None:
-        if column not in batch.column_names:
-            return
-        h = ids.RowHashes.empty(batch.num_rows)
-        h.fill(0, ids.Strings.of(batch.column(column)))
-        keep = h.present & usable
-        if keep.any():
-            self.ref_rows.append(np.flatnonzero(keep).astype(np.int64) + first + 1)
-            self.refs.append(ids.RowHashes(h.h1[keep], h.h2[keep], h.present[keep]))
-
-    def repeats(self) -> tuple[Rows, Rows]:
-        """(rows whose id repeats an earlier row's, rows whose reference names no row)."""
-        refs = ids.RowHashes(
-            np.concatenate([r.h1 for r in self.refs] or [np.zeros(0, np.uint64)]),
-            np.concatenate([r.h2 for r in self.refs] or [np.zeros(0, np.uint32)]),
-            np.concatenate([r.present for r in self.refs] or [np.zeros(0, np.bool_)]),
+        column = raw.spec.id_column
+        own = ids.RowHashes.empty(raw.rows)
+        ref_rows: list[Rows] = []
+        refs: list[ids.RowHashes] = []
+        wanted = [column] + ([ref_column] if ref_column and ref_column in raw.names else [])
+        first = 0
+        for batch in raw.batches(wanted):
+            own.fill(first, ids.Strings.of(batch.column(column)))
+            if len(wanted) > 1:
+                h = ids.RowHashes.empty(batch.num_rows)
+                h.fill(0, ids.Strings.of(batch.column(ref_column)))
+                ref_rows.append(np.flatnonzero(h.present).astype(np.int64) + first)
+                refs.append(ids.RowHashes(h.h1[h.present], h.h2[h.present], h.present[h.present]))
+            first += batch.num_rows
+        self.present = own.present
+        ref_hashes = ids.RowHashes(
+            np.concatenate([r.h1 for r in refs] or [np.zeros(0, np.uint64)]),
+            np.concatenate([r.h2 for r in refs] or [np.zeros(0, np.uint32)]),
+            np.concatenate([r.present for r in refs] or [np.zeros(0, np.bool_)]),
         )
-        first, found = ids.repeats_and_refs(self.own, refs)
-        repeated = self._confirmed(first)
-        unknown = _rows(self.ref_rows)[~found]
-        return repeated, unknown[~np.isin(unknown, repeated)]
+        earlier, found = ids.repeats_and_refs(own, ref_hashes)
+        del own
+        # rows (0-based) whose reference names no row of the file
+        self.unknown_refs = _rows(ref_rows)[~found]
+        self._candidates, self._owners = self._confirmed(earlier)
+        self._kept_owners: set[int] = set()
 
-    def _confirmed(self, first: Rows) -> Rows:
-        """Rows (1-based) whose id repeats an earlier row's: the hashes name the candidates,
-        the file's own text decides."""
-        later = np.flatnonzero(first >= 0)
+    def _confirmed(self, earlier: Rows) -> tuple[Rows, Rows]:
+        """(rows, 0-based and sorted, that share their id with another row; the first row
+        with that id, for each): the hashes name the candidates, the file's text decides."""
+        later = np.flatnonzero(earlier >= 0)
         if not len(later):
-            return later.astype(np.int64)
-        earlier = first[later]
-        both = np.union1d(later, earlier)
-        column = self.raw.spec.id_column
+            return later.astype(np.int64), later.astype(np.int64)
+        owner = earlier[later]
+        both = np.union1d(later, owner)
         texts = dict(
             zip(
                 both.tolist(),
-                (v.strip(ids.SPACES) for v in self.raw.values(column, (both + 1).tolist())),
+                (
+                    v.strip(ids.SPACES)
+                    for v in self.raw.values(self.raw.spec.id_column, (both + 1).tolist())
+                ),
                 strict=True,
             )
         )
-        same = [texts[a] == texts[b] for a, b in zip(later.tolist(), earlier.tolist(), strict=True)]
-        return (later[np.asarray(same, dtype=np.bool_)] + 1).astype(np.int64)
+        same = np.array(
+            [texts[a] == texts[b] for a, b in zip(later.tolist(), owner.tolist(), strict=True)],
+            dtype=np.bool_,
+        )
+        later, owner = later[same], owner[same]
+        rows = np.concatenate([later, np.unique(owner)])
+        owners = np.concatenate([owner, np.unique(owner)])
+        order = np.argsort(rows, kind="stable")
+        return rows[order], owners[order]
+
+    def missing(self, first: int, n: int) -> Rows:
+        """Rows (1-based) of the batch from ``first`` (0-based) that have no id."""
+        return np.flatnonzero(~self.present[first : first + n]).astype(np.int64) + first + 1
+
+    def repeats(self, first: int, usable: Mask) -> Rows:
+        """Rows (0-based in the batch from ``first``) that repeat the id of an earlier usable
+        row; called batch by batch, in row order."""
+        lo, hi = np.searchsorted(self._candidates, [first, first + len(usable)])
+        found = []
+        for row, owner in zip(
+            self._candidates[lo:hi].tolist(), self._owners[lo:hi].tolist(), strict=True
+        ):
+            if not usable[row - first]:
+                continue
+            if owner in self._kept_owners:
+                found.append(row - first)
+            else:
+                self._kept_owners.add(owner)
+        return np.array(found, dtype=np.int64)
 
 
-def _without(table: pa.Table, kept: Mask, rows: Rows) -> pa.Table:
-    """``table`` (the file's ``kept`` rows, in order) without the file rows ``rows``."""
-    if not len(rows):
-        return table
-    position = np.cumsum(kept) - 1
-    gone = np.zeros(table.num_rows, np.bool_)
-    gone[position[rows - 1][kept[rows - 1]]] = True
-    return table.filter(pa.array(~gone))
+class Appender:
+    """Appends batches of Arrow columns to a clean DuckDB table (its own cursor, so the scan
+    that produces the batches keeps streaming)."""
+
+    _names = count()
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, name: str) -> None:
+        self.cursor = con.cursor()
+        self.name = name
+        self.view = f"_append_{name}_{next(self._names)}"
+        self.columns = list(CLEAN_SCHEMAS[name])
+        create_table(self.cursor, name)
+
+    def add(self, batch: pa.Table) -> None:
+        if not batch.num_rows:
+            return
+        self.cursor.register(self.view, batch.select(self.columns))
+        try:
+            self.cursor.execute(f"INSERT INTO {self.name} SELECT * FROM {self.view}")
+        finally:
+            self.cursor.unregister(self.view)
+
+    def close(self) -> None:
+        self.cursor.close()
+
+
+def create_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    columns = ", ".join(f'"{c}" {t}' for c, t in CLEAN_SCHEMAS[name].items())
+    con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
+
+
+def _microseconds(column: pa.ChunkedArray) -> tuple[Rows, Mask]:
+    values = column.combine_chunks().cast(pa.timestamp("us"))
+    known = values.is_valid().to_numpy(zero_copy_only=False)
+    return values.cast(pa.int64()).fill_null(0).to_numpy(), known
+
+
+def _money(cents: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """decimal(18, 2) from integer cents, sharing their buffer (nulls read as zero)."""
+    if isinstance(cents, pa.ChunkedArray):
+        cents = cents.combine_chunks()
+    values = cents.fill_null(0).to_numpy(zero_copy_only=False)
+    return pa.Array.from_buffers(pa.decimal64(18, 2), len(values), [None, pa.py_buffer(values)])
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -194,6 +262,8 @@ class MemberKeys:
     joined_us: Rows  # microseconds since 1970, UTC
     left_us: Rows
     left_known: Mask
+    sponsor: Rows  # the sponsor's position, -1 for a root
+    level: sponsors.Levels  # 1 for a root; sponsors.UNPLACED in or below a cycle
 
     def lookup(self, batch: pa.Table, column: str) -> tuple[Rows, ids.Hashes]:
         """(position of the member each row names: -1 none, -2 no id; the id's hash)."""
@@ -210,18 +280,24 @@ class MemberKeys:
             positions, hashes, at_us, self.mid, self.joined_us, self.left_us, self.left_known
         )
 
+    def joined_at(self, positions: Rows) -> pa.Array:
+        known = positions >= 0
+        return _arrow_array(
+            np.where(known, self.joined_us[np.maximum(positions, 0)], 0),
+            known,
+            pa.timestamp("us"),
+        )
 
-def _microseconds(column: pa.ChunkedArray) -> tuple[Rows, Mask]:
-    values = column.combine_chunks().cast(pa.timestamp("us"))
-    known = values.is_valid().to_numpy(zero_copy_only=False)
-    return values.cast(pa.int64()).fill_null(0).to_numpy(), known
+    def levels_above(self, sources: Rows, recipients: Rows) -> pa.Array:
+        above = sponsors.levels_above(sources, recipients, self.sponsor, self.level)
+        return _arrow_array(above, above > 0, pa.int32())
 
 
 def _clean_members(
     con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog, cross: ProblemLog
 ) -> tuple[pa.Table, MemberKeys]:
     """Members: the checks, then the index of usable ids (the first of a repeated id wins),
-    then sponsors resolved against it. ``mid`` is the member's data row."""
+    then sponsors resolved against it and the sponsor tree. ``mid`` is the member's data row."""
     outputs = {
         "member_id": "member_id",
         "sponsor_id": "sponsor_id",
@@ -239,6 +315,7 @@ def _clean_members(
         skipped.append(skip | absent)
     scan.problems(log)
     table = pa.concat_tables(parts) if parts else _no_members()
+    del parts
     usable = ~np.concatenate(skipped) if skipped else np.zeros(0, np.bool_)
     index = ids.MemberIndex(ids.Strings.of(table.column("member_id")), usable)
     repeated = np.flatnonzero(index.first >= 0).astype(np.int64) + 1
@@ -247,35 +324,39 @@ def _clean_members(
     rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
     joined_us, _ = _microseconds(table.column("joined_at"))
     left_us, left_known = _microseconds(table.column("left_at"))
-    keys = MemberKeys(index, rows, joined_us, left_us, left_known)
     sponsor, _ = index.lookup(ids.Strings.of(table.column("sponsor_id")))
     unknown = np.flatnonzero(kept & (sponsor == ids.NOT_FOUND)).astype(np.int64)
     report(cross, UNKNOWN_SPONSOR, raw.label, unknown + 1, file_values(raw, "sponsor_id"))
-    sponsor[unknown] = ids.NOT_FOUND  # cleared: a root
+    sponsor[sponsor < 0] = -1  # none, or cleared: a root
+    level = sponsors.member_levels(sponsor, kept)
+    keys = MemberKeys(index, rows, joined_us, left_us, left_known, sponsor, level)
     keep = np.flatnonzero(kept)
-    clean = table.select(["member_id", "sponsor_id", "joined_at", "left_at"]).take(keep)
-    clean = clean.append_column("mid", pa.array(rows[keep].astype(np.int32)))
-    clean = clean.append_column("sponsor_mid", keys.keys(sponsor[keep]))
-    clean = clean.append_column("_row", pa.array(rows[keep]))
-    return _in_order(clean, "members"), keys
+    clean = pa.table(
+        {
+            "mid": pa.array(rows[keep].astype(np.int32)),
+            "sponsor_mid": keys.keys(sponsor[keep]),
+            "joined_at": table.column("joined_at").take(keep),
+            "level": _arrow_array(level[keep], level[keep] > 0, pa.int32()),
+        }
+    )
+    return clean, keys
+
+
+def _report_cycles(log: ProblemLog, raw: RawFile, level: sponsors.Levels) -> None:
+    unplaced = np.flatnonzero(level == sponsors.UNPLACED).astype(np.int64) + 1
+    if len(unplaced):
+        check = SPONSOR_CYCLE
+        log.add(
+            Problem(
+                check.code, raw.label, check.column, len(unplaced), check.action,
+                check.message, tuple(unplaced[:EXAMPLES_PER_PROBLEM].tolist()),
+            )
+        )  # fmt: skip
 
 
 def _no_members() -> pa.Table:
     text, time = pa.array([], pa.string()), pa.array([], pa.timestamp("us"))
     return pa.table({"member_id": text, "sponsor_id": text, "joined_at": time, "left_at": time})
-
-
-def _in_order(table: pa.Table, name: str) -> pa.Table:
-    """The clean table's columns in the contract's order."""
-    return table.select(list(CLEAN_SCHEMAS[name]))
-
-
-def _money(cents: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """decimal(18, 2) from integer cents, sharing their buffer (nulls read as zero)."""
-    if isinstance(cents, pa.ChunkedArray):
-        cents = cents.combine_chunks()
-    values = cents.fill_null(0).to_numpy(zero_copy_only=False)
-    return pa.Array.from_buffers(pa.decimal64(18, 2), len(values), [None, pa.py_buffer(values)])
 
 
 def _scan(
@@ -306,7 +387,8 @@ def _clean_transactions(
     members: MemberKeys,
     log: ProblemLog,
     cross: dict[str, ProblemLog],
-) -> pa.Table:
+) -> None:
+    seen = OwnIds(raw, "ref_txn_id")
     outputs = {
         "at_us": 'epoch_us("at")',
         "day": 'CAST("at" AS DATE)',
@@ -314,44 +396,45 @@ def _clean_transactions(
         "amount_c": "CAST(amount * 100 AS BIGINT)",
         "seller_collects": "COALESCE(seller_collects, true)",
     }
-    scan, batches = _scan(con, raw, outputs, ["txn_id", "seller_id", "buyer_id", "ref_txn_id"])
-    seen = OwnIds(raw)
+    scan, batches = _scan(con, raw, outputs, ["seller_id", "buyer_id"])
+    store = Appender(con, "transactions")
     kept = np.zeros(raw.rows, np.bool_)
+    repeated: list[Rows] = []
     unknown_sellers: list[Rows] = []
-    parts: list[pa.Table] = []
-    for first, typed, batch, skip in batches:
-        n = typed.num_rows
-        missing = seen.add(first, batch, ~skip)
-        scan.report("missing_id", missing, _batch_values(batch, "txn_id", first))
-        skip[missing - first - 1] = True
-        seen.add_refs(first, batch, "ref_txn_id", ~skip)
-        seller, _ = members.lookup(batch, "seller_id")
-        buyer, buyer_hash = members.lookup(batch, "buyer_id")
-        unknown = np.flatnonzero(~skip & (seller == ids.NOT_FOUND)).astype(np.int64)
-        unknown_sellers.append(unknown + first + 1)
-        at_us = typed.column("at_us").fill_null(0).to_numpy()
-        part = pa.table(
-            {
-                "day": typed.column("day"),
-                "kind": typed.column("kind"),
-                "amount": _money(typed.column("amount_c")),
-                "seller_collects": typed.column("seller_collects"),
-                "seller_mid": members.keys(seller),
-            }
-            | members.buyers(buyer, buyer_hash, at_us)
-        )
-        kept[first : first + n] = ~skip
-        parts.append(part.filter(pa.array(~skip)) if skip.any() else part)
+    try:
+        for first, typed, batch, skip in batches:
+            n = typed.num_rows
+            missing = seen.missing(first, n)
+            scan.report("missing_id", missing, file_values(raw, "txn_id"))
+            skip[missing - first - 1] = True
+            again = seen.repeats(first, ~skip)
+            repeated.append(again + first + 1)
+            skip[again] = True
+            seller, _ = members.lookup(batch, "seller_id")
+            buyer, buyer_hash = members.lookup(batch, "buyer_id")
+            unknown = np.flatnonzero(~skip & (seller == ids.NOT_FOUND)).astype(np.int64)
+            unknown_sellers.append(unknown + first + 1)
+            at_us = typed.column("at_us").fill_null(0).to_numpy()
+            part = pa.table(
+                {
+                    "day": typed.column("day"),
+                    "kind": typed.column("kind"),
+                    "amount": _money(typed.column("amount_c")),
+                    "seller_collects": typed.column("seller_collects"),
+                    "seller_mid": members.keys(seller),
+                }
+                | members.buyers(buyer, buyer_hash, at_us)
+            )
+            kept[first : first + n] = ~skip
+            store.add(part.filter(pa.array(~skip)) if skip.any() else part)
+    finally:
+        store.close()
     scan.problems(log)
-    repeated, unknown_refs = seen.repeats()
-    report(log, _repeat_check(TRANSACTIONS), raw.label, repeated, file_values(raw, "txn_id"))
-    sellers = _rows(unknown_sellers)
-    sellers = sellers[~np.isin(sellers, repeated)]
-    report(cross["seller"], UNKNOWN_SELLER, raw.label, sellers, file_values(raw, "seller_id"))
-    refs = file_values(raw, "ref_txn_id")
-    report(cross["reference"], UNKNOWN_REFERENCE, raw.label, unknown_refs, refs)
-    table = pa.concat_tables(parts) if parts else _empty(con, "transactions")
-    return _in_order(_without(table, kept, repeated), "transactions")
+    report(log, _repeat_check(TRANSACTIONS), raw.label, _rows(repeated), file_values(raw, "txn_id"))
+    report(cross["seller"], UNKNOWN_SELLER, raw.label, _rows(unknown_sellers), file_values(raw, "seller_id"))  # fmt: skip
+    refs = seen.unknown_refs
+    refs = refs[kept[refs]] + 1
+    report(cross["reference"], UNKNOWN_REFERENCE, raw.label, refs, file_values(raw, "ref_txn_id"))
 
 
 def _clean_rewards(
@@ -360,63 +443,57 @@ def _clean_rewards(
     members: MemberKeys,
     log: ProblemLog,
     cross: dict[str, ProblemLog],
-) -> pa.Table:
+) -> None:
+    seen = OwnIds(raw)
     outputs = {
         "at": '"at"',
         "amount_c": "CAST(amount * 100 AS BIGINT)",
         "basis": f"CAST(enum_code(TRY_CAST(basis AS {BASES})) AS TINYINT)",
     }
-    scan, batches = _scan(con, raw, outputs, ["reward_id", "member_id", "source_member_id"])
-    seen = OwnIds(raw)
-    kept = np.zeros(raw.rows, np.bool_)
+    scan, batches = _scan(con, raw, outputs, ["member_id", "source_member_id"])
+    store = Appender(con, "rewards")
+    repeated: list[Rows] = []
     unknown_recipients: list[Rows] = []
     unknown_sources: list[Rows] = []
-    parts: list[pa.Table] = []
-    for first, typed, batch, skip in batches:
-        n = typed.num_rows
-        recipient, _ = members.lookup(batch, "member_id")
-        empty = np.flatnonzero(recipient == ids.NO_ID).astype(np.int64)
-        scan.report("missing_member", empty + first + 1, _batch_values(batch, "member_id", first))
-        skip[empty] = True
-        missing = seen.add(first, batch, ~skip)
-        scan.report("missing_id", missing, _batch_values(batch, "reward_id", first))
-        skip[missing - first - 1] = True
-        unknown = ~skip & (recipient == ids.NOT_FOUND)
-        unknown_recipients.append(np.flatnonzero(unknown).astype(np.int64) + first + 1)
-        source, _ = members.lookup(batch, "source_member_id")
-        lost = ~skip & ~unknown & (source == ids.NOT_FOUND)
-        unknown_sources.append(np.flatnonzero(lost).astype(np.int64) + first + 1)
-        part = pa.table(
-            {
-                "at": typed.column("at"),
-                "amount": _money(typed.column("amount_c")),
-                "basis": typed.column("basis"),
-                "member_mid": members.keys(recipient),
-                "source_mid": members.keys(source),
-                "_row": pa.array(np.arange(first + 1, first + n + 1, dtype=np.int64)),
-            }
-        )
-        use = ~skip & ~unknown
-        kept[first : first + n] = use
-        parts.append(part if use.all() else part.filter(pa.array(use)))
+    try:
+        for first, typed, batch, skip in batches:
+            recipient, _ = members.lookup(batch, "member_id")
+            empty = np.flatnonzero(recipient == ids.NO_ID).astype(np.int64)
+            scan.report("missing_member", empty + first + 1, file_values(raw, "member_id"))
+            skip[empty] = True
+            missing = seen.missing(first, typed.num_rows)
+            scan.report("missing_id", missing, file_values(raw, "reward_id"))
+            skip[missing - first - 1] = True
+            again = seen.repeats(first, ~skip)
+            repeated.append(again + first + 1)
+            skip[again] = True
+            unknown = ~skip & (recipient == ids.NOT_FOUND)
+            unknown_recipients.append(np.flatnonzero(unknown).astype(np.int64) + first + 1)
+            source, _ = members.lookup(batch, "source_member_id")
+            lost = ~skip & ~unknown & (source == ids.NOT_FOUND)
+            unknown_sources.append(np.flatnonzero(lost).astype(np.int64) + first + 1)
+            part = pa.table(
+                {
+                    "at": typed.column("at"),
+                    "amount": _money(typed.column("amount_c")),
+                    "basis": typed.column("basis"),
+                    "member_mid": members.keys(recipient),
+                    "source_mid": members.keys(source),
+                    "source_joined_at": members.joined_at(source),
+                    "levels_above": members.levels_above(source, recipient),
+                }
+            )
+            use = ~skip & ~unknown
+            store.add(part if use.all() else part.filter(pa.array(use)))
+    finally:
+        store.close()
     scan.problems(log)
-    repeated, _ = seen.repeats()
-    report(log, _repeat_check(REWARDS), raw.label, repeated, file_values(raw, "reward_id"))
+    report(log, _repeat_check(REWARDS), raw.label, _rows(repeated), file_values(raw, "reward_id"))
     for found, check, key in (
         (unknown_recipients, UNKNOWN_RECIPIENT, "recipient"),
         (unknown_sources, UNKNOWN_SOURCE, "source"),
     ):
-        rows = _rows(found)
-        rows = rows[~np.isin(rows, repeated)]
-        report(cross[key], check, raw.label, rows, file_values(raw, check.column))
-    table = pa.concat_tables(parts) if parts else _empty(con, "rewards")
-    return _in_order(_without(table, kept, repeated), "rewards")
-
-
-def _empty(con: duckdb.DuckDBPyConnection, name: str) -> pa.Table:
-    """A clean table with no rows (every row of its file skipped)."""
-    columns = ", ".join(f'CAST(NULL AS {t}) AS "{c}"' for c, t in CLEAN_SCHEMAS[name].items())
-    return con.sql(f"SELECT {columns} LIMIT 0").to_arrow_table()
+        report(cross[key], check, raw.label, _rows(found), file_values(raw, check.column))
 
 
 # --- the whole export --------------------------------------------------------------------------
@@ -429,16 +506,15 @@ def _clean_rest(
     cross: dict[str, ProblemLog],
 ) -> list[ProblemLog]:
     """Transactions and rewards, each on its own connection to the database, side by side
-    (each step of either leaves a core idle now and then: the other fills it), then stored;
-    the problems of each file, in that order."""
+    (each step of either leaves a core idle now and then: the other fills it); the problems
+    of each file, in that order."""
     jobs = {"transactions": _clean_transactions, "rewards": _clean_rewards}
     logs = {name: ProblemLog() for name in jobs}
-    tables: dict[str, pa.Table] = {}
 
     def run(name: str) -> None:
         cursor = con.cursor()
         try:
-            tables[name] = jobs[name](cursor, raws[name], members, logs[name], cross)
+            jobs[name](cursor, raws[name], members, logs[name], cross)
             raws[name].close(cursor)
         finally:
             cursor.close()
@@ -451,8 +527,6 @@ def _clean_rest(
         else:
             for name in jobs:
                 run(name)
-    for name in jobs:  # stored once no scan runs, with less memory (``connect``)
-        _store(con, name, tables.pop(name))
     return [logs[name] for name in jobs]
 
 
@@ -466,17 +540,6 @@ def _in_row_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
     finally:
         con.execute("SET preserve_insertion_order = false")
-
-
-def _store(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    """The clean table as a DuckDB table: its columns carry statistics (a GROUP BY on member
-    keys then indexes an array instead of hashing, many times faster), which an Arrow table
-    scanned in place does not."""
-    columns = ", ".join(f'"{c}" {t}' for c, t in CLEAN_SCHEMAS[name].items())
-    con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
-    con.register("_clean", table)
-    con.execute(f"INSERT INTO {name} SELECT * FROM _clean")
-    con.unregister("_clean")
 
 
 def _memory_limit_mib() -> int:
@@ -540,7 +603,9 @@ def load_dataset(path: str | Path) -> AuditDataset:
                     "no usable member row: nothing to audit",
                 )  # fmt: skip
                 raise UnusableDataError([fatal, *(p for p in log.problems if p.file == label)])
-            _store(con, "members", table)
+            store = Appender(con, "members")
+            store.add(table)
+            store.close()
             del table
             for found in _clean_rest(con, raws, members, cross):
                 log.problems.extend(found.problems)
@@ -552,5 +617,6 @@ def load_dataset(path: str | Path) -> AuditDataset:
                 raw.close(con)
         for found in cross.values():
             log.problems.extend(found.problems)
+        _report_cycles(log, raws["members"], members.level)
     files = {name: raw.label for name, raw in raws.items()}
     return AuditDataset(con, info, log, str(path), files)
