@@ -76,28 +76,28 @@ def _hashes(values: list[str | None]) -> ids.RowHashes:
 def test_repeats_name_the_earlier_row_and_references_are_found_by_id() -> None:
     rows = _hashes(["t1", "t2", "t1", " t2", "t3", None, "t1"])
     refs = _hashes(["t3", "t9", "t2 "])
-    first, found = ids.repeats_and_refs(rows, refs)
-    assert first.tolist() == [-1, -1, 0, 1, -1, -1, 0]
+    later, earlier, found = ids.repeats_and_refs(rows, refs)
+    assert (later.tolist(), earlier.tolist()) == ([2, 3, 6], [0, 1, 0])
     assert found.tolist() == [True, False, True]
     assert rows.present.tolist() == [True, True, True, True, True, False, True]
 
 
 def test_buyer_columns_say_who_bought_as_a_member_at_the_time() -> None:
     second = 1_000_000
-    mid = np.array([11, 12])
+    # members at positions 0 and 1: keys 1 and 2
     joined = np.array([100 * second, 100 * second])
     left = np.array([0, 200 * second])
     left_known = np.array([False, True])
     positions = np.array([0, 0, 1, 1, ids.NOT_FOUND, ids.NO_ID])
     at = np.array([100, 99, 199, 200, 150, 150]) * second
     hashes = np.array([0, 0, 0, 0, 5, 0], np.uint64)
-    cols = ids.buyer_columns(positions, hashes, at, mid, joined, left, left_known)
-    assert cols["buyer_mid"].to_pylist() == [11, 11, 12, 12, None, None]
+    cols = ids.buyer_columns(positions, hashes, at, joined, left, left_known)
+    assert cols["buyer_mid"].to_pylist() == [1, 1, 2, 2, None, None]
     # joined at the very moment: a participant; left at the very moment: no longer one
     assert cols["participant"].to_pylist() == [True, False, True, False, False, False]
     assert cols["since_join"].to_pylist() == [0, -1, 99, 100, None, None]
     key = cols["buyer_key"].to_pylist()
-    assert key[:4] == [11, 11, 12, 12] and key[4] < 0 and key[5] is None
+    assert key[:4] == [1, 1, 2, 2] and key[4] < 0 and key[5] is None
 
 
 def test_every_unicode_space_is_trimmed_as_duckdb_trims_it() -> None:

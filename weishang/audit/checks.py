@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -193,19 +194,59 @@ def report(log: ProblemLog, check: Check, label: str, rows: Rows, values: Values
         log.add(problem)
 
 
-class TypedScan:
+class Scan:
+    """A file's row checks and what they found, batch by batch, in row order.
+
+    The checks with a condition are evaluated together, a bit each in one integer per row
+    (``_bad``); a batch where no bit is set (the common case) costs nothing more. Checks
+    answered by the id loops (an empty id, an empty recipient) are reported through
+    ``report``, so a file's problems keep one order.
+    """
+
+    def __init__(self, raw: RawFile) -> None:
+        self.raw = raw
+        _, self.checks = staging(raw)
+        self.found = [Found() for _ in self.checks]
+        # the checks a bit of ``_bad`` answers, in bit order
+        self.flagging = [(k, c) for k, c in enumerate(self.checks) if c.condition is not None]
+
+    def _flagged(self, bad: npt.NDArray[np.integer[Any]], first: int) -> Mask:
+        """Rows (in the batch from ``first``) a skipping check fired on; the findings noted."""
+        skip = np.zeros(len(bad), np.bool_)
+        if not bad.any():
+            return skip
+        for n, (k, check) in enumerate(self.flagging):
+            hit = (bad & (1 << n)) != 0
+            rows = np.flatnonzero(hit).astype(np.int64) + first + 1
+            self.found[k].add(rows, file_values(self.raw, check.column))
+            if check.action is SKIP:
+                skip |= hit
+        return skip
+
+    def report(self, code: str, rows: Rows, values: Values) -> None:
+        """Rows (in row order) found by a check the id loops answer."""
+        (k,) = [k for k, c in enumerate(self.checks) if c.code == code and c.condition is None]
+        self.found[k].add(rows, values)
+
+    def problems(self, log: ProblemLog) -> None:
+        for check, found in zip(self.checks, self.found, strict=True):
+            problem = found.problem(check, self.raw.label)
+            if problem:
+                log.add(problem)
+
+
+class TypedScan(Scan):
     """One pass of DuckDB over a file: the typed columns ``outputs`` (name -> SQL over the
     staging columns) and the row checks, in batches of the file's ``batch_rows`` rows in row
-    order."""
+    order. Any file DuckDB reads (CSV of any dialect, text dates, amounts with separators)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, raw: RawFile, outputs: dict[str, str]):
-        self.con, self.raw = con, raw
-        cols, self.checks = staging(raw)
-        self.found = [Found() for _ in self.checks]
-        self._sql = [(k, c) for k, c in enumerate(self.checks) if c.condition is not None]
+        super().__init__(raw)
+        self.con = con
+        cols, _ = staging(raw)
         bits = " + ".join(
             f"CASE WHEN {c.condition} THEN {1 << n} ELSE 0 END"
-            for n, (_, c) in enumerate(self._sql)
+            for n, (_, c) in enumerate(self.flagging)
         )
         typed = ", ".join(f'{expr} AS "{name}"' for name, expr in cols.items())
         picked = ", ".join(f'{expr} AS "{name}"' for name, expr in outputs.items())
@@ -224,29 +265,5 @@ class TypedScan:
         reader = self.con.sql(self.query).to_arrow_reader(size)
         first = 0
         for batch in rechunk((pa.Table.from_batches([b]) for b in reader), size):
-            yield first, batch, self._flagged(batch, first)
+            yield first, batch, self._flagged(batch.column("_bad").to_numpy(), first)
             first += batch.num_rows
-
-    def _flagged(self, batch: pa.Table, first: int) -> Mask:
-        bad = batch.column("_bad").to_numpy()
-        skip = np.zeros(batch.num_rows, np.bool_)
-        if not bad.any():
-            return skip
-        for n, (k, check) in enumerate(self._sql):
-            hit = (bad & (1 << n)) != 0
-            rows = np.flatnonzero(hit).astype(np.int64) + first + 1
-            self.found[k].add(rows, file_values(self.raw, check.column))
-            if check.action is SKIP:
-                skip |= hit
-        return skip
-
-    def report(self, code: str, rows: Rows, values: Values) -> None:
-        """Rows (in row order) found by a check the id loops answer."""
-        (k,) = [k for k, c in enumerate(self.checks) if c.code == code and c.condition is None]
-        self.found[k].add(rows, values)
-
-    def problems(self, log: ProblemLog) -> None:
-        for check, found in zip(self.checks, self.found, strict=True):
-            problem = found.problem(check, self.raw.label)
-            if problem:
-                log.add(problem)

@@ -32,6 +32,10 @@ import numba as nb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+from llvmlite import ir as llvm_ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 U64 = np.uint64
 _M1 = U64(0x9E3779B97F4A7C15)
@@ -39,11 +43,11 @@ _M2 = U64(0xBF58476D1CE4E5B9)
 _M3 = U64(0x94D049BB133111EB)
 _SEED2 = U64(0xD6E8FEB86659FD93)
 SPACES = "".join(map(chr, (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)))
-_BATCH = 64  # lookups resolved together, so that their memory reads overlap
+_BATCH = 32  # lookups resolved together: their index slots are fetched from memory at once
 _INLINE = 16  # id bytes kept in an index slot
+_PARTS = 3  # log2 of the index's parts, each built by one thread
 NOT_FOUND = -1  # a member lookup: the id names no member
 NO_ID = -2  # a member lookup: the row has no id
-_FILTER_BITS = 27  # a 16 MiB bit filter in front of the member index (fits the L3 cache)
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -56,13 +60,17 @@ class Strings:
 
     offsets: npt.NDArray[Any]  # int32 (string) or int64 (large_string)
     data: npt.NDArray[np.uint8]
-    words: npt.NDArray[np.uint64]  # the same bytes as 64-bit words (a copy, zero-padded)
+    words: npt.NDArray[np.uint64]  # the same bytes as 64-bit words (a copy, padded)
     valid: npt.NDArray[np.uint8]  # Arrow's validity bitmap, shifted to bit 0; empty: no nulls
     has_nulls: bool
     length: int
 
     @classmethod
-    def of(cls, array: pa.Array | pa.ChunkedArray) -> Strings:
+    def of(
+        cls, array: pa.Array | pa.ChunkedArray, space: Workspace | None = None, name: str = ""
+    ) -> Strings:
+        """Views of ``array``'s buffers; the 64-bit words are copied into ``space``'s array
+        ``name`` when given (only bytes inside an id are ever read from them)."""
         if isinstance(array, pa.ChunkedArray):
             array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
         if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
@@ -73,7 +81,8 @@ class Strings:
         kind = np.int64 if pa.types.is_large_string(array.type) else np.int32
         offsets = np.frombuffer(offsets_buf, kind)[array.offset : array.offset + len(array) + 1]
         data = np.frombuffer(data_buf, np.uint8) if data_buf else np.zeros(1, np.uint8)
-        words = np.zeros(len(data) // 8 + 2, np.uint64)
+        size = len(data) // 8 + 2
+        words = space.array(name, np.uint64, size) if space else np.empty(size, np.uint64)
         words.view(np.uint8)[: len(data)] = data
         has_nulls = validity is not None and array.null_count > 0
         valid = (
@@ -156,7 +165,8 @@ def _span(offsets, data, valid, has_nulls, i):  # type: ignore[no-untyped-def]
 @nb.njit(inline="always", cache=True)
 def _word(words, start, end):  # type: ignore[no-untyped-def]
     """The bytes from ``start`` (up to 8, none past ``end``) as a little-endian integer, from
-    the two aligned words that hold them (``words`` is zero-padded, so both exist)."""
+    the two aligned words that hold them (``words`` is padded, so both exist; bytes past
+    ``end`` are masked off)."""
     q = start >> 3
     r = U64((start & 7) * 8)
     w = words[q]
@@ -206,6 +216,47 @@ def _holds(slots, p, h, length, w0, w1, data, start, m_offsets, m_data, m_valid,
     return row if _same(data, start, start + length, m_data, s2, e2) else np.int64(-1)
 
 
+@intrinsic
+def _prefetch(typingctx, slots, row):  # type: ignore[no-untyped-def]
+    """Ask the processor to start fetching ``slots[row]`` into its caches (LLVM's prefetch),
+    so that the reads of a batch of lookups wait for memory together, not one by one."""
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        array_type = signature.args[0]
+        array = context.make_array(array_type)(context, builder, args[0])
+        zero = context.get_constant(types.intp, 0)
+        pointer = cgutils.get_item_pointer(
+            context, builder, array_type, array, [args[1], zero], wraparound=False
+        )
+        byte_pointer = llvm_ir.IntType(8).as_pointer()
+        i32 = llvm_ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module,
+            llvm_ir.FunctionType(llvm_ir.VoidType(), [byte_pointer, i32, i32, i32]),
+            "llvm.prefetch.p0",
+        )
+        # a read, kept in every cache level, of data
+        builder.call(
+            function,
+            [builder.bitcast(pointer, byte_pointer), i32(0), i32(3), i32(1)],
+        )
+        return context.get_dummy_value()
+
+    return types.void(slots, row), codegen
+
+
+@nb.njit(inline="always", cache=True)
+def _slot(h, parts, sub):  # type: ignore[no-untyped-def]
+    """The home slot of hash ``h``: its part (top bits) and its place in the part (low bits)."""
+    return np.int64(h >> U64(64 - parts)) * sub + np.int64(h & U64(sub - 1))
+
+
+@nb.njit(inline="always", cache=True)
+def _next(p, sub):  # type: ignore[no-untyped-def]
+    """The slot after ``p``, within its part."""
+    return p - (p & (sub - 1)) + ((p + 1) & (sub - 1))
+
+
 @nb.njit(parallel=True, cache=True)
 def _hash_rows(offsets, data, words, valid, has_nulls, h1, h2, present):  # type: ignore[no-untyped-def]
     """Two independent hashes of each row's id, in one pass over its bytes."""
@@ -226,74 +277,72 @@ def _hash_rows(offsets, data, words, valid, has_nulls, h1, h2, present):  # type
         h2[i] = np.uint32(_mix(b ^ _SEED2) >> U64(32))
 
 
-@nb.njit(cache=True)
-def _build_index(offsets, data, words, valid, has_nulls, usable, capacity):  # type: ignore[no-untyped-def]
-    """Insert every usable row's id, in row order. A slot is [hash, (row + 1) | length << 32,
-    bytes 0-7, bytes 8-15]; ``first[i]`` is the earlier row with row i's id, else -1."""
-    mask = capacity - 1
-    slots = np.zeros((capacity, 4), np.uint64)
-    first = np.full(offsets.shape[0] - 1, -1, np.int64)
-    for i in range(offsets.shape[0] - 1):
+@nb.njit(parallel=True, cache=True)
+def _member_hashes(offsets, data, words, valid, has_nulls, usable, hashes, present):  # type: ignore[no-untyped-def]
+    for i in nb.prange(hashes.shape[0]):
         start, end = _span(offsets, data, valid, has_nulls, i)
-        if not usable[i] or end == start:
-            continue
-        h = _hash(words, start, end, U64(0))
-        length = end - start
-        w0 = _word(words, start, end)
-        w1 = _word(words, start + 8, end)
-        p = np.int64(h & U64(mask))
-        while True:
-            meta = slots[p, 1]
-            if meta == U64(0):
-                slots[p, 0] = h
-                slots[p, 1] = U64(i + 1) | (U64(length) << U64(32))
-                slots[p, 2] = w0
-                slots[p, 3] = w1
-                break
-            row = _holds(slots, p, h, length, w0, w1, data, start, offsets, data, valid, has_nulls)
-            if row >= 0:
-                first[i] = row
-                break
-            p = (p + 1) & mask
-    return slots, first
+        present[i] = usable[i] and end > start
+        hashes[i] = _hash(words, start, end, U64(0))
 
 
-@nb.njit(cache=True)
-def _filter_bits(slots, bits_log):  # type: ignore[no-untyped-def]
-    bits = np.zeros(1 << (bits_log - 6), np.uint64)
-    mask = U64((1 << bits_log) - 1)
-    for p in range(slots.shape[0]):
-        if slots[p, 1] != U64(0):
-            b = (slots[p, 0] >> U64(20)) & mask
-            bits[b >> U64(6)] |= U64(1) << (b & U64(63))
-    return bits
+@nb.njit(parallel=True, cache=True)
+def _build_index(offsets, data, words, valid, has_nulls, hashes, present, slots, first, parts):  # type: ignore[no-untyped-def]
+    """Insert every present row's id, in row order within each part (one thread a part).
+
+    A slot is [hash, (row + 1) | length << 32, bytes 0-7, bytes 8-15]; ``first[i]`` is the
+    earlier row with row i's id, else -1.
+    """
+    n = hashes.shape[0]
+    sub = slots.shape[0] >> parts
+    for part in nb.prange(1 << parts):
+        for lo in range(0, n, _BATCH):
+            hi = min(n, lo + _BATCH)
+            for i in range(lo, hi):
+                if present[i] and np.int64(hashes[i] >> U64(64 - parts)) == part:
+                    _prefetch(slots, _slot(hashes[i], parts, sub))  # type: ignore[call-arg]
+            for i in range(lo, hi):
+                h = hashes[i]
+                if not present[i] or np.int64(h >> U64(64 - parts)) != part:
+                    continue
+                start, end = _span(offsets, data, valid, has_nulls, i)
+                length = end - start
+                w0 = _word(words, start, end)
+                w1 = _word(words, start + 8, end)
+                p = _slot(h, parts, sub)
+                while True:
+                    if slots[p, 1] == U64(0):
+                        slots[p, 0] = h
+                        slots[p, 1] = U64(i + 1) | (U64(length) << U64(32))
+                        slots[p, 2] = w0
+                        slots[p, 3] = w1
+                        break
+                    row = _holds(
+                        slots, p, h, length, w0, w1, data, start, offsets, data, valid, has_nulls
+                    )
+                    if row >= 0:
+                        first[i] = row
+                        break
+                    p = _next(p, sub)
 
 
 @nb.njit(parallel=True, cache=True)
 def _lookup(  # type: ignore[no-untyped-def]
-    offsets, data, words, valid, has_nulls, m_offsets, m_data, m_valid, m_nulls, slots, bits,
+    offsets, data, words, valid, has_nulls, m_offsets, m_data, m_valid, m_nulls, slots, parts,
     out, hashes,
 ):  # fmt: skip
     """out[i] = the member row holding row i's id, -1 when none does, -2 for no id; hashes[i]
     = the id's 64-bit hash.
 
-    Rows are taken ``_BATCH`` at a time: hash them all, then test them all against the bit
-    filter (which answers most misses), then read all their index slots, then compare. Each
-    step's memory reads are independent, so the processor overlaps them.
+    Rows are taken ``_BATCH`` at a time: hash them all and ask for their index slots, then
+    compare. The slots (far larger than the caches) then arrive from memory together.
     """
-    mask = slots.shape[0] - 1
-    bmask = U64(bits.shape[0] * 64 - 1)
+    sub = slots.shape[0] >> parts
     n = out.shape[0]
     chunk = 64 * _BATCH
     for c in nb.prange((n + chunk - 1) // chunk):
-        hs = np.empty(_BATCH, np.uint64)
         ps = np.empty(_BATCH, np.int64)
         starts = np.empty(_BATCH, np.int64)
         ends = np.empty(_BATCH, np.int64)
-        w0s = np.empty(_BATCH, np.uint64)
-        w1s = np.empty(_BATCH, np.uint64)
-        metas = np.zeros(_BATCH, np.uint64)
-        maybe = np.empty(_BATCH, np.bool_)
         for lo in range(c * chunk, min(n, (c + 1) * chunk), _BATCH):
             count = min(n, lo + _BATCH) - lo
             for j in range(count):
@@ -301,19 +350,10 @@ def _lookup(  # type: ignore[no-untyped-def]
                 starts[j] = start
                 ends[j] = end
                 h = _hash(words, start, end, U64(0))
-                hs[j] = h
                 hashes[lo + j] = h
-                ps[j] = np.int64(h & U64(mask))
-                w0s[j] = _word(words, start, end)
-                w1s[j] = _word(words, start + 8, end)
-            for j in range(count):
-                f = (hs[j] >> U64(20)) & bmask
-                maybe[j] = (
-                    ends[j] > starts[j] and ((bits[f >> U64(6)] >> (f & U64(63))) & U64(1)) == 1
-                )
-            for j in range(count):
-                if maybe[j]:
-                    metas[j] = slots[ps[j], 1]
+                ps[j] = _slot(h, parts, sub)
+                if end > start:
+                    _prefetch(slots, ps[j])  # type: ignore[call-arg]
             for j in range(count):
                 i = lo + j
                 start, end = starts[j], ends[j]
@@ -322,92 +362,109 @@ def _lookup(  # type: ignore[no-untyped-def]
                     continue
                 found = np.int64(NOT_FOUND)
                 length = end - start
-                if maybe[j]:
-                    h, p, meta = hs[j], ps[j], metas[j]
-                    while meta != U64(0):
-                        row = _holds(
-                            slots, p, h, length, w0s[j], w1s[j], data, start,
-                            m_offsets, m_data, m_valid, m_nulls,
-                        )  # fmt: skip
-                        if row >= 0:
-                            found = row
-                            break
-                        p = (p + 1) & mask
-                        meta = slots[p, 1]
+                h, p = hashes[i], ps[j]
+                w0, w1 = _word(words, start, end), _word(words, start + 8, end)
+                while slots[p, 1] != U64(0):
+                    row = _holds(
+                        slots, p, h, length, w0, w1, data, start,
+                        m_offsets, m_data, m_valid, m_nulls,
+                    )  # fmt: skip
+                    if row >= 0:
+                        found = row
+                        break
+                    p = _next(p, sub)
                 out[i] = found
 
 
-@nb.njit(cache=True)
-def _partition(h1, present, bits):  # type: ignore[no-untyped-def]
-    """Present rows grouped by the top ``bits`` bits of their hash, in row order in a group."""
+@nb.njit(parallel=True, cache=True)
+def _partition(h1, present, bits, keys, order):  # type: ignore[no-untyped-def]
+    """Present rows grouped by the top ``bits`` bits of their hash, in row order within a
+    group: ``keys`` gets the hashes and ``order`` the rows, group after group; returns where
+    each group starts. Two passes, each split across threads: count, then place."""
+    n = h1.shape[0]
+    groups = 1 << bits
     shift = U64(64 - bits)
-    starts = np.zeros((1 << bits) + 1, np.int64)
-    for i in range(h1.shape[0]):
-        if present[i]:
-            starts[np.int64(h1[i] >> shift) + 1] += 1
-    starts = np.cumsum(starts)
-    fill = starts[:-1].copy()
-    rows = np.empty(starts[-1], np.int64)
-    for i in range(h1.shape[0]):
-        if present[i]:
-            g = np.int64(h1[i] >> shift)
-            rows[fill[g]] = i
-            fill[g] += 1
-    return starts, rows
+    pieces = 8
+    size = (n + pieces - 1) // pieces
+    counts = np.zeros((pieces, groups), np.int64)
+    for t in nb.prange(pieces):
+        for i in range(t * size, min(n, (t + 1) * size)):
+            if present[i]:
+                counts[t, np.int64(h1[i] >> shift)] += 1
+    starts = np.zeros(groups + 1, np.int64)
+    place = np.empty((pieces, groups), np.int64)
+    running = np.int64(0)
+    for g in range(groups):
+        starts[g] = running
+        for t in range(pieces):
+            place[t, g] = running
+            running += counts[t, g]
+    starts[groups] = running
+    for t in nb.prange(pieces):
+        for i in range(t * size, min(n, (t + 1) * size)):
+            if present[i]:
+                group = np.int64(h1[i] >> shift)
+                q = place[t, group]
+                keys[q] = h1[i]
+                order[q] = i
+                place[t, group] = q + 1
+    return starts
 
 
-@nb.njit(inline="always", cache=True)
-def _capacity(n):  # type: ignore[no-untyped-def]
-    c = 16
-    while c < 2 * n:
-        c *= 2
-    return c
+_NO_OWNER = U64(2**64 - 1)
 
 
 @nb.njit(parallel=True, cache=True)
-def _repeats_and_refs(h1, h2, starts, rows, r1, r2, r_starts, r_rows, first, found):  # type: ignore[no-untyped-def]
-    """Per hash group (each small enough for the processor's caches): ``first[i]`` = the
-    earlier row with row i's 96-bit hash, else -1; ``found[k]`` = whether reference k's hash
+def _repeats_and_refs(keys, order, h2, starts, r_keys, r_order, r2, r_starts, capacity, found):  # type: ignore[no-untyped-def]
+    """Per hash group (each small enough for the processor's caches): ``keys[q]`` becomes the
+    earlier row with the 96-bit hash of row ``order[q]``, else ``_NO_OWNER`` (a group's hashes
+    are no longer needed once its table is built); ``found[k]`` = whether reference k's hash
     is a row's (rows that repeat an earlier one included: they carry the same id)."""
-    for g in nb.prange(starts.shape[0] - 1):
-        lo, hi = starts[g], starts[g + 1]
-        capacity = _capacity(hi - lo)
-        mask = capacity - 1
-        keys = np.zeros(capacity, np.uint64)
-        tags = np.zeros(capacity, np.uint32)
-        owner = np.full(capacity, -1, np.int64)
-        for q in range(lo, hi):
-            i = rows[q]
-            p = np.int64((h1[i] >> U64(8)) & U64(mask))
-            while True:
-                if owner[p] < 0:
-                    owner[p], keys[p], tags[p] = i, h1[i], h2[i]
-                    break
-                if keys[p] == h1[i] and tags[p] == h2[i]:
-                    first[i] = owner[p]
-                    break
-                p = (p + 1) & mask
-        for q in range(r_starts[g], r_starts[g + 1]):
-            k = r_rows[q]
-            p = np.int64((r1[k] >> U64(8)) & U64(mask))
-            while owner[p] >= 0:
-                if keys[p] == r1[k] and tags[p] == r2[k]:
-                    found[k] = True
-                    break
-                p = (p + 1) & mask
+    groups = starts.shape[0] - 1
+    pieces = min(groups, 64)
+    for t in nb.prange(pieces):
+        table = np.empty(capacity, np.uint64)
+        owner = np.empty(capacity, np.int64)
+        for g in range(t, groups, pieces):
+            size = 16
+            while size < 2 * (starts[g + 1] - starts[g]):
+                size *= 2
+            mask = size - 1
+            owner[:size] = -1
+            for q in range(starts[g], starts[g + 1]):
+                i, h = np.int64(order[q]), keys[q]
+                keys[q] = _NO_OWNER
+                p = np.int64((h >> U64(8)) & U64(mask))
+                while True:
+                    o = owner[p]
+                    if o < 0:
+                        owner[p], table[p] = i, h
+                        break
+                    if table[p] == h and h2[o] == h2[i]:
+                        keys[q] = U64(o)
+                        break
+                    p = (p + 1) & mask
+            for q in range(r_starts[g], r_starts[g + 1]):
+                k, h = np.int64(r_order[q]), r_keys[q]
+                p = np.int64((h >> U64(8)) & U64(mask))
+                while owner[p] >= 0:
+                    if table[p] == h and h2[owner[p]] == r2[k]:
+                        found[k] = True
+                        break
+                    p = (p + 1) & mask
 
 
 @nb.njit(parallel=True, cache=True)
-def _keys(positions, mid, out, known):  # type: ignore[no-untyped-def]
+def _keys(positions, out, known):  # type: ignore[no-untyped-def]
     for i in nb.prange(positions.shape[0]):
         p = positions[i]
         known[i] = p >= 0
-        out[i] = np.int32(mid[p]) if p >= 0 else np.int32(0)
+        out[i] = np.int32(p + 1) if p >= 0 else np.int32(0)
 
 
 @nb.njit(parallel=True, cache=True)
 def _buyers(  # type: ignore[no-untyped-def]
-    positions, hashes, at_us, mid, joined_us, left_us, left_known, key, key_known,
+    positions, hashes, at_us, joined_us, left_us, left_known, key, key_known,
     participant, since, member
 ):  # fmt: skip
     limit = np.int64(2**31 - 1)
@@ -416,7 +473,7 @@ def _buyers(  # type: ignore[no-untyped-def]
         member[i] = p >= 0
         key_known[i] = p != NO_ID
         if p >= 0:
-            key[i] = mid[p]
+            key[i] = p + 1
             t = at_us[i]
             j = joined_us[p]
             participant[i] = j <= t and (not left_known[p] or t < left_us[p])
@@ -432,37 +489,62 @@ def _buyers(  # type: ignore[no-untyped-def]
 # --- what the loader calls -------------------------------------------------------------------
 
 
+class Workspace:
+    """Arrays for one batch's results, reused from batch to batch.
+
+    Memory the process already holds is cheap to write again; a page it has never touched
+    costs a fault, and on a virtual machine that hands freed memory back to its host, far
+    more than the loop that fills it. So a batch's results go into the same arrays every
+    time: whatever is built on them (Arrow arrays included) is used up before the next batch.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, npt.NDArray[Any]] = {}
+
+    def array(self, name: str, dtype: type[Any], n: int) -> npt.NDArray[Any]:
+        held = self._arrays.get(name)
+        if held is None or held.shape[0] < n or held.dtype != dtype:
+            held = np.empty(max(n, 1), dtype)
+            self._arrays[name] = held
+        return held[:n]
+
+
 def _arrow(values: npt.NDArray[Any], known: Bools, kind: pa.DataType) -> pa.Array:
     bitmap = None if known.all() else pa.py_buffer(np.packbits(known, bitorder="little"))
     return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(values)])
 
 
-def member_keys(positions: Ints, mid: Ints) -> pa.Array:
-    """The member key (``mid[p]``) of each position ``p``; null where ``p`` < 0."""
-    out = np.empty(len(positions), np.int32)
-    known = np.empty(len(positions), np.bool_)
-    _keys(positions, mid, out, known)
+def member_keys(positions: Ints, space: Workspace | None = None, name: str = "keys") -> pa.Array:
+    """The member key (the member's data row, ``p + 1``) of each position ``p``; null where
+    ``p`` < 0."""
+    space = space or Workspace()
+    n = len(positions)
+    out = space.array(name, np.int32, n)
+    known = space.array(name + "_known", np.bool_, n)
+    _keys(positions, out, known)
     return _arrow(out, known, pa.int32())
 
 
 def buyer_columns(
-    positions: Ints, hashes: Hashes, at_us: Ints, mid: Ints, joined_us: Ints,
-    left_us: Ints, left_known: Bools,
+    positions: Ints, hashes: Hashes, at_us: Ints, joined_us: Ints, left_us: Ints,
+    left_known: Bools, space: Workspace | None = None,
 ) -> dict[str, pa.Array]:  # fmt: skip
     """Who bought, by the member position each row's buyer id names (``lookup``): the key
     (a member's key, else a negative number from the id's hash, null for no id), whether the
     buyer was a member at the time, and the seconds since the buyer joined (null for no
     member; within INTEGER's range: 68 years either way is as good as never)."""
+    space = space or Workspace()
     n = len(positions)
-    key, key_known = np.empty(n, np.int64), np.empty(n, np.bool_)
-    participant, member = np.empty(n, np.bool_), np.empty(n, np.bool_)
-    since = np.empty(n, np.int32)
+    key, key_known = space.array("bkey", np.int64, n), space.array("bkey_known", np.bool_, n)
+    participant = space.array("participant", np.bool_, n)
+    member = space.array("member", np.bool_, n)
+    since = space.array("since", np.int32, n)
     _buyers(
-        positions, hashes, at_us, mid, joined_us, left_us, left_known, key, key_known,
+        positions, hashes, at_us, joined_us, left_us, left_known, key, key_known,
         participant, since, member,
     )  # fmt: skip
     return {
-        "buyer_mid": member_keys(positions, mid),
+        "buyer_mid": member_keys(positions, space, "buyer_mid"),
         "buyer_key": _arrow(key, key_known, pa.int64()),
         "participant": pa.array(participant),
         "since_join": _arrow(since, member, pa.int32()),
@@ -489,44 +571,69 @@ class RowHashes:
 
 
 def _group_bits(n: int) -> int:
-    """Hash groups of about 32 K rows: each group's table fits the processor's L2 cache."""
-    return int(min(16, max(1, int(np.log2(max(n, 1))) - 15)))  # (a shift by 64 is undefined)
+    """Hash groups of 32 K to 64 K rows: each group's table (up to 128 K slots of 16 bytes)
+    sits in the processor's caches, and the rows are spread over few enough groups that
+    placing them stays a stream of writes."""
+    return int(min(20, max(1, int(n).bit_length() - 16)))
 
 
-def repeats_and_refs(rows: RowHashes, refs: RowHashes) -> tuple[Ints, Bools]:
-    """(the earlier row with the same id hash, or -1, per row; whether each present
-    reference's hash is a present row's)."""
+def _grouped(hashes: RowHashes, bits: int) -> tuple[Ints, Hashes, npt.NDArray[Any]]:
+    """(group starts, hashes, rows): the present rows grouped by their hash's top bits."""
+    count = int(hashes.present.sum())
+    keys = np.empty(count, np.uint64)
+    order = np.empty(count, np.uint32 if len(hashes.h1) < 2**32 else np.int64)
+    starts = _partition(hashes.h1, hashes.present, bits, keys, order)
+    return starts, keys, order
+
+
+def repeats_and_refs(rows: RowHashes, refs: RowHashes) -> tuple[Ints, Ints, Bools]:
+    """(rows whose id hash an earlier row shares, sorted; that earlier row, for each; whether
+    each present reference's hash is a present row's)."""
     bits = _group_bits(int(rows.present.sum()))
-    starts, order = _partition(rows.h1, rows.present, bits)
-    r_starts, r_order = _partition(refs.h1, refs.present, bits)
-    first = np.full(len(rows.h1), -1, np.int64)
+    starts, keys, order = _grouped(rows, bits)
+    r_starts, r_keys, r_order = _grouped(refs, bits)
+    largest = int(np.diff(starts).max()) if len(starts) > 1 else 0
+    capacity = 16
+    while capacity < 2 * largest:
+        capacity *= 2
     found = np.zeros(len(refs.h1), np.bool_)
     _repeats_and_refs(
-        rows.h1, rows.h2, starts, order, refs.h1, refs.h2, r_starts, r_order, first, found
+        keys, order, rows.h2, starts, r_keys, r_order, refs.h2, r_starts, capacity, found
     )
-    return first, found
+    again = np.flatnonzero(keys != _NO_OWNER)
+    later, earlier = order[again].astype(np.int64), keys[again].astype(np.int64)
+    by_row = np.argsort(later, kind="stable")
+    return later[by_row], earlier[by_row], found
 
 
 class MemberIndex:
     """Member ids → their row in the members file, exact on the bytes."""
 
     def __init__(self, ids: Strings, usable: Bools) -> None:
-        capacity = 1 << max(4, int(np.ceil(np.log2(max(int(usable.sum()), 1) / 0.6))))
+        capacity = 1 << max(_PARTS + 4, int(np.ceil(np.log2(max(int(usable.sum()), 1) / 0.6))))
         self.ids = ids
-        self.slots, self.first = _build_index(
-            ids.offsets, ids.data, ids.words, ids.valid, ids.has_nulls, usable, capacity
-        )
-        self.bits = _filter_bits(self.slots, _FILTER_BITS)
+        n = ids.length
+        hashes, present = np.empty(n, np.uint64), np.empty(n, np.bool_)
+        _member_hashes(ids.offsets, ids.data, ids.words, ids.valid, ids.has_nulls, usable, hashes, present)  # fmt: skip
+        self.slots = np.zeros((capacity, 4), np.uint64)
+        self.first = np.full(n, -1, np.int64)
+        _build_index(
+            ids.offsets, ids.data, ids.words, ids.valid, ids.has_nulls, hashes, present,
+            self.slots, self.first, _PARTS,
+        )  # fmt: skip
 
-    def lookup(self, refs: Strings) -> tuple[Ints, Hashes]:
+    def lookup(
+        self, refs: Strings, space: Workspace | None = None, name: str = "lookup"
+    ) -> tuple[Ints, Hashes]:
         """Per row: the member row (0-based) its id names, -1 for none, -2 for no id; and
-        the id's 64-bit hash."""
-        out = np.empty(refs.length, np.int64)
-        hashes = np.empty(refs.length, np.uint64)
+        the id's 64-bit hash. With a workspace, both live in its arrays ``name``."""
+        space = space or Workspace()
+        out = space.array(name, np.int64, refs.length)
+        hashes = space.array(name + "_hash", np.uint64, refs.length)
         m = self.ids
         _lookup(
             refs.offsets, refs.data, refs.words, refs.valid, refs.has_nulls,
-            m.offsets, m.data, m.valid, m.has_nulls, self.slots, self.bits, out, hashes,
+            m.offsets, m.data, m.valid, m.has_nulls, self.slots, _PARTS, out, hashes,
         )  # fmt: skip
         return out, hashes
 

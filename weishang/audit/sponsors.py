@@ -80,11 +80,13 @@ def _above(source, recipient, sponsor, level, out):  # type: ignore[no-untyped-d
 
 
 def levels_above(
-    source: Positions, recipient: Positions, sponsor: Positions, level: Levels
-) -> npt.NDArray[np.int32]:
+    source: Positions,
+    recipient: Positions,
+    sponsor: Positions,
+    level: Levels,
+    out: npt.NDArray[np.int32],
+) -> None:
     """For each reward, how many levels above its source the paid member sits when the paid
-    member is an ancestor of the source (1 = the source's sponsor), else 0. Positions are rows
-    of the members file (negative: no member)."""
-    out = np.empty(len(source), np.int32)
+    member is an ancestor of the source (1 = the source's sponsor), else 0, into ``out``.
+    Positions are rows of the members file (negative: no member)."""
     _above(source, recipient, sponsor, level, out)
-    return out

@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from weishang.audit import ids, sponsors
+from weishang.audit import ids, native, sponsors
 from weishang.audit.checks import (
     CLEAR,
     KEPT,
@@ -38,6 +38,7 @@ from weishang.audit.checks import (
     Check,
     Mask,
     Rows,
+    Scan,
     TypedScan,
     file_values,
     report,
@@ -134,35 +135,40 @@ class OwnIds:
         ref_rows: list[Rows] = []
         refs: list[ids.RowHashes] = []
         wanted = [column] + ([ref_column] if ref_column and ref_column in raw.names else [])
+        space = ids.Workspace()
         first = 0
         for batch in raw.batches(wanted):
-            own.fill(first, ids.Strings.of(batch.column(column)))
+            n = batch.num_rows
+            own.fill(first, ids.Strings.of(batch.column(column), space, "own"))
             if len(wanted) > 1:
-                h = ids.RowHashes.empty(batch.num_rows)
-                h.fill(0, ids.Strings.of(batch.column(ref_column)))
+                h = ids.RowHashes(
+                    space.array("h1", np.uint64, n),
+                    space.array("h2", np.uint32, n),
+                    space.array("present", np.bool_, n),
+                )
+                h.fill(0, ids.Strings.of(batch.column(ref_column), space, "refs"))
                 ref_rows.append(np.flatnonzero(h.present).astype(np.int64) + first)
                 refs.append(ids.RowHashes(h.h1[h.present], h.h2[h.present], h.present[h.present]))
-            first += batch.num_rows
+            first += n
         self.present = own.present
         ref_hashes = ids.RowHashes(
             np.concatenate([r.h1 for r in refs] or [np.zeros(0, np.uint64)]),
             np.concatenate([r.h2 for r in refs] or [np.zeros(0, np.uint32)]),
             np.concatenate([r.present for r in refs] or [np.zeros(0, np.bool_)]),
         )
-        earlier, found = ids.repeats_and_refs(own, ref_hashes)
+        later, earlier, found = ids.repeats_and_refs(own, ref_hashes)
         del own
         # rows (0-based) whose reference names no row of the file
         self.unknown_refs = _rows(ref_rows)[~found]
-        self._candidates, self._owners = self._confirmed(earlier)
+        self._candidates, self._owners = self._confirmed(later, earlier)
         self._kept_owners: set[int] = set()
 
-    def _confirmed(self, earlier: Rows) -> tuple[Rows, Rows]:
+    def _confirmed(self, later: Rows, owner: Rows) -> tuple[Rows, Rows]:
         """(rows, 0-based and sorted, that share their id with another row; the first row
-        with that id, for each): the hashes name the candidates, the file's text decides."""
-        later = np.flatnonzero(earlier >= 0)
+        with that id, for each): the hashes name the candidates (``later`` rows and the
+        ``owner`` row whose hash each shares), the file's text decides."""
         if not len(later):
-            return later.astype(np.int64), later.astype(np.int64)
-        owner = earlier[later]
+            return later, later
         both = np.union1d(later, owner)
         texts = dict(
             zip(
@@ -255,42 +261,45 @@ def _money(cents: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 @dataclass
 class MemberKeys:
-    """What a member reference resolves to, by the member's position in the members file."""
+    """What a member reference resolves to, by the member's position in the members file (its
+    key is its data row: the position + 1)."""
 
     index: ids.MemberIndex
-    mid: Rows  # the member's key: its data row
     joined_us: Rows  # microseconds since 1970, UTC
     left_us: Rows
     left_known: Mask
     sponsor: Rows  # the sponsor's position, -1 for a root
     level: sponsors.Levels  # 1 for a root; sponsors.UNPLACED in or below a cycle
 
-    def lookup(self, batch: pa.Table, column: str) -> tuple[Rows, ids.Hashes]:
-        """(position of the member each row names: -1 none, -2 no id; the id's hash)."""
+    def lookup(self, batch: pa.Table, column: str, space: ids.Workspace) -> tuple[Rows, ids.Hashes]:
+        """(position of the member each row names: -1 none, -2 no id; the id's hash), in
+        ``space``'s arrays named after the column."""
         if column not in batch.column_names:
             n = batch.num_rows
             return np.full(n, ids.NO_ID, np.int64), np.zeros(n, np.uint64)
-        return self.index.lookup(ids.Strings.of(batch.column(column)))
+        strings = ids.Strings.of(batch.column(column), space, column + "_text")
+        return self.index.lookup(strings, space, column)
 
-    def keys(self, positions: Rows) -> pa.Array:
-        return ids.member_keys(positions, self.mid)
-
-    def buyers(self, positions: Rows, hashes: ids.Hashes, at_us: Rows) -> dict[str, pa.Array]:
+    def buyers(
+        self, positions: Rows, hashes: ids.Hashes, at_us: Rows, space: ids.Workspace
+    ) -> dict[str, pa.Array]:
         return ids.buyer_columns(
-            positions, hashes, at_us, self.mid, self.joined_us, self.left_us, self.left_known
+            positions, hashes, at_us, self.joined_us, self.left_us, self.left_known, space
         )
 
-    def joined_at(self, positions: Rows) -> pa.Array:
-        known = positions >= 0
-        return _arrow_array(
-            np.where(known, self.joined_us[np.maximum(positions, 0)], 0),
-            known,
-            pa.timestamp("us"),
+    def joined_at(self, positions: Rows, space: ids.Workspace) -> pa.Array:
+        known = np.greater_equal(
+            positions, 0, out=space.array("joined_known", np.bool_, len(positions))
         )
+        values = space.array("joined_us", np.int64, len(positions))
+        np.take(self.joined_us, positions, out=values, mode="clip")
+        return _arrow_array(values, known, pa.timestamp("us"))
 
-    def levels_above(self, sources: Rows, recipients: Rows) -> pa.Array:
-        above = sponsors.levels_above(sources, recipients, self.sponsor, self.level)
-        return _arrow_array(above, above > 0, pa.int32())
+    def levels_above(self, sources: Rows, recipients: Rows, space: ids.Workspace) -> pa.Array:
+        above = space.array("levels_above", np.int32, len(sources))
+        sponsors.levels_above(sources, recipients, self.sponsor, self.level, above)
+        known = np.greater(above, 0, out=space.array("above_known", np.bool_, len(sources)))
+        return _arrow_array(above, known, pa.int32())
 
 
 def _clean_members(
@@ -329,12 +338,12 @@ def _clean_members(
     report(cross, UNKNOWN_SPONSOR, raw.label, unknown + 1, file_values(raw, "sponsor_id"))
     sponsor[sponsor < 0] = -1  # none, or cleared: a root
     level = sponsors.member_levels(sponsor, kept)
-    keys = MemberKeys(index, rows, joined_us, left_us, left_known, sponsor, level)
+    keys = MemberKeys(index, joined_us, left_us, left_known, sponsor, level)
     keep = np.flatnonzero(kept)
     clean = pa.table(
         {
             "mid": pa.array(rows[keep].astype(np.int32)),
-            "sponsor_mid": keys.keys(sponsor[keep]),
+            "sponsor_mid": ids.member_keys(sponsor[keep]),
             "joined_at": table.column("joined_at").take(keep),
             "level": _arrow_array(level[keep], level[keep] > 0, pa.int32()),
         }
@@ -361,8 +370,15 @@ def _no_members() -> pa.Table:
 
 def _scan(
     con: duckdb.DuckDBPyConnection, raw: RawFile, outputs: dict[str, str], id_columns: list[str]
-) -> tuple[TypedScan, Iterator[tuple[int, pa.Table, pa.Table, Mask]]]:
-    """The typed pass and the id columns, batch by batch: (first row, typed, ids, skip)."""
+) -> tuple[Scan, Iterator[tuple[int, pa.Table, pa.Table, Mask]]]:
+    """The typed columns and the id columns, batch by batch: (first row, typed, ids, skip).
+
+    A Parquet file of native types is read once, by Arrow (``native.NativeScan``); any other
+    goes along two paths that meet in row order: DuckDB's typed pass and Arrow's id columns.
+    """
+    if native.suits(raw):
+        fast = native.NativeScan(raw, id_columns)
+        return fast, fast.batches()
     scan = TypedScan(con, raw, outputs)
 
     def batches() -> Iterator[tuple[int, pa.Table, pa.Table, Mask]]:
@@ -398,6 +414,7 @@ def _clean_transactions(
     }
     scan, batches = _scan(con, raw, outputs, ["seller_id", "buyer_id"])
     store = Appender(con, "transactions")
+    space = ids.Workspace()
     kept = np.zeros(raw.rows, np.bool_)
     repeated: list[Rows] = []
     unknown_sellers: list[Rows] = []
@@ -410,8 +427,8 @@ def _clean_transactions(
             again = seen.repeats(first, ~skip)
             repeated.append(again + first + 1)
             skip[again] = True
-            seller, _ = members.lookup(batch, "seller_id")
-            buyer, buyer_hash = members.lookup(batch, "buyer_id")
+            seller, _ = members.lookup(batch, "seller_id", space)
+            buyer, buyer_hash = members.lookup(batch, "buyer_id", space)
             unknown = np.flatnonzero(~skip & (seller == ids.NOT_FOUND)).astype(np.int64)
             unknown_sellers.append(unknown + first + 1)
             at_us = typed.column("at_us").fill_null(0).to_numpy()
@@ -421,9 +438,9 @@ def _clean_transactions(
                     "kind": typed.column("kind"),
                     "amount": _money(typed.column("amount_c")),
                     "seller_collects": typed.column("seller_collects"),
-                    "seller_mid": members.keys(seller),
+                    "seller_mid": ids.member_keys(seller, space, "seller_mid"),
                 }
-                | members.buyers(buyer, buyer_hash, at_us)
+                | members.buyers(buyer, buyer_hash, at_us, space)
             )
             kept[first : first + n] = ~skip
             store.add(part.filter(pa.array(~skip)) if skip.any() else part)
@@ -452,12 +469,13 @@ def _clean_rewards(
     }
     scan, batches = _scan(con, raw, outputs, ["member_id", "source_member_id"])
     store = Appender(con, "rewards")
+    space = ids.Workspace()
     repeated: list[Rows] = []
     unknown_recipients: list[Rows] = []
     unknown_sources: list[Rows] = []
     try:
         for first, typed, batch, skip in batches:
-            recipient, _ = members.lookup(batch, "member_id")
+            recipient, _ = members.lookup(batch, "member_id", space)
             empty = np.flatnonzero(recipient == ids.NO_ID).astype(np.int64)
             scan.report("missing_member", empty + first + 1, file_values(raw, "member_id"))
             skip[empty] = True
@@ -469,7 +487,7 @@ def _clean_rewards(
             skip[again] = True
             unknown = ~skip & (recipient == ids.NOT_FOUND)
             unknown_recipients.append(np.flatnonzero(unknown).astype(np.int64) + first + 1)
-            source, _ = members.lookup(batch, "source_member_id")
+            source, _ = members.lookup(batch, "source_member_id", space)
             lost = ~skip & ~unknown & (source == ids.NOT_FOUND)
             unknown_sources.append(np.flatnonzero(lost).astype(np.int64) + first + 1)
             part = pa.table(
@@ -477,10 +495,10 @@ def _clean_rewards(
                     "at": typed.column("at"),
                     "amount": _money(typed.column("amount_c")),
                     "basis": typed.column("basis"),
-                    "member_mid": members.keys(recipient),
-                    "source_mid": members.keys(source),
-                    "source_joined_at": members.joined_at(source),
-                    "levels_above": members.levels_above(source, recipient),
+                    "member_mid": ids.member_keys(recipient, space, "member_mid"),
+                    "source_mid": ids.member_keys(source, space, "source_mid"),
+                    "source_joined_at": members.joined_at(source, space),
+                    "levels_above": members.levels_above(source, recipient, space),
                 }
             )
             use = ~skip & ~unknown
@@ -519,7 +537,11 @@ def _clean_rest(
         finally:
             cursor.close()
 
-    with _in_row_order(con):
+    for name in jobs:
+        native.read_codes_as_dictionaries(raws[name])
+    # DuckDB's typed pass needs its batches in row order; Arrow's reads keep it by themselves
+    ordered = not all(native.suits(raws[name]) for name in jobs)
+    with _in_row_order(con) if ordered else contextlib.nullcontext():
         if ids.concurrent_calls_safe():
             with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
                 for done in [pool.submit(run, name) for name in jobs]:
