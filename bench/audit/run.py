@@ -47,10 +47,13 @@ PHASES = {"loading": "load + validate", "computing": "indicators", "judging": "v
 
 # What --trace times: (module, function names) in weishang.audit.
 # Names that no longer exist are skipped (the audit is refactored as it gets faster).
+# ``Class.method`` times a method; a plain name is replaced in its module, so a function is
+# timed where that module calls it.
 TRACED = {
-    "weishang.audit.validate": "register_raw _clean_members _clean_transactions _clean_rewards",
-    "weishang.audit.indicators": "_structure member_levels member_flows _sales _per_member "
-    "_entry _retail_customers _annotated_rewards _rewards reward_reach _outcomes",
+    "weishang.audit.validate": "register_raw clean_members _clean_rest",
+    "weishang.audit.money": "Transactions.clean clean_rewards",
+    "weishang.audit.clean": "OwnIds.__init__",
+    "weishang.audit.indicators": "_structure member_flows _sales _per_member _rewards",
 }
 
 
@@ -101,10 +104,13 @@ class Tracer:
         for module_name, names in TRACED.items():
             module = importlib.import_module(module_name)
             for name in names.split():
-                fn = getattr(module, name, None)
+                owner_name, _, attribute = name.rpartition(".")
+                owner = getattr(module, owner_name, None) if owner_name else module
+                fn = getattr(owner, attribute, None)
                 if fn is None:
                     continue
-                setattr(module, name, self.timed(name.lstrip("_"), fn))
+                label = name.replace("__init__", "").rstrip(".").lstrip("_")
+                setattr(owner, attribute, self.timed(label, fn))
 
         def caller(stem: str) -> Callable[..., str]:
             def name(*args: Any, **kwargs: Any) -> str:

@@ -20,7 +20,14 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from weishang.audit.contract import MEMBERS, REWARD_BASES, REWARDS, TRANSACTIONS, TXN_KINDS
+from weishang.audit.contract import (
+    MEMBERS,
+    REWARD_BASES,
+    REWARDS,
+    TRANSACTIONS,
+    TXN_KINDS,
+    FileSpec,
+)
 from weishang.audit.load import RawFile, rechunk
 from weishang.audit.problems import EXAMPLES_PER_PROBLEM, Action, Problem, ProblemLog
 
@@ -147,6 +154,23 @@ def staging(raw: RawFile) -> tuple[dict[str, str], list[Check]]:
             Check("missing_member", "member_id", None, SKIP, "member_id (who is paid) is empty"),
         ]  # fmt: skip
     return cols, checks
+
+
+# --- the checks across rows and files --------------------------------------------------------
+
+UNKNOWN_SPONSOR = Check("unknown_sponsor", "sponsor_id", None, CLEAR, "sponsor_id is not a member; the member is taken as a root")  # fmt: skip
+SPONSOR_CYCLE = Check("sponsor_cycle", "sponsor_id", None, KEPT, "the sponsor chain never reaches a root (a cycle); these members have no level and are left out of depth and members per level")  # fmt: skip
+UNKNOWN_RECIPIENT = Check("unknown_member", "member_id", None, SKIP, "the rewarded member_id is not a member")  # fmt: skip
+UNKNOWN_SOURCE = Check("unknown_member", "source_member_id", None, CLEAR, "source_member_id is not a member; the source is taken as unknown")  # fmt: skip
+UNKNOWN_SELLER = Check("unknown_member", "seller_id", None, KEPT, "seller_id is not a member; the sale counts for no member's cash")  # fmt: skip
+UNKNOWN_REFERENCE = Check("unknown_reference", "ref_txn_id", None, KEPT, "ref_txn_id names no transaction")  # fmt: skip
+
+
+def repeat_check(spec: FileSpec) -> Check:
+    return Check(
+        "duplicate_id", spec.id_column, None, SKIP,
+        f"{spec.id_column} repeats an earlier row; the first one is kept",
+    )  # fmt: skip
 
 
 # --- what the checks found -------------------------------------------------------------------

@@ -46,9 +46,10 @@ FILES = (MEMBERS, TRANSACTIONS, REWARDS)
 # (a 100 M-row export is audited in memory). Text ids are gone once the loader has checked
 # them: every member a row names is an integer key (the member's data row; null when the id
 # names no member), and a buyer is a ``buyer_key`` (see ``validate.py``). What the loader
-# learns by following ids is there too: the buyer's membership at the time of a transaction,
-# the source member's joining and how far above the source a reward's recipient sits, and each
-# member's level in the sponsor tree (``sponsors.py``).
+# learns by following ids is there too: the buyer's membership at the time of a transaction
+# and whether the sale is the seller's first to that buyer, each member's level in the sponsor
+# tree (``sponsors.py``), and beside a reward what its source member did that day, when the
+# source joined and how far above the source the paid member sits (``activity.py``).
 # A transaction's ``kind`` and a reward's ``basis`` are small integer codes: the value's position
 # in ``TXN_KINDS`` or ``REWARD_BASES`` (``KIND``, ``BASIS``), cheaper to store, compare and
 # group than text. The loader checks the text against these enums.
@@ -71,25 +72,33 @@ CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
         "seller_collects": "BOOLEAN",
         "seller_mid": "INTEGER",
         "buyer_mid": "INTEGER",
-        # who bought: the member key for a member, another number for anyone else (the same
-        # for the same id), null for no buyer id
-        "buyer_key": "BIGINT",
         # the buyer was a member at the time (joined at or before it, not yet left)
         "participant": "BOOLEAN",
         # seconds from the buyer's joining to the transaction (negative before it); null for
         # a buyer who is no member
         "since_join": "INTEGER",
+        # a sale to an outside consumer that is the seller's first to this buyer id (every
+        # sale to an anonymous consumer is one); false for any other row
+        "new_customer": "BOOLEAN",
     },
     "rewards": {
-        "at": "TIMESTAMP",
+        "day": "DATE",  # the day (UTC) of ``at``
         "amount": "DECIMAL(18,2)",
         "basis": "TINYINT",  # BASIS
         "member_mid": "INTEGER",
         "source_mid": "INTEGER",
-        "source_joined_at": "TIMESTAMP",  # when the source member joined
         # how many levels above the source the paid member sits (1: the source's sponsor),
         # when the paid member is an ancestor of the source; else null
         "levels_above": "INTEGER",
+        # what the source member did on the reward's day: bought as a participant, paid a
+        # fee, sold to an outside consumer (false without a source)
+        "source_bought": "BOOLEAN",
+        "source_paid_fee": "BOOLEAN",
+        "source_sold": "BOOLEAN",
+        # the day the source member joined, and the seconds from then to the reward (null
+        # without a source)
+        "source_join_day": "DATE",
+        "source_since_join": "INTEGER",
     },
 }
 TABLES = tuple(CLEAN_SCHEMAS)  # members, transactions, rewards

@@ -257,7 +257,7 @@ def _next(p, sub):  # type: ignore[no-untyped-def]
     return p - (p & (sub - 1)) + ((p + 1) & (sub - 1))
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _hash_rows(offsets, data, words, valid, has_nulls, h1, h2, present):  # type: ignore[no-untyped-def]
     """Two independent hashes of each row's id, in one pass over its bytes."""
     for i in nb.prange(h1.shape[0]):
@@ -277,7 +277,7 @@ def _hash_rows(offsets, data, words, valid, has_nulls, h1, h2, present):  # type
         h2[i] = np.uint32(_mix(b ^ _SEED2) >> U64(32))
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _member_hashes(offsets, data, words, valid, has_nulls, usable, hashes, present):  # type: ignore[no-untyped-def]
     for i in nb.prange(hashes.shape[0]):
         start, end = _span(offsets, data, valid, has_nulls, i)
@@ -285,7 +285,7 @@ def _member_hashes(offsets, data, words, valid, has_nulls, usable, hashes, prese
         hashes[i] = _hash(words, start, end, U64(0))
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _build_index(offsets, data, words, valid, has_nulls, hashes, present, slots, first, parts):  # type: ignore[no-untyped-def]
     """Insert every present row's id, in row order within each part (one thread a part).
 
@@ -325,7 +325,7 @@ def _build_index(offsets, data, words, valid, has_nulls, hashes, present, slots,
                     p = _next(p, sub)
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _lookup(  # type: ignore[no-untyped-def]
     offsets, data, words, valid, has_nulls, m_offsets, m_data, m_valid, m_nulls, slots, parts,
     out, hashes,
@@ -376,7 +376,7 @@ def _lookup(  # type: ignore[no-untyped-def]
                 out[i] = found
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _partition(h1, present, bits, keys, order):  # type: ignore[no-untyped-def]
     """Present rows grouped by the top ``bits`` bits of their hash, in row order within a
     group: ``keys`` gets the hashes and ``order`` the rows, group after group; returns where
@@ -414,7 +414,7 @@ def _partition(h1, present, bits, keys, order):  # type: ignore[no-untyped-def]
 _NO_OWNER = U64(2**64 - 1)
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _repeats_and_refs(keys, order, h2, starts, r_keys, r_order, r2, r_starts, capacity, found):  # type: ignore[no-untyped-def]
     """Per hash group (each small enough for the processor's caches): ``keys[q]`` becomes the
     earlier row with the 96-bit hash of row ``order[q]``, else ``_NO_OWNER`` (a group's hashes
@@ -454,7 +454,7 @@ def _repeats_and_refs(keys, order, h2, starts, r_keys, r_order, r2, r_starts, ca
                     p = (p + 1) & mask
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _keys(positions, out, known):  # type: ignore[no-untyped-def]
     for i in nb.prange(positions.shape[0]):
         p = positions[i]
@@ -462,26 +462,19 @@ def _keys(positions, out, known):  # type: ignore[no-untyped-def]
         out[i] = np.int32(p + 1) if p >= 0 else np.int32(0)
 
 
-@nb.njit(parallel=True, cache=True)
-def _buyers(  # type: ignore[no-untyped-def]
-    positions, hashes, at_us, joined_us, left_us, left_known, key, key_known,
-    participant, since, member
-):  # fmt: skip
+@nb.njit(parallel=True, cache=True, nogil=True)
+def _buyers(positions, at_us, joined_us, left_us, left_known, participant, since, member):  # type: ignore[no-untyped-def]
     limit = np.int64(2**31 - 1)
     for i in nb.prange(positions.shape[0]):
         p = positions[i]
         member[i] = p >= 0
-        key_known[i] = p != NO_ID
         if p >= 0:
-            key[i] = p + 1
             t = at_us[i]
             j = joined_us[p]
             participant[i] = j <= t and (not left_known[p] or t < left_us[p])
             seconds = t // 1_000_000 - j // 1_000_000
             since[i] = np.int32(max(-limit, min(limit, seconds)))
         else:
-            # an outside buyer: the id's hash, made negative so it never meets a member key
-            key[i] = np.int64(hashes[i] | U64(1 << 63))
             participant[i] = False
             since[i] = 0
 
@@ -525,30 +518,32 @@ def member_keys(positions: Ints, space: Workspace | None = None, name: str = "ke
     return _arrow(out, known, pa.int32())
 
 
+@dataclass
+class Buyers:
+    """Who bought, per row: the member's key (null for no member), whether the buyer was a
+    member at the time, and the seconds since the buyer joined (null for no member)."""
+
+    mid: pa.Array
+    participant: Bools
+    since_join: pa.Array
+
+
 def buyer_columns(
-    positions: Ints, hashes: Hashes, at_us: Ints, joined_us: Ints, left_us: Ints,
-    left_known: Bools, space: Workspace | None = None,
-) -> dict[str, pa.Array]:  # fmt: skip
-    """Who bought, by the member position each row's buyer id names (``lookup``): the key
-    (a member's key, else a negative number from the id's hash, null for no id), whether the
-    buyer was a member at the time, and the seconds since the buyer joined (null for no
-    member; within INTEGER's range: 68 years either way is as good as never)."""
+    positions: Ints, at_us: Ints, joined_us: Ints, left_us: Ints, left_known: Bools,
+    space: Workspace | None = None,
+) -> Buyers:  # fmt: skip
+    """Who bought, by the member position each row's buyer id names (``lookup``). A buyer is
+    a participant from the moment of joining until the moment of leaving; the seconds since
+    joining stay within INTEGER's range (68 years either way is as good as never)."""
     space = space or Workspace()
     n = len(positions)
-    key, key_known = space.array("bkey", np.int64, n), space.array("bkey_known", np.bool_, n)
     participant = space.array("participant", np.bool_, n)
     member = space.array("member", np.bool_, n)
     since = space.array("since", np.int32, n)
-    _buyers(
-        positions, hashes, at_us, joined_us, left_us, left_known, key, key_known,
-        participant, since, member,
-    )  # fmt: skip
-    return {
-        "buyer_mid": member_keys(positions, space, "buyer_mid"),
-        "buyer_key": _arrow(key, key_known, pa.int64()),
-        "participant": pa.array(participant),
-        "since_join": _arrow(since, member, pa.int32()),
-    }
+    _buyers(positions, at_us, joined_us, left_us, left_known, participant, since, member)
+    return Buyers(
+        member_keys(positions, space, "buyer_mid"), participant, _arrow(since, member, pa.int32())
+    )
 
 
 @dataclass

@@ -68,7 +68,7 @@ def annotated_transactions(t: ir.Table, params: AuditParams) -> ir.Table:
         "seller_collects",
         "seller_mid",
         "buyer_mid",
-        "buyer_key",
+        "new_customer",
         participant_buyer=t.participant,
         in_entry_window=within(params.entry_window_days),
         in_first_week=within(params.first_week_days),
@@ -217,14 +217,10 @@ def _sales(agg: dict[str, Any]) -> dict[str, Any]:
 
 def _member_totals(t: ir.Table, flows: ir.Table, total_members: int) -> ir.Table:
     """One row: entry payments, retail customers and participant outcomes, over the members."""
-    # Retail customers: distinct outside buyers per seller, each anonymous sale one customer.
-    # Two plain GROUP BYs (seller and buyer, then seller) rather than a distinct count beside
-    # a plain one, which DuckDB answers by materialising the consumer sales first.
-    consumer = t.filter((t.kind == SALE) & ~t.participant_buyer & t.seller_mid.notnull())
-    pairs = consumer.group_by(["seller_mid", "buyer_key"]).aggregate(n=consumer.count())
-    customers = pairs.group_by(sid=pairs.seller_mid).aggregate(
-        customers=ibis.ifelse(pairs.buyer_key.isnull(), pairs.n, 1).sum()
-    )
+    # Retail customers: distinct outside buyers per seller, each anonymous sale one customer
+    # (the loader marked each seller's first sale to each buyer)
+    consumer = t.filter(t.new_customer & t.seller_mid.notnull())
+    customers = consumer.group_by(sid=consumer.seller_mid).aggregate(customers=consumer.count())
     paid = flows.filter(flows.rewards_n > 0)
     retail = paid.left_join(customers, paid.mid == customers.sid)
     retail_median = retail.aggregate(retail_median=retail.customers.fill_null(0).median())
@@ -275,46 +271,16 @@ def _per_member(
     return entry, retail, outcomes
 
 
-def _day_key(mid: ir.IntegerValue, day: ir.DateValue) -> ir.IntegerValue:
-    """(member, day) as one integer: joins and semi-joins on one column instead of two.
-
-    Two (member, day) pairs share a key only when their days are 4,000,000 days (11,000
-    years) apart: never for dates of the years -3400 to 7400.
-    """
-    return mid.cast("int64") * 4_000_000 + day.epoch_days().cast("int64")
-
-
-def _classified_rewards(r: ir.Table, t: ir.Table, params: AuditParams) -> ir.Table:
+def _classified_rewards(r: ir.Table, params: AuditParams) -> ir.Table:
     """Each reward with what it was really computed from (``behaviour``) and whether entrants'
     payments funded it (``entrant``), beside its declared ``basis``, ``levels_above`` and
-    ``amount``.
-
-    What the source did on the reward's day (bought as a participant, paid a fee, sold to an
-    outside consumer) is three semi-joins on the (member, day) key: each reward asks whether
-    its key is among the days of that kind of event, so nothing is grouped by day. Whether the
-    source joined that day is read off the reward's own row (the loader put the source's
-    joining beside it).
+    ``amount``, from what its source member did on the reward's day (the loader put it beside
+    each reward: bought as a participant, paid a fee, sold to an outside consumer, joined).
     """
-    purchases = t.filter((t.kind == SALE) & t.participant_buyer)
-    fees = t.filter((t.kind == FEE) & t.buyer_mid.notnull())
-    retail = t.filter((t.kind == SALE) & ~t.participant_buyer & t.seller_mid.notnull())
-    key = _day_key(r.source_mid, r.at.date())
-
-    def did(events: ir.Table, mid: ir.IntegerValue, day: ir.DateValue) -> ir.BooleanValue:
-        days = events.select(k=_day_key(mid, day))
-        return key.isin(days.k).fill_null(False)
-
-    # the four answers as columns first, so that each semi-join runs once
-    j = r.select(
-        "member_mid", "source_mid", "at", "amount", "basis", "source_joined_at", "levels_above",
-        bought=did(purchases, purchases.buyer_mid, purchases.day),
-        fee=did(fees, fees.buyer_mid, fees.day),
-        sold=did(retail, retail.seller_mid, retail.day),
-        joined=(r.source_joined_at.date() == r.at.date()).fill_null(False),
-    )  # fmt: skip
-    own = j.source_mid.isnull() | (j.source_mid == j.member_mid)
-    bought, fee, sold, joined = j.bought, j.fee, j.sold, j.joined & ~own
-    basis = j.basis
+    own = r.source_mid.isnull() | (r.source_mid == r.member_mid)
+    bought, fee, sold = r.source_bought, r.source_paid_fee, r.source_sold
+    joined = (r.source_join_day == r.day).fill_null(False) & ~own
+    basis = r.basis
     own_sales, downline, purchase, recruitment, fee_share = (
         BASIS[b]
         for b in ("own_sales", "downline_sales", "purchase_volume", "recruitment", "fee_share")
@@ -335,25 +301,22 @@ def _classified_rewards(r: ir.Table, t: ir.Table, params: AuditParams) -> ir.Tab
         else_=basis,
     )
     behaviour = ibis.ifelse(consistent, ibis.ifelse(on_sales, sale_basis, basis), by_event)
-    since_join = j.at.epoch_seconds() - j.source_joined_at.epoch_seconds()
     entrant = behaviour.isin([fee_share, recruitment]) | (
         (behaviour == purchase)
         & ~own
-        & (since_join <= params.entry_window_days * DAY).fill_null(False)
+        & (r.source_since_join <= params.entry_window_days * DAY).fill_null(False)
     )
-    return j.select(
+    return r.select(
         basis=basis.cast("int8"),
         behaviour=behaviour.cast("int8"),
         entrant=entrant,
-        levels_above=j.levels_above,
-        amount=j.amount,
+        levels_above=r.levels_above,
+        amount=r.amount,
     )
 
 
-def _rewards(
-    engine: Engine, t: ir.Table, params: AuditParams, consumer_sales: float
-) -> dict[str, Any]:
-    a = _classified_rewards(engine.rewards, t, params)
+def _rewards(engine: Engine, params: AuditParams, consumer_sales: float) -> dict[str, Any]:
+    a = _classified_rewards(engine.rewards, params)
     # one small table of sums: the mixes read it by basis, behaviour and entrant, the reach
     # (rewards paid to an ancestor of their source, by how far above it) by levels_above
     cells = engine.rows(
@@ -412,7 +375,7 @@ def compute_indicators(engine: Engine, params: AuditParams | None = None) -> dic
     result |= _sales(row)
     entry, retail, outcomes = _per_member(row, result["members"])
     result |= entry | retail
-    result |= _rewards(engine, t, params, result["sales_to_consumers"])
+    result |= _rewards(engine, params, result["sales_to_consumers"])
     result |= outcomes
     result["fee_or_headcount_basis"] = bool(
         result["fee_payers"]

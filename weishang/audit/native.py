@@ -88,7 +88,7 @@ def _valid(bitmap, has_nulls, at):  # type: ignore[no-untyped-def]
     return not has_nulls or ((bitmap[at >> 3] >> (at & 7)) & 1) == 1
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _times(values, bitmap, has_nulls, offset, unit, out_us, out_day, bad, bit):  # type: ignore[no-untyped-def]
     """Microseconds since 1970 (a timestamp of ``unit``: > 0 multiplies, < 0 divides rounding
     half away from zero, as DuckDB casts nanoseconds; 0: days) and the day; ``bit`` where
@@ -111,7 +111,7 @@ def _times(values, bitmap, has_nulls, offset, unit, out_us, out_day, bad, bit): 
         out_day[i] = np.int32(us // DAY_US)
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _cents(values, bitmap, has_nulls, offset, scale, out, bad, no_value, negative):  # type: ignore[no-untyped-def]
     """Minor units of DECIMAL(18, 2) from unscaled integers of ``scale`` (rounding half away
     from zero below a cent); ``no_value`` where there is none or it does not fit."""
@@ -136,7 +136,7 @@ def _cents(values, bitmap, has_nulls, offset, scale, out, bad, no_value, negativ
             bad[i] |= negative
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _codes(indices, bitmap, has_nulls, offset, table, out, bad, bit):  # type: ignore[no-untyped-def]
     """Each row's code from its dictionary index (``table``: -1 for a value not allowed)."""
     for i in nb.prange(out.shape[0]):
@@ -174,7 +174,8 @@ class NativeScan(Scan):
         super().__init__(raw)
         self.code, self.allowed = _CODES[raw.spec.name]
         self.id_columns = id_columns
-        self.space = ids.Workspace()
+        # in turn, as the batches built on them are stored while the next is read
+        self.spaces = (ids.Workspace(), ids.Workspace())
         self.bits = {
             _CHECKS[(c.code, c.column)]: np.int32(1 << n) for n, (_, c) in enumerate(self.flagging)
         }
@@ -182,16 +183,18 @@ class NativeScan(Scan):
     def batches(self) -> Iterator[tuple[int, pa.Table, pa.Table, Mask]]:
         wanted = ["at", "amount", self.code, "seller_collects", *self.id_columns]
         first = 0
-        for batch in self.raw.batches(wanted):
-            typed, bad = self._typed(batch)
+        for k, batch in enumerate(self.raw.batches(wanted)):
+            typed, bad = self._typed(batch, self.spaces[k % 2])
             yield first, typed, batch, self._flagged(bad, first)
             first += batch.num_rows
 
     def _bit(self, name: str) -> np.int32:
         return self.bits.get(name, np.int32(0))
 
-    def _typed(self, batch: pa.Table) -> tuple[pa.Table, npt.NDArray[np.int32]]:
-        n, space = batch.num_rows, self.space
+    def _typed(
+        self, batch: pa.Table, space: ids.Workspace
+    ) -> tuple[pa.Table, npt.NDArray[np.int32]]:
+        n = batch.num_rows
         bad = space.array("bad", np.int32, n)
         bad[:] = 0
         at_us, day = space.array("at_us", np.int64, n), space.array("day", np.int32, n)

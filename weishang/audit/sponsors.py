@@ -24,7 +24,7 @@ Positions = npt.NDArray[np.int64]
 Levels = npt.NDArray[np.int32]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _levels(sponsor, kept):  # type: ignore[no-untyped-def]
     n = sponsor.shape[0]
     level = np.zeros(n, np.int32)  # 0: not walked yet
@@ -62,7 +62,7 @@ def member_levels(sponsor: Positions, kept: npt.NDArray[np.bool_]) -> Levels:
     return _levels(sponsor, kept)  # type: ignore[no-any-return]
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _above(source, recipient, sponsor, level, out):  # type: ignore[no-untyped-def]
     for i in nb.prange(source.shape[0]):
         s, r = source[i], recipient[i]

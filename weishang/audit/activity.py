@@ -1,0 +1,255 @@
+"""What members did, found while the transactions are read: the days each member bought,
+paid a fee or sold to an outside consumer, and the customers each seller sold to.
+
+A reward's basis is checked against what its source member did on the reward's day; a
+seller's retail customers are the distinct outside buyers it sold to. Both follow ids from
+one row to others, so the loader answers them as it reads, in compiled hash sets, and the
+clean tables carry the answers (``source_bought``, ``source_paid_fee``, ``source_sold``
+beside each reward; ``new_customer`` beside each sale): the indicators only count.
+
+``MemberDays`` keys a member and a day in one 64-bit word, exactly: the member's key (up to
+2^32) and the day (within 2^22 days, 11,000 years, of 1970; a day outside that range never
+matches), with three flag bits on top. ``Customers`` keys a seller and a buyer by a 64-bit
+hash of the seller's key and the buyer id's hash: two different pairs agreeing on all 64
+bits would make one customer count for two (at 60 M sales, a chance of about one in 10^4
+that any customer of the export is miscounted by one).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+import numpy.typing as npt
+
+from weishang.audit.contract import KIND
+from weishang.audit.ids import _M2, _M3, NO_ID, U64, Workspace, _mix, _prefetch
+
+BOUGHT, PAID_FEE, SOLD = 1, 2, 4  # the flags of a member's day
+_DAY_BITS = 23
+_DAY_OFFSET = 1 << (_DAY_BITS - 1)
+_FLAGS_AT = 32 + _DAY_BITS
+_KEY_MASK = U64((1 << _FLAGS_AT) - 1)
+_BATCH = 32
+
+
+def _capacity(rows: int) -> int:
+    """Slots for up to ``rows`` keys, at most three quarters full."""
+    capacity = 1 << 10
+    while capacity * 3 < rows * 4:
+        capacity *= 2
+    return capacity
+
+
+@nb.njit(inline="always", cache=True)
+def _day_key(mid, day):  # type: ignore[no-untyped-def]
+    """(member key, day since 1970) as one word, 0 when the day is out of range."""
+    shifted = np.int64(day) + _DAY_OFFSET
+    if shifted < 0 or shifted >= (1 << _DAY_BITS):
+        return U64(0)
+    return (U64(mid) << U64(_DAY_BITS)) | U64(shifted)
+
+
+@nb.njit(cache=True, nogil=True)
+def _mark(slots, members, days, flags):  # type: ignore[no-untyped-def]
+    """Add each row's flag to its (member, day) key; rows with no flag or member are skipped."""
+    mask = slots.shape[0] - 1
+    n = members.shape[0]
+    homes = np.empty(_BATCH, np.int64)
+    keys = np.empty(_BATCH, np.uint64)
+    for lo in range(0, n, _BATCH):
+        count = min(n, lo + _BATCH) - lo
+        for j in range(count):
+            i = lo + j
+            keys[j] = _day_key(members[i], days[i]) if flags[i] != 0 and members[i] > 0 else 0
+            homes[j] = np.int64(_mix(keys[j]) & U64(mask))
+            if keys[j] != 0:
+                _prefetch(slots, homes[j])  # type: ignore[call-arg]
+        for j in range(count):
+            key = keys[j]
+            if key == 0:
+                continue
+            flag = U64(flags[lo + j]) << U64(_FLAGS_AT)
+            p = homes[j]
+            while True:
+                held = slots[p, 0]
+                if held == 0:
+                    slots[p, 0] = key | flag
+                    break
+                if held & _KEY_MASK == key:
+                    slots[p, 0] = held | flag
+                    break
+                p = (p + 1) & mask
+
+
+@nb.njit(parallel=True, cache=True, nogil=True)
+def _flags(slots, members, days, out):  # type: ignore[no-untyped-def]
+    mask = slots.shape[0] - 1
+    n = members.shape[0]
+    chunk = 64 * _BATCH
+    for c in nb.prange((n + chunk - 1) // chunk):
+        homes = np.empty(_BATCH, np.int64)
+        keys = np.empty(_BATCH, np.uint64)
+        for lo in range(c * chunk, min(n, (c + 1) * chunk), _BATCH):
+            count = min(n, lo + _BATCH) - lo
+            for j in range(count):
+                i = lo + j
+                keys[j] = _day_key(members[i], days[i]) if members[i] > 0 else 0
+                homes[j] = np.int64(_mix(keys[j]) & U64(mask))
+                if keys[j] != 0:
+                    _prefetch(slots, homes[j])  # type: ignore[call-arg]
+            for j in range(count):
+                key = keys[j]
+                found = U64(0)
+                if key != 0:
+                    p = homes[j]
+                    while slots[p, 0] != 0:
+                        if slots[p, 0] & _KEY_MASK == key:
+                            found = slots[p, 0] >> U64(_FLAGS_AT)
+                            break
+                        p = (p + 1) & mask
+                out[lo + j] = np.uint8(found)
+
+
+@nb.njit(parallel=True, cache=True, nogil=True)
+def _what_rows_did(  # type: ignore[no-untyped-def]
+    kind, participant, seller, buyer, skip, sale, fee,
+    buyer_key, buyer_flag, seller_key, seller_flag, consumer, anonymous,
+):  # fmt: skip
+    for i in nb.prange(kind.shape[0]):
+        b, s = buyer[i], seller[i]
+        buyer_key[i] = b + 1 if b >= 0 else 0
+        seller_key[i] = s + 1 if s >= 0 else 0
+        anonymous[i] = b == NO_ID
+        use = not skip[i]
+        is_sale = kind[i] == sale
+        buyer_flag[i] = np.uint8(0)
+        if use and is_sale and participant[i]:
+            buyer_flag[i] = np.uint8(BOUGHT)
+        elif use and kind[i] == fee and b >= 0:
+            buyer_flag[i] = np.uint8(PAID_FEE)
+        retail = use and is_sale and not participant[i] and s >= 0
+        seller_flag[i] = np.uint8(SOLD) if retail else np.uint8(0)
+        consumer[i] = retail
+
+
+class MemberDays:
+    """The days each member bought as a participant, paid a fee or sold to an outside
+    consumer (a member is its key: its data row in the members file)."""
+
+    def __init__(self, rows: int) -> None:
+        self.slots = np.zeros((_capacity(rows), 1), np.uint64)
+
+    def mark(
+        self,
+        members: npt.NDArray[np.int64],
+        days: npt.NDArray[np.int32],
+        flags: npt.NDArray[np.uint8],
+    ) -> None:
+        """Note that each member (a key; 0: none) did what ``flags`` says on the day."""
+        _mark(self.slots, members, days, flags)
+
+    def flags(
+        self,
+        members: npt.NDArray[np.int64],
+        days: npt.NDArray[np.int32],
+        out: npt.NDArray[np.uint8],
+    ) -> None:
+        """What each member (a key; 0: none) did on the day, into ``out``."""
+        _flags(self.slots, members, days, out)
+
+
+@nb.njit(cache=True, nogil=True)
+def _first_sales(slots, sellers, buyers, anonymous, consumer, out):  # type: ignore[no-untyped-def]
+    """``out[i]``: row i is a sale to an outside consumer that is the seller's first to this
+    buyer (an anonymous buyer is a new customer every time)."""
+    mask = slots.shape[0] - 1
+    n = sellers.shape[0]
+    homes = np.empty(_BATCH, np.int64)
+    keys = np.empty(_BATCH, np.uint64)
+    for lo in range(0, n, _BATCH):
+        count = min(n, lo + _BATCH) - lo
+        for j in range(count):
+            i = lo + j
+            pair = _mix((U64(sellers[i]) * _M2) ^ (buyers[i] * _M3))
+            keys[j] = pair if pair != 0 else U64(1)
+            homes[j] = np.int64(keys[j] & U64(mask))
+            if consumer[i] and not anonymous[i]:
+                _prefetch(slots, homes[j])  # type: ignore[call-arg]
+        for j in range(count):
+            i = lo + j
+            if not consumer[i]:
+                out[i] = False
+                continue
+            if anonymous[i]:
+                out[i] = True
+                continue
+            key, p = keys[j], homes[j]
+            while True:
+                held = slots[p, 0]
+                if held == 0:
+                    slots[p, 0] = key
+                    out[i] = True
+                    break
+                if held == key:
+                    out[i] = False
+                    break
+                p = (p + 1) & mask
+
+
+def transaction_activity(
+    days: MemberDays,
+    customers: Customers,
+    kind: npt.NDArray[np.int8],
+    day: npt.NDArray[np.int32],
+    participant: npt.NDArray[np.bool_],
+    seller: npt.NDArray[np.int64],
+    buyer: npt.NDArray[np.int64],
+    buyer_hash: npt.NDArray[np.uint64],
+    skip: npt.NDArray[np.bool_],
+    space: Workspace,
+) -> npt.NDArray[np.bool_]:
+    """Note what a batch of transactions (in row order; ``seller`` and ``buyer`` are member
+    positions) says members did, and return, per row, whether it is a seller's first sale to
+    an outside consumer (``new_customer``)."""
+    n = len(kind)
+    buyer_key, seller_key = (
+        space.array("buyer_key", np.int64, n),
+        space.array("seller_key", np.int64, n),
+    )
+    buyer_flag, seller_flag = (
+        space.array("buyer_flag", np.uint8, n),
+        space.array("seller_flag", np.uint8, n),
+    )
+    consumer, anonymous = (
+        space.array("consumer", np.bool_, n),
+        space.array("anonymous", np.bool_, n),
+    )
+    _what_rows_did(
+        kind, participant, seller, buyer, skip, KIND["sale"], KIND["fee"],
+        buyer_key, buyer_flag, seller_key, seller_flag, consumer, anonymous,
+    )  # fmt: skip
+    days.mark(buyer_key, day, buyer_flag)
+    days.mark(seller_key, day, seller_flag)
+    new = space.array("new_customer", np.bool_, n)
+    customers.first_sales(seller_key, buyer_hash, anonymous, consumer, new)
+    return new
+
+
+class Customers:
+    """The (seller, buyer) pairs of the sales to outside consumers seen so far."""
+
+    def __init__(self, rows: int) -> None:
+        self.slots = np.zeros((_capacity(rows), 1), np.uint64)
+
+    def first_sales(
+        self,
+        sellers: npt.NDArray[np.int64],
+        buyers: npt.NDArray[np.uint64],
+        anonymous: npt.NDArray[np.bool_],
+        consumer: npt.NDArray[np.bool_],
+        out: npt.NDArray[np.bool_],
+    ) -> None:
+        """For each row (in row order, batch after batch): whether it is a sale to an outside
+        consumer (``consumer``) that is the seller's first to this buyer (by the buyer id's
+        hash; every ``anonymous`` sale is a new customer), into ``out``."""
+        _first_sales(self.slots, sellers, buyers, anonymous, consumer, out)

@@ -1,0 +1,162 @@
+"""The members file: its checks, the exact index of member ids, and the sponsor tree.
+
+Every later reference to a member (a seller, a buyer, who is paid, whose sale it was) is
+resolved against the index built here, to the member's position in the file; the member's
+key in the clean tables is its data row (the position + 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numba as nb
+import numpy as np
+import pyarrow as pa
+
+from weishang.audit import ids, sponsors
+from weishang.audit.checks import (
+    SPONSOR_CYCLE,
+    UNKNOWN_SPONSOR,
+    Mask,
+    Rows,
+    TypedScan,
+    file_values,
+    repeat_check,
+    report,
+)
+from weishang.audit.clean import arrow_array
+from weishang.audit.contract import MEMBERS
+from weishang.audit.load import RawFile
+from weishang.audit.problems import EXAMPLES_PER_PROBLEM, Problem, ProblemLog
+
+DAY_US = 86_400_000_000
+
+
+@nb.njit(parallel=True, cache=True, nogil=True)
+def _sources(positions, at_us, joined_us, join_day, since, known):  # type: ignore[no-untyped-def]
+    limit = np.int64(2**31 - 1)
+    for i in nb.prange(positions.shape[0]):
+        p = positions[i]
+        known[i] = p >= 0
+        if p >= 0:
+            j = joined_us[p]
+            join_day[i] = np.int32(j // DAY_US)
+            seconds = at_us[i] // 1_000_000 - j // 1_000_000
+            since[i] = np.int32(max(-limit, min(limit, seconds)))
+        else:
+            join_day[i] = 0
+            since[i] = 0
+
+
+@dataclass
+class MemberKeys:
+    """What a member reference resolves to, by the member's position in the members file."""
+
+    index: ids.MemberIndex
+    joined_us: Rows  # microseconds since 1970, UTC
+    left_us: Rows
+    left_known: Mask
+    sponsor: Rows  # the sponsor's position, -1 for a root
+    level: sponsors.Levels  # 1 for a root; sponsors.UNPLACED in or below a cycle
+
+    def lookup(self, batch: pa.Table, column: str, space: ids.Workspace) -> tuple[Rows, ids.Hashes]:
+        """(position of the member each row names: -1 none, -2 no id; the id's hash), in
+        ``space``'s arrays named after the column."""
+        if column not in batch.column_names:
+            n = batch.num_rows
+            return np.full(n, ids.NO_ID, np.int64), np.zeros(n, np.uint64)
+        strings = ids.Strings.of(batch.column(column), space, column + "_text")
+        return self.index.lookup(strings, space, column)
+
+    def sources(self, positions: Rows, at_us: Rows, space: ids.Workspace) -> dict[str, pa.Array]:
+        """For rewards: the source member's day of joining, and the seconds from it to the
+        reward (within INTEGER's range), null without a source."""
+        n = len(positions)
+        join_day = space.array("source_join_day", np.int32, n)
+        since = space.array("source_since_join", np.int32, n)
+        known = space.array("source_known", np.bool_, n)
+        _sources(positions, at_us, self.joined_us, join_day, since, known)
+        return {
+            "source_join_day": arrow_array(join_day, known, pa.date32()),
+            "source_since_join": arrow_array(since, known, pa.int32()),
+        }
+
+    def levels_above(self, sources: Rows, recipients: Rows, space: ids.Workspace) -> pa.Array:
+        above = space.array("levels_above", np.int32, len(sources))
+        sponsors.levels_above(sources, recipients, self.sponsor, self.level, above)
+        known = np.greater(above, 0, out=space.array("above_known", np.bool_, len(sources)))
+        return arrow_array(above, known, pa.int32())
+
+
+def _microseconds(column: pa.ChunkedArray) -> tuple[Rows, Mask]:
+    values = column.combine_chunks().cast(pa.timestamp("us"))
+    known = values.is_valid().to_numpy(zero_copy_only=False)
+    return values.cast(pa.int64()).fill_null(0).to_numpy(), known
+
+
+def clean_members(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, log: ProblemLog, cross: ProblemLog
+) -> tuple[pa.Table, MemberKeys]:
+    """Members: the checks, then the index of usable ids (the first of a repeated id wins),
+    then sponsors resolved against it and the sponsor tree. ``mid`` is the member's data row."""
+    outputs = {
+        "member_id": "member_id",
+        "sponsor_id": "sponsor_id",
+        "joined_at": "joined_at",
+        "left_at": "CASE WHEN left_at < joined_at THEN NULL ELSE left_at END",
+    }
+    scan = TypedScan(con, raw, outputs)
+    parts: list[pa.Table] = []
+    skipped: list[Mask] = []
+    for first, batch, skip in scan.batches():
+        absent = batch.column("member_id").is_null().to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(absent).astype(np.int64) + first + 1
+        scan.report("missing_id", rows, file_values(raw, "member_id"))
+        parts.append(batch)
+        skipped.append(skip | absent)
+    scan.problems(log)
+    table = pa.concat_tables(parts) if parts else _no_members()
+    del parts
+    usable = ~np.concatenate(skipped) if skipped else np.zeros(0, np.bool_)
+    index = ids.MemberIndex(ids.Strings.of(table.column("member_id")), usable)
+    repeated = np.flatnonzero(index.first >= 0).astype(np.int64) + 1
+    report(log, repeat_check(MEMBERS), raw.label, repeated, file_values(raw, "member_id"))
+    kept = usable & (index.first < 0)
+    rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
+    joined_us, _ = _microseconds(table.column("joined_at"))
+    left_us, left_known = _microseconds(table.column("left_at"))
+    sponsor, _ = index.lookup(ids.Strings.of(table.column("sponsor_id")))
+    unknown = np.flatnonzero(kept & (sponsor == ids.NOT_FOUND)).astype(np.int64)
+    report(cross, UNKNOWN_SPONSOR, raw.label, unknown + 1, file_values(raw, "sponsor_id"))
+    sponsor[sponsor < 0] = -1  # none, or cleared: a root
+    level = sponsors.member_levels(sponsor, kept)
+    keys = MemberKeys(index, joined_us, left_us, left_known, sponsor, level)
+    keep = np.flatnonzero(kept)
+    clean = pa.table(
+        {
+            "mid": pa.array(rows[keep].astype(np.int32)),
+            "sponsor_mid": ids.member_keys(sponsor[keep]),
+            "joined_at": table.column("joined_at").take(keep),
+            "level": arrow_array(level[keep], level[keep] > 0, pa.int32()),
+        }
+    )
+    return clean, keys
+
+
+def report_cycles(log: ProblemLog, raw: RawFile, level: sponsors.Levels) -> None:
+    """The members whose sponsor chain never reaches a root, as one problem."""
+    unplaced = np.flatnonzero(level == sponsors.UNPLACED).astype(np.int64) + 1
+    if len(unplaced):
+        check = SPONSOR_CYCLE
+        log.add(
+            Problem(
+                check.code, raw.label, check.column, len(unplaced), check.action,
+                check.message, tuple(unplaced[:EXAMPLES_PER_PROBLEM].tolist()),
+            )
+        )  # fmt: skip
+
+
+def _no_members() -> pa.Table:
+    text, time = pa.array([], pa.string()), pa.array([], pa.timestamp("us"))
+    return pa.table({"member_id": text, "sponsor_id": text, "joined_at": time, "left_at": time})

@@ -1,0 +1,199 @@
+"""The transactions and rewards files: two passes each, the second appending each batch's
+usable rows to the clean table as it goes.
+
+The first pass (``clean.OwnIds``) hashes the file's own ids, so the rows that repeat an earlier
+row's id are known before any row is kept. The second reads the typed columns and the member
+ids batch by batch, resolves every member to its key, and notes what the rows say members did
+(``activity.py``): a transaction's buyer and seller, a reward's source and recipient.
+Rewards come after the transactions, whose members' days they read.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from weishang.audit import activity, ids
+from weishang.audit.checks import (
+    UNKNOWN_RECIPIENT,
+    UNKNOWN_REFERENCE,
+    UNKNOWN_SELLER,
+    UNKNOWN_SOURCE,
+    Rows,
+    file_values,
+    repeat_check,
+    report,
+)
+from weishang.audit.clean import Appender, OwnIds, integers, money, rows_of, scan
+from weishang.audit.contract import BASES, KINDS, REWARDS, TRANSACTIONS
+from weishang.audit.load import RawFile
+from weishang.audit.members import MemberKeys
+from weishang.audit.problems import ProblemLog
+
+# What DuckDB's typed pass (``checks.TypedScan``) computes for files it reads; a Parquet file
+# of native types gets the same columns from ``native.NativeScan``.
+TRANSACTION_COLUMNS = {
+    "at_us": 'epoch_us("at")',
+    "day": 'CAST("at" AS DATE)',
+    "kind": f"CAST(enum_code(TRY_CAST(kind AS {KINDS})) AS TINYINT)",
+    "amount_c": "CAST(amount * 100 AS BIGINT)",
+    "seller_collects": "COALESCE(seller_collects, true)",
+}
+REWARD_COLUMNS = {
+    "at_us": 'epoch_us("at")',
+    "day": 'CAST("at" AS DATE)',
+    "amount_c": "CAST(amount * 100 AS BIGINT)",
+    "basis": f"CAST(enum_code(TRY_CAST(basis AS {BASES})) AS TINYINT)",
+}
+
+
+class Transactions:
+    """The transactions file, and what its rows say members did (``days``)."""
+
+    def __init__(self, raw: RawFile) -> None:
+        self.raw = raw
+        self.days = activity.MemberDays(raw.rows)
+
+    def clean(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        members: MemberKeys,
+        log: ProblemLog,
+        cross: dict[str, ProblemLog],
+    ) -> None:
+        raw = self.raw
+        seen = OwnIds(raw, "ref_txn_id")
+        typed_scan, batches = scan(con, raw, TRANSACTION_COLUMNS, ["seller_id", "buyer_id"])
+        store = Appender(con, "transactions")
+        customers = activity.Customers(raw.rows)
+        spaces = (ids.Workspace(), ids.Workspace())  # in turn: one batch stored, one computed
+        kept = np.zeros(raw.rows, np.bool_)
+        repeated: list[Rows] = []
+        unknown_sellers: list[Rows] = []
+        try:
+            for k, (first, typed, batch, skip) in enumerate(batches):
+                n, space = typed.num_rows, spaces[k % 2]
+                missing = seen.missing(first, n)
+                typed_scan.report("missing_id", missing, file_values(raw, "txn_id"))
+                skip[missing - first - 1] = True
+                again = seen.repeats(first, ~skip)
+                repeated.append(again + first + 1)
+                skip[again] = True
+                seller, _ = members.lookup(batch, "seller_id", space)
+                buyer, buyer_hash = members.lookup(batch, "buyer_id", space)
+                unknown = np.flatnonzero(~skip & (seller == ids.NOT_FOUND)).astype(np.int64)
+                unknown_sellers.append(unknown + first + 1)
+                at_us = integers(typed.column("at_us"), pa.int64())
+                buyers = ids.buyer_columns(
+                    buyer, at_us, members.joined_us, members.left_us, members.left_known, space
+                )
+                new_customer = activity.transaction_activity(
+                    self.days,
+                    customers,
+                    integers(typed.column("kind"), pa.int8()),
+                    integers(typed.column("day"), pa.int32()),
+                    buyers.participant,
+                    seller,
+                    buyer,
+                    buyer_hash,
+                    skip,
+                    space,
+                )
+                part = pa.table(
+                    {
+                        "day": typed.column("day"),
+                        "kind": typed.column("kind"),
+                        "amount": money(typed.column("amount_c")),
+                        "seller_collects": typed.column("seller_collects"),
+                        "seller_mid": ids.member_keys(seller, space, "seller_mid"),
+                        "buyer_mid": buyers.mid,
+                        "participant": pa.array(buyers.participant),
+                        "since_join": buyers.since_join,
+                        "new_customer": pa.array(new_customer),
+                    }
+                )
+                kept[first : first + n] = ~skip
+                store.add(part.filter(pa.array(~skip)) if skip.any() else part)
+        finally:
+            store.close()
+        typed_scan.problems(log)
+        ids_of = file_values(raw, "txn_id")
+        report(log, repeat_check(TRANSACTIONS), raw.label, rows_of(repeated), ids_of)
+        sellers = file_values(raw, "seller_id")
+        report(cross["seller"], UNKNOWN_SELLER, raw.label, rows_of(unknown_sellers), sellers)
+        refs = seen.unknown_refs
+        refs = refs[kept[refs]] + 1
+        references = file_values(raw, "ref_txn_id")
+        report(cross["reference"], UNKNOWN_REFERENCE, raw.label, refs, references)
+
+
+def clean_rewards(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    members: MemberKeys,
+    seen: OwnIds,
+    days: activity.MemberDays,
+    log: ProblemLog,
+    cross: dict[str, ProblemLog],
+) -> None:
+    """The rewards file's second pass (``seen`` is its first); ``days``: what the members did,
+    from every transaction."""
+    typed_scan, batches = scan(con, raw, REWARD_COLUMNS, ["member_id", "source_member_id"])
+    store = Appender(con, "rewards")
+    spaces = (ids.Workspace(), ids.Workspace())  # in turn: one batch stored, one computed
+    repeated: list[Rows] = []
+    unknown_recipients: list[Rows] = []
+    unknown_sources: list[Rows] = []
+    try:
+        for k, (first, typed, batch, skip) in enumerate(batches):
+            n, space = typed.num_rows, spaces[k % 2]
+            recipient, _ = members.lookup(batch, "member_id", space)
+            empty = np.flatnonzero(recipient == ids.NO_ID).astype(np.int64)
+            typed_scan.report("missing_member", empty + first + 1, file_values(raw, "member_id"))
+            skip[empty] = True
+            missing = seen.missing(first, n)
+            typed_scan.report("missing_id", missing, file_values(raw, "reward_id"))
+            skip[missing - first - 1] = True
+            again = seen.repeats(first, ~skip)
+            repeated.append(again + first + 1)
+            skip[again] = True
+            unknown = ~skip & (recipient == ids.NOT_FOUND)
+            unknown_recipients.append(np.flatnonzero(unknown).astype(np.int64) + first + 1)
+            source, _ = members.lookup(batch, "source_member_id", space)
+            lost = ~skip & ~unknown & (source == ids.NOT_FOUND)
+            unknown_sources.append(np.flatnonzero(lost).astype(np.int64) + first + 1)
+            at_us = integers(typed.column("at_us"), pa.int64())
+            source_key = ids.member_keys(source, space, "source_mid")
+            did = space.array("did", np.uint8, n)
+            days.flags(
+                np.add(source, 1, out=space.array("source_key", np.int64, n)),
+                integers(typed.column("day"), pa.int32()),
+                did,
+            )
+            part = pa.table(
+                {
+                    "day": typed.column("day"),
+                    "amount": money(typed.column("amount_c")),
+                    "basis": typed.column("basis"),
+                    "member_mid": ids.member_keys(recipient, space, "member_mid"),
+                    "source_mid": source_key,
+                    "levels_above": members.levels_above(source, recipient, space),
+                    "source_bought": pa.array((did & activity.BOUGHT) != 0),
+                    "source_paid_fee": pa.array((did & activity.PAID_FEE) != 0),
+                    "source_sold": pa.array((did & activity.SOLD) != 0),
+                }
+                | members.sources(source, at_us, space)
+            )
+            use = ~skip & ~unknown
+            store.add(part if use.all() else part.filter(pa.array(use)))
+    finally:
+        store.close()
+    typed_scan.problems(log)
+    ids_of = file_values(raw, "reward_id")
+    report(log, repeat_check(REWARDS), raw.label, rows_of(repeated), ids_of)
+    for found, check, key in (
+        (unknown_recipients, UNKNOWN_RECIPIENT, "recipient"),
+        (unknown_sources, UNKNOWN_SOURCE, "source"),
+    ):
+        report(cross[key], check, raw.label, rows_of(found), file_values(raw, check.column))
