@@ -50,7 +50,7 @@ PHASES = {"loading": "load + validate", "computing": "indicators", "judging": "v
 # ``Class.method`` times a method; a plain name is replaced in its module, so a function is
 # timed where that module calls it.
 TRACED = {
-    "weishang.audit.validate": "register_raw clean_members _clean_rest",
+    "weishang.audit.validate": "register_raw clean_members _clean_all",
     "weishang.audit.money": "Transactions.clean clean_rewards",
     "weishang.audit.clean": "OwnIds.__init__",
     "weishang.audit.indicators": "_structure member_flows _sales _per_member _rewards",

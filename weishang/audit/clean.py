@@ -23,16 +23,6 @@ def rows_of(found: list[Rows]) -> Rows:
     return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 
-def arrow_array(values: npt.NDArray[Any], known: Mask | None, kind: pa.DataType) -> pa.Array:
-    """``values`` as an Arrow array, null where not ``known`` (the buffer is shared)."""
-    bitmap = (
-        None
-        if known is None or known.all()
-        else pa.py_buffer(np.packbits(known, bitorder="little"))
-    )
-    return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(values)])
-
-
 def money(cents: pa.ChunkedArray | pa.Array) -> pa.Array:
     """decimal(18, 2) from integer cents, sharing their buffer (nulls read as zero)."""
     if isinstance(cents, pa.ChunkedArray):

@@ -278,6 +278,20 @@ def _hash_rows(offsets, data, words, valid, has_nulls, h1, h2, present):  # type
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
+def _present(offsets, data, valid, has_nulls, out):  # type: ignore[no-untyped-def]
+    for i in nb.prange(out.shape[0]):
+        start, end = _span(offsets, data, valid, has_nulls, i)
+        out[i] = end > start
+
+
+def present(strings: Strings) -> Bools:
+    """Whether each row has an id (not null, not empty once trimmed of spaces)."""
+    out = np.empty(strings.length, np.bool_)
+    _present(strings.offsets, strings.data, strings.valid, strings.has_nulls, out)
+    return out
+
+
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _member_hashes(offsets, data, words, valid, has_nulls, usable, hashes, present):  # type: ignore[no-untyped-def]
     for i in nb.prange(hashes.shape[0]):
         start, end = _span(offsets, data, valid, has_nulls, i)
@@ -502,8 +516,14 @@ class Workspace:
         return held[:n]
 
 
-def _arrow(values: npt.NDArray[Any], known: Bools, kind: pa.DataType) -> pa.Array:
-    bitmap = None if known.all() else pa.py_buffer(np.packbits(known, bitorder="little"))
+def arrow_array(values: npt.NDArray[Any], known: Bools | None, kind: pa.DataType) -> pa.Array:
+    """``values`` as an Arrow array of ``kind``, null where not ``known`` (the buffer is
+    shared, not copied)."""
+    bitmap = (
+        None
+        if known is None or known.all()
+        else pa.py_buffer(np.packbits(known, bitorder="little"))
+    )
     return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(values)])
 
 
@@ -515,7 +535,7 @@ def member_keys(positions: Ints, space: Workspace | None = None, name: str = "ke
     out = space.array(name, np.int32, n)
     known = space.array(name + "_known", np.bool_, n)
     _keys(positions, out, known)
-    return _arrow(out, known, pa.int32())
+    return arrow_array(out, known, pa.int32())
 
 
 @dataclass
@@ -542,7 +562,9 @@ def buyer_columns(
     since = space.array("since", np.int32, n)
     _buyers(positions, at_us, joined_us, left_us, left_known, participant, since, member)
     return Buyers(
-        member_keys(positions, space, "buyer_mid"), participant, _arrow(since, member, pa.int32())
+        member_keys(positions, space, "buyer_mid"),
+        participant,
+        arrow_array(since, member, pa.int32()),
     )
 
 
@@ -633,10 +655,15 @@ class MemberIndex:
         return out, hashes
 
 
+@nb.njit(parallel=True, cache=True, nogil=True)
+def _count_to(out):  # type: ignore[no-untyped-def]
+    for i in nb.prange(out.shape[0]):
+        out[i] = i
+
+
 def concurrent_calls_safe() -> bool:
     """Whether two threads may run these loops at once: numba's OpenMP and TBB layers allow
-    it, its fallback work queue does not. (Asked after a parallel loop has run.)"""
-    try:
-        return nb.threading_layer() in ("omp", "tbb")
-    except ValueError:  # no parallel loop has run yet
-        return False
+    it, its fallback work queue does not. (A tiny parallel loop runs first: numba picks its
+    layer when the first one runs.)"""
+    _count_to(np.zeros(2, np.int64))
+    return nb.threading_layer() in ("omp", "tbb")

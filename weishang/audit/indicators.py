@@ -87,10 +87,8 @@ def member_flows(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
 
     Columns: ``net`` (net cash) and ``net_c`` (the same in minor units), ``rewarded`` and
     ``rewards_n`` (rewards received), ``bought`` (purchases as a participant) and ``sold``
-    (sales to outside consumers), the entry-payment flags ``fee``, ``entry_fee``,
-    ``entry_buy`` and ``first_week`` (paid in the first week; null when nothing), and ``up``:
-    the member's rank by rewards, from 1 for the least rewarded (ties in any order: every
-    figure read from it is the same whatever the order among equal amounts).
+    (sales to outside consumers), and the entry-payment flags ``fee``, ``entry_fee``,
+    ``entry_buy`` and ``first_week`` (paid in the first week; null when nothing).
     """
     r = engine.rewards
     zero = ibis.literal(0).cast(MONEY)
@@ -139,9 +137,15 @@ def member_flows(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
         entry_buy=j.entry_buy.fill_null(False),
         first_week=j.first_week,
     )
-    rank = ibis.row_number().over(ibis.window(order_by=[per.rewarded])) + 1
-    ranked = per.mutate(up=rank.cast("int64"))
-    return engine.materialize(ranked, "flows")
+    return engine.materialize(per, "flows")
+
+
+def reward_ranks(engine: Engine, flows: ir.Table) -> ir.Table:
+    """Every member's rewards (``rewarded``) and rank by them (``up``), from 1 for the least
+    rewarded (ties in any order: every figure read from it is the same whatever the order
+    among equal amounts). Only these two columns are sorted, not the whole per-member table."""
+    rank = ibis.row_number().over(ibis.window(order_by=[flows.rewarded])) + 1
+    return engine.materialize(flows.select("rewarded", up=rank.cast("int64")), "ranks")
 
 
 def _structure(engine: Engine) -> dict[str, Any]:
@@ -215,7 +219,7 @@ def _sales(agg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _member_totals(t: ir.Table, flows: ir.Table, total_members: int) -> ir.Table:
+def _member_totals(t: ir.Table, flows: ir.Table, ranks: ir.Table, total_members: int) -> ir.Table:
     """One row: entry payments, retail customers and participant outcomes, over the members."""
     # Retail customers: distinct outside buyers per seller, each anonymous sale one customer
     # (the loader marked each seller's first sale to each buyer)
@@ -226,20 +230,26 @@ def _member_totals(t: ir.Table, flows: ir.Table, total_members: int) -> ir.Table
     retail_median = retail.aggregate(retail_median=retail.customers.fill_null(0).median())
     count = max(total_members, 1)
     top1, top10 = max(1, math.ceil(count * 0.01)), max(1, math.ceil(count * 0.10))
-    f = flows
-    return f.aggregate(
-        fee_payers=f.fee.sum(),
-        entry_payers=(f.entry_fee | f.entry_buy).sum(),
-        entry_buyers=f.entry_buy.sum(),
-        first_week_max=f.first_week.max(),
-        count=f.count(),
-        lost=(f.net < 0).sum(),
-        median_net=f.net.median(),
-        total=f.rewarded.sum(),
-        weighted=(f.rewarded * f.up).sum(),
-        top1=f.rewarded.sum(where=f.up > count - top1),
-        top10=f.rewarded.sum(where=f.up > count - top10),
-    ).cross_join(retail_median)
+    f, r = flows, ranks
+    by_rank = r.aggregate(
+        weighted=(r.rewarded * r.up).sum(),
+        top1=r.rewarded.sum(where=r.up > count - top1),
+        top10=r.rewarded.sum(where=r.up > count - top10),
+    )
+    return (
+        f.aggregate(
+            fee_payers=f.fee.sum(),
+            entry_payers=(f.entry_fee | f.entry_buy).sum(),
+            entry_buyers=f.entry_buy.sum(),
+            first_week_max=f.first_week.max(),
+            count=f.count(),
+            lost=(f.net < 0).sum(),
+            median_net=f.net.median(),
+            total=f.rewarded.sum(),
+        )
+        .cross_join(by_rank)
+        .cross_join(retail_median)
+    )
 
 
 def _per_member(
@@ -368,9 +378,11 @@ def compute_indicators(engine: Engine, params: AuditParams | None = None) -> dic
     result = _structure(engine)
     t = annotated_transactions(engine.transactions, params)
     flows = member_flows(engine, engine.members, t)
-    engine.shared["member_flows"] = flows  # the report's series read the same table
+    ranks = reward_ranks(engine, flows)
+    # the report's series read the same tables
+    engine.shared["member_flows"], engine.shared["reward_ranks"] = flows, ranks
     # one query for the sales totals and every per-member figure (one job on Spark)
-    totals = _sales_totals(t, flows).cross_join(_member_totals(t, flows, result["members"]))
+    totals = _sales_totals(t, flows).cross_join(_member_totals(t, flows, ranks, result["members"]))
     row = engine.rows(totals)[0]
     result |= _sales(row)
     entry, retail, outcomes = _per_member(row, result["members"])

@@ -8,10 +8,12 @@ key in the clean tables is its data row (the position + 1).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numba as nb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from weishang.audit import ids, sponsors
@@ -20,13 +22,13 @@ from weishang.audit.checks import (
     UNKNOWN_SPONSOR,
     Mask,
     Rows,
-    TypedScan,
     file_values,
     repeat_check,
     report,
 )
-from weishang.audit.clean import arrow_array
+from weishang.audit.clean import integers, scan
 from weishang.audit.contract import MEMBERS
+from weishang.audit.ids import arrow_array
 from weishang.audit.load import RawFile
 from weishang.audit.problems import EXAMPLES_PER_PROBLEM, Problem, ProblemLog
 
@@ -89,10 +91,12 @@ class MemberKeys:
         return arrow_array(above, known, pa.int32())
 
 
-def _microseconds(column: pa.ChunkedArray) -> tuple[Rows, Mask]:
-    values = column.combine_chunks().cast(pa.timestamp("us"))
-    known = values.is_valid().to_numpy(zero_copy_only=False)
-    return values.cast(pa.int64()).fill_null(0).to_numpy(), known
+# What DuckDB's typed pass (``checks.TypedScan``) computes for a members file it reads; a
+# Parquet file of native types gets the same columns from ``native.NativeScan``.
+MEMBER_COLUMNS = {
+    "joined_us": "epoch_us(joined_at)",
+    "left_us": "epoch_us(CASE WHEN left_at < joined_at THEN NULL ELSE left_at END)",
+}
 
 
 def clean_members(
@@ -100,32 +104,34 @@ def clean_members(
 ) -> tuple[pa.Table, MemberKeys]:
     """Members: the checks, then the index of usable ids (the first of a repeated id wins),
     then sponsors resolved against it and the sponsor tree. ``mid`` is the member's data row."""
-    outputs = {
-        "member_id": "member_id",
-        "sponsor_id": "sponsor_id",
-        "joined_at": "joined_at",
-        "left_at": "CASE WHEN left_at < joined_at THEN NULL ELSE left_at END",
-    }
-    scan = TypedScan(con, raw, outputs)
-    parts: list[pa.Table] = []
+    typed_scan, batches = scan(con, raw, MEMBER_COLUMNS, ["member_id", "sponsor_id"])
+    id_parts: list[pa.Table] = []
+    joined_parts: list[Rows] = []
+    left_parts: list[Rows] = []
+    left_known_parts: list[Mask] = []
     skipped: list[Mask] = []
-    for first, batch, skip in scan.batches():
-        absent = batch.column("member_id").is_null().to_numpy(zero_copy_only=False)
-        rows = np.flatnonzero(absent).astype(np.int64) + first + 1
-        scan.report("missing_id", rows, file_values(raw, "member_id"))
-        parts.append(batch)
-        skipped.append(skip | absent)
-    scan.problems(log)
-    table = pa.concat_tables(parts) if parts else _no_members()
-    del parts
-    usable = ~np.concatenate(skipped) if skipped else np.zeros(0, np.bool_)
-    index = ids.MemberIndex(ids.Strings.of(table.column("member_id")), usable)
+    for _, typed, id_batch, skip in batches:
+        id_parts.append(id_batch.select(["member_id", "sponsor_id"]))
+        # copies: a scan's arrays may be reused from batch to batch
+        joined_parts.append(integers(typed.column("joined_us"), pa.int64()).copy())
+        left = typed.column("left_us")
+        left_parts.append(integers(left, pa.int64()).copy())
+        left_known_parts.append(left.is_valid().to_numpy(zero_copy_only=False))
+        skipped.append(skip)
+    table = pa.concat_tables(id_parts) if id_parts else _no_members()
+    del id_parts
+    member_ids = ids.Strings.of(table.column("member_id"))
+    absent = ~ids.present(member_ids)
+    missing = np.flatnonzero(absent).astype(np.int64) + 1
+    typed_scan.report("missing_id", missing, file_values(raw, "member_id"))
+    typed_scan.problems(log)
+    usable = ~(np.concatenate(skipped) if skipped else np.zeros(0, np.bool_)) & ~absent
+    index = ids.MemberIndex(member_ids, usable)
     repeated = np.flatnonzero(index.first >= 0).astype(np.int64) + 1
     report(log, repeat_check(MEMBERS), raw.label, repeated, file_values(raw, "member_id"))
     kept = usable & (index.first < 0)
-    rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
-    joined_us, _ = _microseconds(table.column("joined_at"))
-    left_us, left_known = _microseconds(table.column("left_at"))
+    joined_us, left_us = _joined(joined_parts, np.int64), _joined(left_parts, np.int64)
+    left_known = _joined(left_known_parts, np.bool_)
     sponsor, _ = index.lookup(ids.Strings.of(table.column("sponsor_id")))
     unknown = np.flatnonzero(kept & (sponsor == ids.NOT_FOUND)).astype(np.int64)
     report(cross, UNKNOWN_SPONSOR, raw.label, unknown + 1, file_values(raw, "sponsor_id"))
@@ -135,13 +141,17 @@ def clean_members(
     keep = np.flatnonzero(kept)
     clean = pa.table(
         {
-            "mid": pa.array(rows[keep].astype(np.int32)),
+            "mid": pa.array((keep + 1).astype(np.int32)),
             "sponsor_mid": ids.member_keys(sponsor[keep]),
-            "joined_at": table.column("joined_at").take(keep),
+            "joined_at": arrow_array(joined_us[keep], None, pa.timestamp("us")),
             "level": arrow_array(level[keep], level[keep] > 0, pa.int32()),
         }
     )
     return clean, keys
+
+
+def _joined(parts: list[npt.NDArray[Any]], kind: type[Any]) -> npt.NDArray[Any]:
+    return np.concatenate(parts) if parts else np.zeros(0, kind)
 
 
 def report_cycles(log: ProblemLog, raw: RawFile, level: sponsors.Levels) -> None:
@@ -158,5 +168,5 @@ def report_cycles(log: ProblemLog, raw: RawFile, level: sponsors.Levels) -> None
 
 
 def _no_members() -> pa.Table:
-    text, time = pa.array([], pa.string()), pa.array([], pa.timestamp("us"))
-    return pa.table({"member_id": text, "sponsor_id": text, "joined_at": time, "left_at": time})
+    text = pa.array([], pa.string())
+    return pa.table({"member_id": text, "sponsor_id": text})

@@ -58,12 +58,13 @@ class Transactions:
     def clean(
         self,
         con: duckdb.DuckDBPyConnection,
+        seen: OwnIds,
         members: MemberKeys,
         log: ProblemLog,
         cross: dict[str, ProblemLog],
     ) -> None:
+        """The second pass (``seen`` is the first)."""
         raw = self.raw
-        seen = OwnIds(raw, "ref_txn_id")
         typed_scan, batches = scan(con, raw, TRANSACTION_COLUMNS, ["seller_id", "buyer_id"])
         store = Appender(con, "transactions")
         customers = activity.Customers(raw.rows)

@@ -22,7 +22,8 @@ import pyarrow.parquet as pq
 
 from weishang.audit import ids
 from weishang.audit.checks import Mask, Scan, staging
-from weishang.audit.contract import BASIS, KIND, REWARDS, TRANSACTIONS
+from weishang.audit.contract import BASIS, KIND, MEMBERS, REWARDS, TRANSACTIONS
+from weishang.audit.ids import arrow_array
 from weishang.audit.load import RawFile
 
 DAY_US = 86_400_000_000
@@ -32,6 +33,8 @@ _MAX_CENTS = 10**18 - 1  # DECIMAL(18, 2)
 # (code, column) of each row check, and how a native batch answers it
 _CHECKS = {
     ("bad_date", "at"): "no_time",
+    ("bad_date", "joined_at"): "no_time",
+    ("left_before_joined", "left_at"): "left_early",
     ("bad_amount", "amount"): "no_amount",
     ("negative_amount", "amount"): "negative",
     ("unknown_kind", "kind"): "no_code",
@@ -46,18 +49,27 @@ def _arrow_type(raw: RawFile, column: str) -> pa.DataType | None:
     return raw.parts[0].schema_arrow.field(raw.names[column]).type
 
 
+def _timed(kind: pa.DataType | None) -> bool:
+    return kind is not None and (
+        pa.types.is_date32(kind) or (pa.types.is_timestamp(kind) and kind.unit in _UNITS)
+    )
+
+
 def suits(raw: RawFile) -> bool:
-    """Whether ``raw`` is a Parquet transactions or rewards file whose typed columns need no
-    parsing: timestamps or dates, exact amounts (integers, or decimals of up to 18 digits),
-    text codes, a boolean ``seller_collects``."""
-    if raw.spec.name not in _CODES or not raw.parts:
+    """Whether ``raw`` is a Parquet file whose typed columns need no parsing: timestamps or
+    dates, exact amounts (integers, or decimals of up to 18 digits), text codes, a boolean
+    ``seller_collects``."""
+    if not raw.parts:
         return False
-    when, amount = _arrow_type(raw, "at"), _arrow_type(raw, "amount")
+    _, checks = staging(raw)
+    if not all((c.code, c.column) in _CHECKS for c in checks if c.condition is not None):
+        return False
+    if raw.spec is MEMBERS:
+        left = _arrow_type(raw, "left_at")
+        return _timed(_arrow_type(raw, "joined_at")) and (left is None or _timed(left))
+    amount = _arrow_type(raw, "amount")
     code = _arrow_type(raw, _CODES[raw.spec.name][0])
     collects = _arrow_type(raw, "seller_collects")
-    timed = when is not None and (
-        pa.types.is_date32(when) or (pa.types.is_timestamp(when) and when.unit in _UNITS)
-    )
     exact = amount is not None and (
         pa.types.is_integer(amount) or (pa.types.is_decimal(amount) and amount.precision <= 18)
     )
@@ -66,9 +78,7 @@ def suits(raw: RawFile) -> bool:
         or (pa.types.is_dictionary(code) and pa.types.is_string(code.value_type))
     )
     boolean = collects is None or pa.types.is_boolean(collects)
-    _, checks = staging(raw)
-    known = all((c.code, c.column) in _CHECKS for c in checks if c.condition is not None)
-    return timed and exact and text and boolean and known
+    return _timed(_arrow_type(raw, "at")) and exact and text and boolean
 
 
 def read_codes_as_dictionaries(raw: RawFile) -> None:
@@ -109,6 +119,15 @@ def _times(values, bitmap, has_nulls, offset, unit, out_us, out_day, bad, bit): 
             us = (v + d // 2) // d if v >= 0 else -((-v + d // 2) // d)
         out_us[i] = us
         out_day[i] = np.int32(us // DAY_US)
+
+
+@nb.njit(parallel=True, cache=True, nogil=True)
+def _left_early(joined, joined_bad, left, left_known, bad, bit):  # type: ignore[no-untyped-def]
+    """A known ``left`` before ``joined`` is cleared, with ``bit``."""
+    for i in nb.prange(left.shape[0]):
+        if left_known[i] and joined_bad[i] == 0 and left[i] < joined[i]:
+            left_known[i] = False
+            bad[i] |= bit
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
@@ -165,14 +184,17 @@ def _single(column: pa.ChunkedArray) -> pa.Array:
 
 
 class NativeScan(Scan):
-    """The typed columns of a Parquet transactions or rewards file (see ``suits``) and the id
-    columns, read together by Arrow, batch by batch in row order: (first row, typed, ids,
-    skip). The typed table holds ``at`` (timestamp), ``at_us``, ``day``, the code (``kind``
-    or ``basis``), ``amount_c`` (minor units) and, for transactions, ``seller_collects``."""
+    """The typed columns of a Parquet file of native types (see ``suits``) and its id columns,
+    read together by Arrow, batch by batch in row order: (first row, typed, ids, skip).
+
+    For transactions and rewards the typed table holds ``at`` (timestamp), ``at_us``, ``day``,
+    the code (``kind`` or ``basis``), ``amount_c`` (minor units) and, for transactions,
+    ``seller_collects``; for members ``joined_us`` and ``left_us`` (microseconds since 1970;
+    ``left_us`` null when unknown or before joining)."""
 
     def __init__(self, raw: RawFile, id_columns: list[str]) -> None:
         super().__init__(raw)
-        self.code, self.allowed = _CODES[raw.spec.name]
+        self.code, self.allowed = _CODES.get(raw.spec.name, ("", {}))
         self.id_columns = id_columns
         # in turn, as the batches built on them are stored while the next is read
         self.spaces = (ids.Workspace(), ids.Workspace())
@@ -181,12 +203,71 @@ class NativeScan(Scan):
         }
 
     def batches(self) -> Iterator[tuple[int, pa.Table, pa.Table, Mask]]:
-        wanted = ["at", "amount", self.code, "seller_collects", *self.id_columns]
+        if self.raw.spec is MEMBERS:
+            typed_columns = ["joined_at", "left_at"]
+        else:
+            typed_columns = ["at", "amount", self.code, "seller_collects"]
         first = 0
-        for k, batch in enumerate(self.raw.batches(wanted)):
-            typed, bad = self._typed(batch, self.spaces[k % 2])
+        for k, batch in enumerate(self.raw.batches(typed_columns + self.id_columns)):
+            space = self.spaces[k % 2]
+            if self.raw.spec is MEMBERS:
+                typed, bad = self._member_columns(batch, space)
+            else:
+                typed, bad = self._typed(batch, space)
             yield first, typed, batch, self._flagged(bad, first)
             first += batch.num_rows
+
+    def _times(
+        self,
+        column: pa.ChunkedArray,
+        space: ids.Workspace,
+        name: str,
+        bad: npt.NDArray[np.int32],
+        bit: np.int32,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+        """(microseconds since 1970, days since 1970) of a timestamp or date column; ``bit``
+        where there is no value."""
+        n = len(column)
+        values_us, days = (
+            space.array(name + "_us", np.int64, n),
+            space.array(name + "_day", np.int32, n),
+        )
+        array = _single(column)
+        if pa.types.is_date32(array.type):
+            values, bitmap, nulls = _buffers(array, 4)
+            unit = 0
+        else:
+            values, bitmap, nulls = _buffers(array, 8)
+            unit = _UNITS[array.type.unit]
+        _times(values, bitmap, nulls, array.offset, unit, values_us, days, bad, bit)
+        return values_us, days
+
+    def _member_columns(
+        self, batch: pa.Table, space: ids.Workspace
+    ) -> tuple[pa.Table, npt.NDArray[np.int32]]:
+        n = batch.num_rows
+        bad = space.array("bad", np.int32, n)
+        bad[:] = 0
+        joined, _ = self._times(
+            batch.column("joined_at"), space, "joined", bad, self._bit("no_time")
+        )
+        left = space.array("left_us", np.int64, n)
+        left_known = space.array("left_known", np.bool_, n)
+        if "left_at" in batch.column_names:
+            missing = space.array("left_missing", np.int32, n)
+            missing[:] = 0
+            left, _ = self._times(batch.column("left_at"), space, "left", missing, np.int32(1))
+            np.equal(missing, 0, out=left_known)
+            _left_early(
+                joined, bad & self._bit("no_time"), left, left_known, bad, self._bit("left_early")
+            )
+        else:
+            left_known[:] = False
+        columns = {
+            "joined_us": pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(joined)]),
+            "left_us": arrow_array(left, left_known, pa.int64()),
+        }
+        return pa.table(columns), bad
 
     def _bit(self, name: str) -> np.int32:
         return self.bits.get(name, np.int32(0))
@@ -197,15 +278,7 @@ class NativeScan(Scan):
         n = batch.num_rows
         bad = space.array("bad", np.int32, n)
         bad[:] = 0
-        at_us, day = space.array("at_us", np.int64, n), space.array("day", np.int32, n)
-        at = _single(batch.column("at"))
-        if pa.types.is_date32(at.type):
-            values, bitmap, nulls = _buffers(at, 4)
-            unit = 0
-        else:
-            values, bitmap, nulls = _buffers(at, 8)
-            unit = _UNITS[at.type.unit]
-        _times(values, bitmap, nulls, at.offset, unit, at_us, day, bad, self._bit("no_time"))
+        at_us, day = self._times(batch.column("at"), space, "at", bad, self._bit("no_time"))
         amount = _single(batch.column("amount"))
         cents = space.array("cents", np.int64, n)
         if pa.types.is_decimal(amount.type):

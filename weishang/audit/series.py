@@ -19,27 +19,31 @@ import ibis
 import ibis.expr.types as ir
 
 from weishang.audit.engine import Engine
-from weishang.audit.indicators import AuditParams, annotated_transactions, member_flows
+from weishang.audit.indicators import (
+    AuditParams,
+    annotated_transactions,
+    member_flows,
+    reward_ranks,
+)
 
 NICE = (1, 2, 2.5, 5)
 TOTAL = "decimal(38, 2)"  # a sum of money, exact on every engine
 
 
-def member_cash(engine: Engine) -> ir.Table:
-    """One row per member: ``net_c`` (net cash in minor units), ``rewarded`` (money) and ``up``
-    (rank by rewards, from 1 for the least rewarded).
+def member_cash(engine: Engine) -> tuple[ir.Table, ir.Table]:
+    """(one row per member with ``net_c``, net cash in minor units, and ``rewarded``; every
+    member's ``rewarded`` and ``up``, the rank by rewards from 1 for the least rewarded).
 
-    The per-member flows the indicators computed (``indicators.member_flows``), so the series
-    and the participant outcomes are computed once, from the same money flows; computed here
-    only when the indicators have not run on this engine.
+    The per-member flows and ranks the indicators computed (``indicators.member_flows``,
+    ``indicators.reward_ranks``), so the series and the participant outcomes come from the same
+    money flows; computed here only when the indicators have not run on this engine.
     """
-    flows = engine.shared.get("member_flows")
-    if flows is None:
-        members = engine.members
+    if "member_flows" not in engine.shared:
         t = annotated_transactions(engine.transactions, AuditParams())
-        flows = member_flows(engine, members, t)
+        flows = member_flows(engine, engine.members, t)
         engine.shared["member_flows"] = flows
-    return flows
+        engine.shared["reward_ranks"] = reward_ranks(engine, flows)
+    return engine.shared["member_flows"], engine.shared["reward_ranks"]
 
 
 def nice_steps(raw: float) -> list[int]:
@@ -112,11 +116,11 @@ def _histogram_counts(cash: ir.Table, layout: tuple[int, int, int]) -> ir.Table:
     )
 
 
-def _lorenz_groups(cash: ir.Table, count: int, points: int) -> ir.Table:
+def _lorenz_groups(ranks: ir.Table, count: int, points: int) -> ir.Table:
     """Members ranked from the least rewarded in ``points`` groups (``key``): the last rank and
     the rewards of each."""
-    group = ((cash.up * points + count - 1) // count).cast("int64")  # ceil(up × points / n)
-    grouped = cash.select(key=group, up=cash.up, rewarded=cash.rewarded)
+    group = ((ranks.up * points + count - 1) // count).cast("int64")  # ceil(up × points / n)
+    grouped = ranks.select(key=group, up=ranks.up, rewarded=ranks.rewarded)
     return grouped.group_by("key").aggregate(
         n=grouped.count(),
         last=grouped.up.max().cast("int64"),
@@ -156,36 +160,13 @@ def _lorenz(groups: list[dict[str, Any]], count: int, total: float) -> dict[str,
     return {"population": population, "rewards": rewards, "members": count}
 
 
-def net_cash_histogram(engine: Engine, cash: ir.Table, bins: int = 24) -> dict[str, Any] | None:
-    """Members by net cash: ``edges`` (money), ``counts``, and the members ``below``/``above``."""
-    row = engine.rows(_stats(cash))[0]
-    layout = _histogram_layout(row, bins)
-    if layout is None:
-        return None
-    counts = engine.rows(_histogram_counts(cash, layout))
-    return _histogram(row, layout, {int(r["key"]): int(r["n"]) for r in counts})
-
-
-def reward_lorenz(engine: Engine, cash: ir.Table, points: int = 50) -> dict[str, Any] | None:
-    """The Lorenz curve of rewards: members ranked from the least rewarded, in ``points`` groups.
-
-    ``population[k]`` is the share of members up to the end of group k and ``rewards[k]`` the
-    share of all rewards they received; both start at 0 and end at 1. Exact at each point.
-    """
-    row = engine.rows(_stats(cash))[0]
-    count, total = int(row["members"] or 0), float(row["total"] or 0)
-    if not count or total <= 0:
-        return None
-    return _lorenz(engine.rows(_lorenz_groups(cash, count, points)), count, total)
-
-
 def compute_series(engine: Engine, *, bins: int = 24, points: int = 50) -> dict[str, Any]:
     """``net_cash_histogram`` and ``reward_lorenz`` (each ``None`` when there is nothing to show).
 
     Two queries for both: the figures that lay them out, then the histogram's bins and the
     Lorenz curve's groups together (on Spark, two jobs instead of four).
     """
-    cash = member_cash(engine)
+    cash, ranks = member_cash(engine)
     row = engine.rows(_stats(cash))[0]
     layout = _histogram_layout(row, bins)
     if layout is None:
@@ -193,7 +174,7 @@ def compute_series(engine: Engine, *, bins: int = 24, points: int = 50) -> dict[
     count, total = int(row["members"]), float(row["total"] or 0)
     parts = [_histogram_counts(cash, layout).mutate(part=ibis.literal("h"))]
     if total > 0:
-        parts.append(_lorenz_groups(cash, count, points).mutate(part=ibis.literal("l")))
+        parts.append(_lorenz_groups(ranks, count, points).mutate(part=ibis.literal("l")))
     found = engine.rows(ibis.union(*parts) if len(parts) > 1 else parts[0])
     per_slot = {int(r["key"]): int(r["n"]) for r in found if r["part"] == "h"}
     groups = [r for r in found if r["part"] == "l"]

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -40,6 +41,8 @@ from weishang.audit.load import (
 )
 from weishang.audit.members import MemberKeys, clean_members, report_cycles
 from weishang.audit.problems import Action, Problem, ProblemLog, UnusableDataError
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -64,46 +67,73 @@ class AuditDataset:
         return self.con.sql(f"SELECT * FROM {name}").to_arrow_table()
 
 
-def _clean_rest(
+def _clean_all(
     con: duckdb.DuckDBPyConnection,
     raws: dict[str, RawFile],
-    members: MemberKeys,
+    log: ProblemLog,
     cross: dict[str, ProblemLog],
-) -> list[ProblemLog]:
-    """Transactions, and beside them the rewards' first pass; then the rewards' second pass,
-    which reads what the transactions say members did. Each on its own connection to the
-    database. The problems of each file, in that order."""
+) -> MemberKeys:
+    """Every file, as soon as what it needs is known: the first passes over the transactions'
+    and the rewards' own ids need nothing else and run beside the members; the transactions'
+    second pass needs the members; the rewards' second pass needs what the transactions say
+    members did. Each on its own connection to the database, in two threads beside this one
+    when the compiled loops allow it. A file's problems are logged in the files' order."""
     logs = {name: ProblemLog() for name in ("transactions", "rewards")}
     for name in logs:
         native.read_codes_as_dictionaries(raws[name])
     transactions = money.Transactions(raws["transactions"])
+    threads = 2 if ids.concurrent_calls_safe() else 0
+    with ThreadPoolExecutor(max_workers=max(threads, 1)) as pool:
 
-    def run_transactions() -> None:
-        with contextlib.closing(con.cursor()) as cursor:
-            transactions.clean(cursor, members, logs["transactions"], cross)
-            raws["transactions"].close(cursor)
+        def start(fn: Callable[..., T], *args: object) -> Callable[[], T]:
+            if threads:
+                return pool.submit(fn, *args).result
+            done = fn(*args)
+            return lambda: done
 
-    def run_rewards(transactions_done: Callable[[], object]) -> None:
-        seen = OwnIds(raws["rewards"])
-        transactions_done()
-        with contextlib.closing(con.cursor()) as cursor:
-            money.clean_rewards(
-                cursor, raws["rewards"], members, seen, transactions.days, logs["rewards"], cross
-            )
-            raws["rewards"].close(cursor)
+        # DuckDB's typed pass needs its batches in row order (Arrow's keep it by themselves)
+        with _in_row_order(con):
+            own = {
+                "transactions": start(OwnIds, raws["transactions"], "ref_txn_id"),
+                "rewards": start(OwnIds, raws["rewards"]),
+            }
+            table, members = clean_members(con, raws["members"], log, cross["sponsor"])
+        if not table.num_rows:
+            label = raws["members"].label
+            fatal = Problem(
+                "no_members", label, None, 1, Action.FATAL,
+                "no usable member row: nothing to audit",
+            )  # fmt: skip
+            raise UnusableDataError([fatal, *(p for p in log.problems if p.file == label)])
+        store = Appender(con, "members")
+        store.add(table)
+        store.close()
+        del table
 
-    # DuckDB's typed pass needs its batches in row order; Arrow's reads keep it by themselves
-    ordered = not all(native.suits(raws[name]) for name in logs)
-    with _in_row_order(con) if ordered else contextlib.nullcontext():
-        if ids.concurrent_calls_safe():
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                done = pool.submit(run_transactions)
-                pool.submit(run_rewards, done.result).result()
-                done.result()
-        else:
-            run_transactions()
-            run_rewards(lambda: None)
-    return [logs[name] for name in ("transactions", "rewards")]
+        def run_transactions() -> None:
+            with contextlib.closing(con.cursor()) as cursor:
+                seen = own["transactions"]()
+                transactions.clean(cursor, seen, members, logs["transactions"], cross)
+                raws["transactions"].close(cursor)
+
+        def run_rewards(transactions_done: Callable[[], object]) -> None:
+            seen = own["rewards"]()
+            transactions_done()
+            with contextlib.closing(con.cursor()) as cursor:
+                money.clean_rewards(
+                    cursor, raws["rewards"], members, seen, transactions.days,
+                    logs["rewards"], cross,
+                )  # fmt: skip
+                raws["rewards"].close(cursor)
+
+        ordered = not all(native.suits(raws[name]) for name in logs)
+        with _in_row_order(con) if ordered else contextlib.nullcontext():
+            done = start(run_transactions)
+            start(run_rewards, done)()
+            done()
+    for name in ("transactions", "rewards"):
+        log.problems.extend(logs[name].problems)
+    return members
 
 
 @contextlib.contextmanager
@@ -170,21 +200,7 @@ def load_dataset(path: str | Path) -> AuditDataset:
             key: ProblemLog() for key in ("sponsor", "recipient", "source", "seller", "reference")
         }
         try:
-            with _in_row_order(con):
-                table, members = clean_members(con, raws["members"], log, cross["sponsor"])
-            if not table.num_rows:
-                label = raws["members"].label
-                fatal = Problem(
-                    "no_members", label, None, 1, Action.FATAL,
-                    "no usable member row: nothing to audit",
-                )  # fmt: skip
-                raise UnusableDataError([fatal, *(p for p in log.problems if p.file == label)])
-            store = Appender(con, "members")
-            store.add(table)
-            store.close()
-            del table
-            for found in _clean_rest(con, raws, members, cross):
-                log.problems.extend(found.problems)
+            members = _clean_all(con, raws, log, cross)
         except (pa.ArrowException, OSError, duckdb.Error) as exc:  # a file broken part-way
             fatal = Problem("unreadable_file", str(path), None, 1, Action.FATAL, f"not readable: {exc}")  # fmt: skip
             raise UnusableDataError([fatal]) from None
