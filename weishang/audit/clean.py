@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import count
-from typing import Any
 
 import duckdb
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 
 from weishang.audit import ids, native
@@ -21,23 +19,6 @@ from weishang.audit.load import RawFile
 
 def rows_of(found: list[Rows]) -> Rows:
     return np.concatenate(found) if found else np.zeros(0, np.int64)
-
-
-def money(cents: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """decimal(18, 2) from integer cents, sharing their buffer (nulls read as zero)."""
-    if isinstance(cents, pa.ChunkedArray):
-        cents = cents.combine_chunks()
-    values = cents.fill_null(0).to_numpy(zero_copy_only=False)
-    return pa.Array.from_buffers(pa.decimal64(18, 2), len(values), [None, pa.py_buffer(values)])
-
-
-def integers(column: pa.ChunkedArray | pa.Array, kind: pa.DataType) -> npt.NDArray[Any]:
-    """A typed column's values as integers of ``kind`` (a date as days since 1970; null as 0)."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    if pa.types.is_date32(column.type) or pa.types.is_timestamp(column.type):
-        column = column.view(pa.int32() if pa.types.is_date32(column.type) else pa.int64())
-    return column.cast(kind).fill_null(0).to_numpy(zero_copy_only=False)
 
 
 def scan(

@@ -37,6 +37,8 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from weishang.audit.arrays import arrow_array
+
 U64 = np.uint64
 _M1 = U64(0x9E3779B97F4A7C15)
 _M2 = U64(0xBF58476D1CE4E5B9)
@@ -514,17 +516,6 @@ class Workspace:
             held = np.empty(max(n, 1), dtype)
             self._arrays[name] = held
         return held[:n]
-
-
-def arrow_array(values: npt.NDArray[Any], known: Bools | None, kind: pa.DataType) -> pa.Array:
-    """``values`` as an Arrow array of ``kind``, null where not ``known`` (the buffer is
-    shared, not copied)."""
-    bitmap = (
-        None
-        if known is None or known.all()
-        else pa.py_buffer(np.packbits(known, bitorder="little"))
-    )
-    return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(values)])
 
 
 def member_keys(positions: Ints, space: Workspace | None = None, name: str = "keys") -> pa.Array:

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from weishang.audit import ids, sponsors
+from weishang.audit.arrays import arrow_array, integers, known
 from weishang.audit.checks import (
     SPONSOR_CYCLE,
     UNKNOWN_SPONSOR,
@@ -26,9 +27,8 @@ from weishang.audit.checks import (
     repeat_check,
     report,
 )
-from weishang.audit.clean import integers, scan
+from weishang.audit.clean import scan
 from weishang.audit.contract import MEMBERS
-from weishang.audit.ids import arrow_array
 from weishang.audit.load import RawFile
 from weishang.audit.problems import EXAMPLES_PER_PROBLEM, Problem, ProblemLog
 
@@ -113,10 +113,10 @@ def clean_members(
     for _, typed, id_batch, skip in batches:
         id_parts.append(id_batch.select(["member_id", "sponsor_id"]))
         # copies: a scan's arrays may be reused from batch to batch
-        joined_parts.append(integers(typed.column("joined_us"), pa.int64()).copy())
+        joined_parts.append(integers(typed.column("joined_us"), np.int64).copy())
         left = typed.column("left_us")
-        left_parts.append(integers(left, pa.int64()).copy())
-        left_known_parts.append(left.is_valid().to_numpy(zero_copy_only=False))
+        left_parts.append(integers(left, np.int64).copy())
+        left_known_parts.append(known(left))
         skipped.append(skip)
     table = pa.concat_tables(id_parts) if id_parts else _no_members()
     del id_parts
@@ -141,7 +141,7 @@ def clean_members(
     keep = np.flatnonzero(kept)
     clean = pa.table(
         {
-            "mid": pa.array((keep + 1).astype(np.int32)),
+            "mid": arrow_array((keep + 1).astype(np.int32), None, pa.int32()),
             "sponsor_mid": ids.member_keys(sponsor[keep]),
             "joined_at": arrow_array(joined_us[keep], None, pa.timestamp("us")),
             "level": arrow_array(level[keep], level[keep] > 0, pa.int32()),

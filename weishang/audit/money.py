@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from weishang.audit import activity, ids
+from weishang.audit.arrays import booleans, integers, money
 from weishang.audit.checks import (
     UNKNOWN_RECIPIENT,
     UNKNOWN_REFERENCE,
@@ -25,7 +26,7 @@ from weishang.audit.checks import (
     repeat_check,
     report,
 )
-from weishang.audit.clean import Appender, OwnIds, integers, money, rows_of, scan
+from weishang.audit.clean import Appender, OwnIds, rows_of, scan
 from weishang.audit.contract import BASES, KINDS, REWARDS, TRANSACTIONS
 from weishang.audit.load import RawFile
 from weishang.audit.members import MemberKeys
@@ -85,15 +86,15 @@ class Transactions:
                 buyer, buyer_hash = members.lookup(batch, "buyer_id", space)
                 unknown = np.flatnonzero(~skip & (seller == ids.NOT_FOUND)).astype(np.int64)
                 unknown_sellers.append(unknown + first + 1)
-                at_us = integers(typed.column("at_us"), pa.int64())
+                at_us = integers(typed.column("at_us"), np.int64)
                 buyers = ids.buyer_columns(
                     buyer, at_us, members.joined_us, members.left_us, members.left_known, space
                 )
                 new_customer = activity.transaction_activity(
                     self.days,
                     customers,
-                    integers(typed.column("kind"), pa.int8()),
-                    integers(typed.column("day"), pa.int32()),
+                    integers(typed.column("kind"), np.int8),
+                    integers(typed.column("day"), np.int32),
                     buyers.participant,
                     seller,
                     buyer,
@@ -109,13 +110,13 @@ class Transactions:
                         "seller_collects": typed.column("seller_collects"),
                         "seller_mid": ids.member_keys(seller, space, "seller_mid"),
                         "buyer_mid": buyers.mid,
-                        "participant": pa.array(buyers.participant),
+                        "participant": booleans(buyers.participant),
                         "since_join": buyers.since_join,
-                        "new_customer": pa.array(new_customer),
+                        "new_customer": booleans(new_customer),
                     }
                 )
                 kept[first : first + n] = ~skip
-                store.add(part.filter(pa.array(~skip)) if skip.any() else part)
+                store.add(part.filter(booleans(~skip)) if skip.any() else part)
         finally:
             store.close()
         typed_scan.problems(log)
@@ -164,12 +165,12 @@ def clean_rewards(
             source, _ = members.lookup(batch, "source_member_id", space)
             lost = ~skip & ~unknown & (source == ids.NOT_FOUND)
             unknown_sources.append(np.flatnonzero(lost).astype(np.int64) + first + 1)
-            at_us = integers(typed.column("at_us"), pa.int64())
+            at_us = integers(typed.column("at_us"), np.int64)
             source_key = ids.member_keys(source, space, "source_mid")
             did = space.array("did", np.uint8, n)
             days.flags(
                 np.add(source, 1, out=space.array("source_key", np.int64, n)),
-                integers(typed.column("day"), pa.int32()),
+                integers(typed.column("day"), np.int32),
                 did,
             )
             part = pa.table(
@@ -180,14 +181,14 @@ def clean_rewards(
                     "member_mid": ids.member_keys(recipient, space, "member_mid"),
                     "source_mid": source_key,
                     "levels_above": members.levels_above(source, recipient, space),
-                    "source_bought": pa.array((did & activity.BOUGHT) != 0),
-                    "source_paid_fee": pa.array((did & activity.PAID_FEE) != 0),
-                    "source_sold": pa.array((did & activity.SOLD) != 0),
+                    "source_bought": booleans((did & activity.BOUGHT) != 0),
+                    "source_paid_fee": booleans((did & activity.PAID_FEE) != 0),
+                    "source_sold": booleans((did & activity.SOLD) != 0),
                 }
                 | members.sources(source, at_us, space)
             )
             use = ~skip & ~unknown
-            store.add(part if use.all() else part.filter(pa.array(use)))
+            store.add(part if use.all() else part.filter(booleans(use)))
     finally:
         store.close()
     typed_scan.problems(log)

@@ -21,9 +21,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from weishang.audit import ids
+from weishang.audit.arrays import arrow_array, booleans, known
 from weishang.audit.checks import Mask, Scan, staging
 from weishang.audit.contract import BASIS, KIND, MEMBERS, REWARDS, TRANSACTIONS
-from weishang.audit.ids import arrow_array
 from weishang.audit.load import RawFile
 
 DAY_US = 86_400_000_000
@@ -306,11 +306,20 @@ class NativeScan(Scan):
             collects = (
                 batch.column("seller_collects") if "seller_collects" in batch.column_names else None
             )
-            columns["seller_collects"] = (
-                pa.array(np.ones(n, np.bool_))
-                if collects is None
-                else _single(collects).fill_null(True)
-            )
+            collects_values = space.array("collects", np.bool_, n)
+            if collects is None:
+                collects_values[:] = True
+            else:  # true unless it says false
+                array = _single(collects)
+                values = np.unpackbits(
+                    np.frombuffer(array.buffers()[1], np.uint8),
+                    count=array.offset + n,
+                    bitorder="little",
+                )[array.offset :]
+                np.greater(values, 0, out=collects_values)
+                if array.null_count:
+                    collects_values |= ~known(array)
+            columns["seller_collects"] = booleans(collects_values)
         return pa.table(columns), bad
 
     def _code(
