@@ -82,6 +82,13 @@ def test_repeats_name_the_earlier_row_and_references_are_found_by_id() -> None:
     assert rows.present.tolist() == [True, True, True, True, True, False, True]
 
 
+def test_rows_without_an_id_have_no_hash_and_never_repeat() -> None:
+    rows = _hashes([None, "", "  ", "a", None])
+    assert rows.hashes.tolist()[:3] == [0, 0, 0] and rows.hashes[3] != 0
+    later, earlier, found = ids.repeats_and_refs(rows, _hashes(["b"]))
+    assert (later.tolist(), earlier.tolist(), found.tolist()) == ([], [], [False])
+
+
 def test_buyer_columns_say_who_bought_as_a_member_at_the_time() -> None:
     second = 1_000_000
     # members at positions 0 and 1: keys 1 and 2

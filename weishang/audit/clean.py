@@ -50,7 +50,7 @@ def scan(
 class OwnIds:
     """The first pass over a file: its own ids, and the references its rows make.
 
-    Every row's id is hashed (96 bits); rows whose hash an earlier row shares are confirmed on
+    Every row's id is hashed (64 bits); rows whose hash an earlier row shares are confirmed on
     the file's own text. The second pass then decides, in row order, which of those repeats
     to skip (``repeats``): the first *usable* row of an id is kept, so a row skipped for
     another reason never hides a later good one.
@@ -61,7 +61,7 @@ class OwnIds:
         column = raw.spec.id_column
         own = ids.RowHashes.empty(raw.rows)
         ref_rows: list[Rows] = []
-        refs: list[ids.RowHashes] = []
+        refs: list[ids.Hashes] = []
         wanted = [column] + ([ref_column] if ref_column and ref_column in raw.names else [])
         space = ids.Workspace()
         first = 0
@@ -70,20 +70,15 @@ class OwnIds:
             own.fill(first, ids.Strings.of(batch.column(column), space, "own"))
             if len(wanted) > 1:
                 h = ids.RowHashes(
-                    space.array("h1", np.uint64, n),
-                    space.array("h2", np.uint32, n),
-                    space.array("present", np.bool_, n),
+                    space.array("hashes", np.uint64, n), space.array("present", np.bool_, n)
                 )
                 h.fill(0, ids.Strings.of(batch.column(ref_column), space, "refs"))
                 ref_rows.append(np.flatnonzero(h.present).astype(np.int64) + first)
-                refs.append(ids.RowHashes(h.h1[h.present], h.h2[h.present], h.present[h.present]))
+                refs.append(h.hashes[h.present])
             first += n
         self.present = own.present
-        ref_hashes = ids.RowHashes(
-            np.concatenate([r.h1 for r in refs] or [np.zeros(0, np.uint64)]),
-            np.concatenate([r.h2 for r in refs] or [np.zeros(0, np.uint32)]),
-            np.concatenate([r.present for r in refs] or [np.zeros(0, np.bool_)]),
-        )
+        found_in = np.concatenate(refs) if refs else np.zeros(0, np.uint64)
+        ref_hashes = ids.RowHashes(found_in, np.ones(len(found_in), np.bool_))
         later, earlier, found = ids.repeats_and_refs(own, ref_hashes)
         del own
         # rows (0-based) whose reference names no row of the file

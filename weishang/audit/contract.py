@@ -66,7 +66,6 @@ CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
         "level": "INTEGER",
     },
     "transactions": {
-        "day": "DATE",  # the day (UTC) of ``at``: what the indicators read of the time
         "kind": "TINYINT",  # KIND
         "amount": "DECIMAL(18,2)",
         "seller_collects": "BOOLEAN",
@@ -82,7 +81,6 @@ CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
         "new_customer": "BOOLEAN",
     },
     "rewards": {
-        "day": "DATE",  # the day (UTC) of ``at``
         "amount": "DECIMAL(18,2)",
         "basis": "TINYINT",  # BASIS
         "member_mid": "INTEGER",
@@ -90,14 +88,13 @@ CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
         # how many levels above the source the paid member sits (1: the source's sponsor),
         # when the paid member is an ancestor of the source; else null
         "levels_above": "INTEGER",
-        # what the source member did on the reward's day: bought as a participant, paid a
-        # fee, sold to an outside consumer (false without a source)
+        # what the source member did on the reward's day (UTC): bought as a participant, paid
+        # a fee, sold to an outside consumer, joined (false without a source)
         "source_bought": "BOOLEAN",
         "source_paid_fee": "BOOLEAN",
         "source_sold": "BOOLEAN",
-        # the day the source member joined, and the seconds from then to the reward (null
-        # without a source)
-        "source_join_day": "DATE",
+        "source_joined": "BOOLEAN",
+        # the seconds from the source member's joining to the reward (null without a source)
         "source_since_join": "INTEGER",
     },
 }

@@ -12,11 +12,11 @@ What is exact and what is hashed:
 * A member reference matches a member only when the bytes are equal: the index keeps every
   member id of up to 16 bytes beside its hash, in the same 32-byte slot, and compares longer
   ids byte by byte.
-* Repeated ids are found by a 96-bit hash (64 + 32 bits) and then confirmed on the text by the
-  loader (``validate.py``), so a repeat is never reported on a hash alone.
-* A reference is taken as found when its 96-bit hash is a kept transaction's: two different
-  ids would have to agree on all 96 bits (at 100 M transactions, a chance of about one in
-  10^13 per export) for an unknown reference to go unreported.
+* Repeated ids are found by a 64-bit hash and then confirmed on the text by the loader
+  (``clean.OwnIds``), so a repeat is never reported on a hash alone.
+* A reference is taken as found when its 64-bit hash is a transaction's: an unknown
+  reference goes unreported only when its hash happens to equal one of the file's (at 100 M
+  transactions, a chance of about one in 2 x 10^11 for each unknown reference).
 
 Ids are read as DuckDB reads the other text columns: spaces at either end (every Unicode space
 separator, as ``trim`` removes them: the ideographic space of a Chinese spreadsheet included)
@@ -43,7 +43,6 @@ U64 = np.uint64
 _M1 = U64(0x9E3779B97F4A7C15)
 _M2 = U64(0xBF58476D1CE4E5B9)
 _M3 = U64(0x94D049BB133111EB)
-_SEED2 = U64(0xD6E8FEB86659FD93)
 SPACES = "".join(map(chr, (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)))
 _BATCH = 32  # lookups resolved together: their index slots are fetched from memory at once
 _INLINE = 16  # id bytes kept in an index slot
@@ -219,16 +218,18 @@ def _holds(slots, p, h, length, w0, w1, data, start, m_offsets, m_data, m_valid,
 
 
 @intrinsic
-def _prefetch(typingctx, slots, row):  # type: ignore[no-untyped-def]
-    """Ask the processor to start fetching ``slots[row]`` into its caches (LLVM's prefetch),
-    so that the reads of a batch of lookups wait for memory together, not one by one."""
+def _prefetch(typingctx, array, row):  # type: ignore[no-untyped-def]
+    """Ask the processor to start fetching ``array[row]`` (of a 2-D array, its first item)
+    into its caches (LLVM's prefetch), so that the reads of a batch of lookups wait for
+    memory together, not one by one."""
 
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
         array_type = signature.args[0]
-        array = context.make_array(array_type)(context, builder, args[0])
+        values = context.make_array(array_type)(context, builder, args[0])
         zero = context.get_constant(types.intp, 0)
+        index = [args[1]] + [zero] * (array_type.ndim - 1)
         pointer = cgutils.get_item_pointer(
-            context, builder, array_type, array, [args[1], zero], wraparound=False
+            context, builder, array_type, values, index, wraparound=False
         )
         byte_pointer = llvm_ir.IntType(8).as_pointer()
         i32 = llvm_ir.IntType(32)
@@ -244,7 +245,7 @@ def _prefetch(typingctx, slots, row):  # type: ignore[no-untyped-def]
         )
         return context.get_dummy_value()
 
-    return types.void(slots, row), codegen
+    return types.void(array, row), codegen
 
 
 @nb.njit(inline="always", cache=True)
@@ -260,23 +261,13 @@ def _next(p, sub):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def _hash_rows(offsets, data, words, valid, has_nulls, h1, h2, present):  # type: ignore[no-untyped-def]
-    """Two independent hashes of each row's id, in one pass over its bytes."""
-    for i in nb.prange(h1.shape[0]):
+def _hash_rows(offsets, data, words, valid, has_nulls, hashes, present):  # type: ignore[no-untyped-def]
+    """Each row's id hashed (0 for no id; a hash is never 0)."""
+    for i in nb.prange(hashes.shape[0]):
         start, end = _span(offsets, data, valid, has_nulls, i)
         present[i] = end > start
-        a = U64(end - start) * _M1
-        b = (U64(end - start) + _SEED2) * _M3
-        k = start
-        while k < end:
-            w = _word(words, k, end)
-            a = (a ^ w) * _M2
-            a ^= a >> U64(29)
-            b = (b ^ w) * _M3
-            b ^= b >> U64(31)
-            k += 8
-        h1[i] = _mix(a)
-        h2[i] = np.uint32(_mix(b ^ _SEED2) >> U64(32))
+        h = _hash(words, start, end, U64(0))
+        hashes[i] = (h if h != 0 else U64(1)) if end > start else U64(0)
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
@@ -393,11 +384,11 @@ def _lookup(  # type: ignore[no-untyped-def]
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def _partition(h1, present, bits, keys, order):  # type: ignore[no-untyped-def]
+def _partition(hashes, present, bits, order):  # type: ignore[no-untyped-def]
     """Present rows grouped by the top ``bits`` bits of their hash, in row order within a
-    group: ``keys`` gets the hashes and ``order`` the rows, group after group; returns where
-    each group starts. Two passes, each split across threads: count, then place."""
-    n = h1.shape[0]
+    group, into ``order``; returns where each group starts. Two passes, each split across
+    threads: count, then place."""
+    n = hashes.shape[0]
     groups = 1 << bits
     shift = U64(64 - bits)
     pieces = 8
@@ -406,7 +397,7 @@ def _partition(h1, present, bits, keys, order):  # type: ignore[no-untyped-def]
     for t in nb.prange(pieces):
         for i in range(t * size, min(n, (t + 1) * size)):
             if present[i]:
-                counts[t, np.int64(h1[i] >> shift)] += 1
+                counts[t, np.int64(hashes[i] >> shift)] += 1
     starts = np.zeros(groups + 1, np.int64)
     place = np.empty((pieces, groups), np.int64)
     running = np.int64(0)
@@ -419,53 +410,58 @@ def _partition(h1, present, bits, keys, order):  # type: ignore[no-untyped-def]
     for t in nb.prange(pieces):
         for i in range(t * size, min(n, (t + 1) * size)):
             if present[i]:
-                group = np.int64(h1[i] >> shift)
+                group = np.int64(hashes[i] >> shift)
                 q = place[t, group]
-                keys[q] = h1[i]
                 order[q] = i
                 place[t, group] = q + 1
     return starts
 
 
-_NO_OWNER = U64(2**64 - 1)
+_AHEAD = 16  # rows whose hash is asked for ahead of the row being placed
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def _repeats_and_refs(keys, order, h2, starts, r_keys, r_order, r2, r_starts, capacity, found):  # type: ignore[no-untyped-def]
-    """Per hash group (each small enough for the processor's caches): ``keys[q]`` becomes the
-    earlier row with the 96-bit hash of row ``order[q]``, else ``_NO_OWNER`` (a group's hashes
-    are no longer needed once its table is built); ``found[k]`` = whether reference k's hash
-    is a row's (rows that repeat an earlier one included: they carry the same id)."""
+def _repeats_and_refs(hashes, order, starts, r_hashes, r_order, r_starts, capacity, found):  # type: ignore[no-untyped-def]
+    """Per hash group (each small enough for the processor's caches): which rows share their
+    hash with an earlier row, and whether each reference's hash is a row's (``found``).
+
+    Each row's hash is read once, as its group's table is built, so ``hashes`` then takes the
+    answer: 1 + the earlier row with the same hash, or 0.
+    """
     groups = starts.shape[0] - 1
     pieces = min(groups, 64)
     for t in nb.prange(pieces):
         table = np.empty(capacity, np.uint64)
         owner = np.empty(capacity, np.int64)
         for g in range(t, groups, pieces):
+            lo, hi = starts[g], starts[g + 1]
             size = 16
-            while size < 2 * (starts[g + 1] - starts[g]):
+            while size < 2 * (hi - lo):
                 size *= 2
             mask = size - 1
             owner[:size] = -1
-            for q in range(starts[g], starts[g + 1]):
-                i, h = np.int64(order[q]), keys[q]
-                keys[q] = _NO_OWNER
+            for q in range(lo, hi):
+                if q + _AHEAD < hi:
+                    _prefetch(hashes, np.int64(order[q + _AHEAD]))  # type: ignore[call-arg]
+                i = np.int64(order[q])
+                h = hashes[i]
+                hashes[i] = 0
                 p = np.int64((h >> U64(8)) & U64(mask))
                 while True:
                     o = owner[p]
                     if o < 0:
                         owner[p], table[p] = i, h
                         break
-                    if table[p] == h and h2[o] == h2[i]:
-                        keys[q] = U64(o)
+                    if table[p] == h:
+                        hashes[i] = U64(o + 1)
                         break
                     p = (p + 1) & mask
             for q in range(r_starts[g], r_starts[g + 1]):
-                k, h = np.int64(r_order[q]), r_keys[q]
+                h = r_hashes[np.int64(r_order[q])]
                 p = np.int64((h >> U64(8)) & U64(mask))
                 while owner[p] >= 0:
-                    if table[p] == h and h2[owner[p]] == r2[k]:
-                        found[k] = True
+                    if table[p] == h:
+                        found[np.int64(r_order[q])] = True
                         break
                     p = (p + 1) & mask
 
@@ -561,21 +557,20 @@ def buyer_columns(
 
 @dataclass
 class RowHashes:
-    """A 96-bit hash of every row's id (``h1`` 64 bits, ``h2`` 32 more) and whether it has one."""
+    """A 64-bit hash of every row's id (0 for none) and whether it has one."""
 
-    h1: Hashes
-    h2: npt.NDArray[np.uint32]
+    hashes: Hashes
     present: Bools
 
     @classmethod
     def empty(cls, n: int) -> RowHashes:
-        return cls(np.zeros(n, np.uint64), np.zeros(n, np.uint32), np.zeros(n, np.bool_))
+        return cls(np.zeros(n, np.uint64), np.zeros(n, np.bool_))
 
     def fill(self, first: int, ids: Strings) -> None:
         """Hash ``ids`` into the rows from ``first`` (0-based) on."""
         rows = slice(first, first + ids.length)
-        h1, h2, present = self.h1[rows], self.h2[rows], self.present[rows]
-        _hash_rows(ids.offsets, ids.data, ids.words, ids.valid, ids.has_nulls, h1, h2, present)
+        hashes, present = self.hashes[rows], self.present[rows]
+        _hash_rows(ids.offsets, ids.data, ids.words, ids.valid, ids.has_nulls, hashes, present)
 
 
 def _group_bits(n: int) -> int:
@@ -585,33 +580,29 @@ def _group_bits(n: int) -> int:
     return int(min(20, max(1, int(n).bit_length() - 16)))
 
 
-def _grouped(hashes: RowHashes, bits: int) -> tuple[Ints, Hashes, npt.NDArray[Any]]:
-    """(group starts, hashes, rows): the present rows grouped by their hash's top bits."""
-    count = int(hashes.present.sum())
-    keys = np.empty(count, np.uint64)
-    order = np.empty(count, np.uint32 if len(hashes.h1) < 2**32 else np.int64)
-    starts = _partition(hashes.h1, hashes.present, bits, keys, order)
-    return starts, keys, order
+def _grouped(hashes: RowHashes, bits: int) -> tuple[Ints, npt.NDArray[Any]]:
+    """(group starts, rows): the present rows grouped by their hash's top bits."""
+    order = np.empty(
+        int(hashes.present.sum()), np.uint32 if len(hashes.hashes) < 2**32 else np.int64
+    )
+    return _partition(hashes.hashes, hashes.present, bits, order), order
 
 
 def repeats_and_refs(rows: RowHashes, refs: RowHashes) -> tuple[Ints, Ints, Bools]:
     """(rows whose id hash an earlier row shares, sorted; that earlier row, for each; whether
-    each present reference's hash is a present row's)."""
+    each present reference's hash is a present row's). Uses up ``rows.hashes``."""
     bits = _group_bits(int(rows.present.sum()))
-    starts, keys, order = _grouped(rows, bits)
-    r_starts, r_keys, r_order = _grouped(refs, bits)
+    starts, order = _grouped(rows, bits)
+    r_starts, r_order = _grouped(refs, bits)
     largest = int(np.diff(starts).max()) if len(starts) > 1 else 0
     capacity = 16
     while capacity < 2 * largest:
         capacity *= 2
-    found = np.zeros(len(refs.h1), np.bool_)
-    _repeats_and_refs(
-        keys, order, rows.h2, starts, r_keys, r_order, refs.h2, r_starts, capacity, found
-    )
-    again = np.flatnonzero(keys != _NO_OWNER)
-    later, earlier = order[again].astype(np.int64), keys[again].astype(np.int64)
-    by_row = np.argsort(later, kind="stable")
-    return later[by_row], earlier[by_row], found
+    found = np.zeros(len(refs.hashes), np.bool_)
+    answers = rows.hashes
+    _repeats_and_refs(answers, order, starts, refs.hashes, r_order, r_starts, capacity, found)
+    later = np.flatnonzero(answers)
+    return later.astype(np.int64), answers[later].astype(np.int64) - 1, found
 
 
 class MemberIndex:

@@ -63,7 +63,6 @@ def annotated_transactions(t: ir.Table, params: AuditParams) -> ir.Table:
 
     return t.select(
         "kind",
-        "day",
         "amount",
         "seller_collects",
         "seller_mid",
@@ -289,7 +288,7 @@ def _classified_rewards(r: ir.Table, params: AuditParams) -> ir.Table:
     """
     own = r.source_mid.isnull() | (r.source_mid == r.member_mid)
     bought, fee, sold = r.source_bought, r.source_paid_fee, r.source_sold
-    joined = (r.source_join_day == r.day).fill_null(False) & ~own
+    joined = r.source_joined & ~own
     basis = r.basis
     own_sales, downline, purchase, recruitment, fee_share = (
         BASIS[b]

@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from weishang.audit import ids, sponsors
-from weishang.audit.arrays import arrow_array, integers, known
+from weishang.audit.arrays import arrow_array, booleans, integers, known
 from weishang.audit.checks import (
     SPONSOR_CYCLE,
     UNKNOWN_SPONSOR,
@@ -36,18 +36,18 @@ DAY_US = 86_400_000_000
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def _sources(positions, at_us, joined_us, join_day, since, known):  # type: ignore[no-untyped-def]
+def _sources(positions, at_us, joined_us, joined, since, known):  # type: ignore[no-untyped-def]
     limit = np.int64(2**31 - 1)
     for i in nb.prange(positions.shape[0]):
         p = positions[i]
         known[i] = p >= 0
         if p >= 0:
             j = joined_us[p]
-            join_day[i] = np.int32(j // DAY_US)
+            joined[i] = j // DAY_US == at_us[i] // DAY_US
             seconds = at_us[i] // 1_000_000 - j // 1_000_000
             since[i] = np.int32(max(-limit, min(limit, seconds)))
         else:
-            join_day[i] = 0
+            joined[i] = False
             since[i] = 0
 
 
@@ -72,15 +72,16 @@ class MemberKeys:
         return self.index.lookup(strings, space, column)
 
     def sources(self, positions: Rows, at_us: Rows, space: ids.Workspace) -> dict[str, pa.Array]:
-        """For rewards: the source member's day of joining, and the seconds from it to the
-        reward (within INTEGER's range), null without a source."""
+        """For rewards: whether the source member joined on the reward's day (UTC), and the
+        seconds from its joining to the reward (within INTEGER's range; null without a
+        source)."""
         n = len(positions)
-        join_day = space.array("source_join_day", np.int32, n)
+        joined = space.array("source_joined", np.bool_, n)
         since = space.array("source_since_join", np.int32, n)
         known = space.array("source_known", np.bool_, n)
-        _sources(positions, at_us, self.joined_us, join_day, since, known)
+        _sources(positions, at_us, self.joined_us, joined, since, known)
         return {
-            "source_join_day": arrow_array(join_day, known, pa.date32()),
+            "source_joined": booleans(joined),
             "source_since_join": arrow_array(since, known, pa.int32()),
         }
 

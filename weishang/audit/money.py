@@ -104,7 +104,6 @@ class Transactions:
                 )
                 part = pa.table(
                     {
-                        "day": typed.column("day"),
                         "kind": typed.column("kind"),
                         "amount": money(typed.column("amount_c")),
                         "seller_collects": typed.column("seller_collects"),
@@ -175,7 +174,6 @@ def clean_rewards(
             )
             part = pa.table(
                 {
-                    "day": typed.column("day"),
                     "amount": money(typed.column("amount_c")),
                     "basis": typed.column("basis"),
                     "member_mid": ids.member_keys(recipient, space, "member_mid"),
