@@ -6,7 +6,7 @@ jurisdiction packs in ``weishang/audit/packs``.
 """
 
 from weishang.audit.api import audit, audit_dataset
-from weishang.audit.indicators import AuditParams
+from weishang.audit.contract import AuditParams
 from weishang.audit.problems import Problem, UnusableDataError
 from weishang.audit.result import AuditResult, InputSummary
 from weishang.audit.validate import AuditDataset, load_dataset

@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from weishang.audit.contract import AuditParams
 from weishang.audit.engine import Engine, duckdb_engine
-from weishang.audit.indicators import AuditParams, compute_indicators
+from weishang.audit.indicators import compute_indicators
 from weishang.audit.problems import Action
 from weishang.audit.result import AuditResult, InputSummary
 from weishang.audit.rules import load_packs
@@ -35,7 +36,7 @@ def audit(
     """
     started = time.perf_counter()
     progress(f"loading and validating {path}")
-    dataset = load_dataset(path)
+    dataset = load_dataset(path, params)
     loaded = time.perf_counter() - started
     result = audit_dataset(dataset, params=params, jurisdictions=jurisdictions, progress=progress)
     result.timings["load"] = round(loaded, 3)
@@ -51,7 +52,7 @@ def audit_dataset(
     progress: Progress = _quiet,
 ) -> AuditResult:
     """Audit a loaded dataset, on DuckDB or on another ``Engine`` fed with its clean tables."""
-    engine = engine or duckdb_engine(dataset)
+    engine = engine or duckdb_engine(dataset, params)
     started = time.perf_counter()
     counts = dataset.row_counts()
     progress(

@@ -32,6 +32,24 @@ def booleans(mask: Mask) -> pa.Array:
     return pa.Array.from_buffers(pa.bool_(), len(mask), [None, bits])
 
 
+def flags(column: pa.ChunkedArray | pa.Array, space: Any = None, name: str = "") -> Mask:
+    """A boolean column's values as a numpy mask (null as false), in ``space``'s array
+    ``name`` when given (an ``ids.Workspace``)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    n = len(column)
+    out = space.array(name, np.bool_, n) if space is not None else np.empty(n, np.bool_)
+    if not n:
+        return out
+    bits = np.unpackbits(
+        np.frombuffer(column.buffers()[1], np.uint8), count=column.offset + n, bitorder="little"
+    )
+    np.greater(bits[column.offset :], 0, out=out)
+    if column.null_count:
+        out &= known(column)
+    return out
+
+
 def money(cents: pa.ChunkedArray | pa.Array) -> pa.Array:
     """decimal(18, 2) from integer cents, sharing their buffer when it has no null (a null
     reads as zero)."""

@@ -1,11 +1,9 @@
 """What the loader's passes share: the first pass over a file's own ids, the typed scan of a
-file, and writing the clean tables batch by batch."""
+file, and keeping the clean tables batch by batch."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import count
 
 import duckdb
 import numpy as np
@@ -134,52 +132,56 @@ class OwnIds:
         return np.array(found, dtype=np.int64)
 
 
-class Appender:
-    """Appends batches of Arrow columns to a clean DuckDB table, in a thread of its own (and
-    on its own cursor, so the scan that produces the batches keeps streaming).
+# Arrow's type of each clean column (``contract.CLEAN_SCHEMAS`` names DuckDB's)
+_ARROW_TYPES = {
+    "INTEGER": pa.int32(),
+    "TINYINT": pa.int8(),
+    "BOOLEAN": pa.bool_(),
+    "DECIMAL(18,2)": pa.decimal64(18, 2),
+    "TIMESTAMP": pa.timestamp("us"),
+}
 
-    ``add`` returns once the previous batch is stored and this one is under way: a batch's
-    arrays may be written again once the next ``add`` has returned (two ``ids.Workspace``
-    taken in turn), so the next batch is computed while this one is stored.
+
+def clean_schema(name: str) -> pa.Schema:
+    return pa.schema([(c, _ARROW_TYPES[t]) for c, t in CLEAN_SCHEMAS[name].items()])
+
+
+class CleanTable:
+    """A clean table, batch by batch, kept as Arrow columns.
+
+    The embedded engine only scans these tables whole (whatever follows a member from row to
+    row the loader has answered, and each member's sums it has added up), so they stay in
+    Arrow rather than being copied into DuckDB's own storage, which cost about as much as
+    reading the files. A batch built on an ``ids.Workspace`` is copied (its arrays are written
+    again two batches on); one the caller owns (``owned``) is kept as it is.
     """
 
-    _names = count()
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, name: str) -> None:
-        self.cursor = con.cursor()
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.view = f"_append_{name}_{next(self._names)}"
-        self.columns = list(CLEAN_SCHEMAS[name])
-        create_table(self.cursor, name)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"append-{name}")
-        self._pending: Future[None] | None = None
+        self.schema = clean_schema(name)
+        self._batches: list[pa.RecordBatch] = []
 
-    def _store(self, batch: pa.Table) -> None:
-        self.cursor.register(self.view, batch)
-        try:
-            self.cursor.execute(f"INSERT INTO {self.name} SELECT * FROM {self.view}")
-        finally:
-            self.cursor.unregister(self.view)
+    def add(self, batch: pa.Table, *, owned: bool = False) -> None:
+        if not batch.num_rows:
+            return
+        batch = batch.select(self.schema.names)
+        if not owned:
+            batch = pa.table([_copied(c) for c in batch.columns], names=batch.column_names)
+        self._batches += batch.cast(self.schema).to_batches()
 
-    def add(self, batch: pa.Table) -> None:
-        self._wait()
-        if batch.num_rows:
-            self._pending = self._thread.submit(self._store, batch.select(self.columns))
-
-    def _wait(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
-
-    def close(self) -> None:
-        """Wait for the last batch (raising what storing it raised), then let go."""
-        try:
-            self._wait()
-        finally:
-            self._thread.shutdown()
-            self.cursor.close()
+    def table(self) -> pa.Table:
+        return pa.Table.from_batches(self._batches, schema=self.schema)
 
 
-def create_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    columns = ", ".join(f'"{c}" {t}' for c, t in CLEAN_SCHEMAS[name].items())
-    con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
+def _copied(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The same values in buffers of their own (fixed-width and boolean columns)."""
+    chunks = []
+    for array in column.chunks:
+        buffers = [
+            None if b is None else pa.py_buffer(np.frombuffer(b, np.uint8).copy())
+            for b in array.buffers()
+        ]
+        chunks.append(
+            pa.Array.from_buffers(array.type, len(array), buffers, array.null_count, array.offset)
+        )
+    return pa.chunked_array(chunks, column.type)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from weishang.audit.api import audit
-from weishang.audit.indicators import AuditParams
+from weishang.audit.contract import AuditParams
 from weishang.audit.problems import UnusableDataError
 from weishang.audit.summary import render_text
 

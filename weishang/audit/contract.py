@@ -99,3 +99,9 @@ CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
     },
 }
 TABLES = tuple(CLEAN_SCHEMAS)  # members, transactions, rewards
+
+
+@dataclass(frozen=True)
+class AuditParams:
+    entry_window_days: int = 30  # "bought or paid within N days of joining" = an entry payment
+    first_week_days: int = 7  # UK Trading Schemes: what a participant pays in the first 7 days

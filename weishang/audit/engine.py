@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from weishang.audit.contract import TABLES
+from weishang.audit.contract import TABLES, AuditParams
 
 if TYPE_CHECKING:
     from weishang.audit.validate import AuditDataset
@@ -81,7 +81,10 @@ class Engine:
         return next(iter(row.values()))
 
 
-def duckdb_engine(dataset: AuditDataset) -> Engine:
+def duckdb_engine(dataset: AuditDataset, params: AuditParams | None = None) -> Engine:
+    """The embedded engine on the dataset's own DuckDB. The members' flows the loader added
+    up are handed to the indicators when they were taken over the same windows as
+    ``params``'."""
     con = dataset.con
     # Member keys are data rows, so a GROUP BY member spans at most as many values as the
     # members file has rows: DuckDB then groups with a plain array ("perfect hash") instead of
@@ -90,7 +93,19 @@ def duckdb_engine(dataset: AuditDataset) -> Engine:
     con.execute(f"SET perfect_ht_threshold = {min(28, max(12, int(rows).bit_length() + 2))}")
     backend = ibis.duckdb.from_connection(con)
     members, transactions, rewards = (backend.table(name) for name in TABLES)
-    return Engine(backend, members, transactions, rewards, kind="duckdb")
+    engine = Engine(backend, members, transactions, rewards, kind="duckdb")
+    if dataset.flows is not None and dataset.flows_params == (params or AuditParams()):
+        name = f"_audit_loaded_flows_{next(_names)}"
+        con.register(name, dataset.flows)
+        engine.shared["member_flows"] = backend.table(name)
+    else:
+        # The indicators group the clean tables by member: stored in DuckDB first (the loader
+        # keeps them as Arrow), whose statistics let those GROUP BYs index an array.
+        engine.members, engine.transactions, engine.rewards = (
+            engine.materialize(table, name)
+            for table, name in zip((members, transactions, rewards), TABLES, strict=True)
+        )
+    return engine
 
 
 def clean_tables(dataset: AuditDataset) -> dict[str, pa.Table]:

@@ -533,6 +533,7 @@ class Buyers:
     mid: pa.Array
     participant: Bools
     since_join: pa.Array
+    seconds: npt.NDArray[np.int32]  # ``since_join``'s values (0 where it is null)
 
 
 def buyer_columns(
@@ -552,6 +553,7 @@ def buyer_columns(
         member_keys(positions, space, "buyer_mid"),
         participant,
         arrow_array(since, member, pa.int32()),
+        since,
     )
 
 

@@ -18,25 +18,18 @@ collected to the buyer.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
-from weishang.audit.contract import BASIS, KIND, REWARD_BASES
+from weishang.audit.contract import BASIS, KIND, REWARD_BASES, AuditParams
 from weishang.audit.engine import Engine
 
 DAY = 86_400
 MONEY = "decimal(18, 2)"
 SALE, FEE, BUYBACK, REFUND = (KIND[k] for k in ("sale", "fee", "buyback", "refund"))
-
-
-@dataclass(frozen=True)
-class AuditParams:
-    entry_window_days: int = 30  # "bought or paid within N days of joining" = an entry payment
-    first_week_days: int = 7  # UK Trading Schemes: what a participant pays in the first 7 days
 
 
 def _money(value: Any) -> float:
@@ -86,8 +79,13 @@ def member_flows(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
 
     Columns: ``net`` (net cash) and ``net_c`` (the same in minor units), ``rewarded`` and
     ``rewards_n`` (rewards received), ``bought`` (purchases as a participant) and ``sold``
-    (sales to outside consumers), and the entry-payment flags ``fee``, ``entry_fee``,
-    ``entry_buy`` and ``first_week`` (paid in the first week; null when nothing).
+    (sales to outside consumers), the entry-payment flags ``fee``, ``entry_fee``,
+    ``entry_buy`` and ``first_week`` (paid in the first week; null when nothing), and
+    ``customers``: the seller's retail customers (distinct outside buyers, each anonymous sale
+    one; the loader marked each seller's first sale to each buyer).
+
+    The embedded loader adds up the same figures as it reads (``sums.py``); this is their
+    definition, and how every other engine computes them.
     """
     r = engine.rewards
     zero = ibis.literal(0).cast(MONEY)
@@ -100,6 +98,7 @@ def member_flows(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
             s.seller_collects, ibis.ifelse(s.kind.isin(forward), collected, -collected), zero
         ).sum(),
         sold=s.amount.sum(where=(s.kind == SALE) & ~s.participant_buyer),
+        customers=s.new_customer.sum(),
     )
     b = t.filter(t.buyer_mid.notnull())
     paid = b.amount.cast(MONEY)
@@ -135,6 +134,7 @@ def member_flows(engine: Engine, members: ir.Table, t: ir.Table) -> ir.Table:
         entry_fee=j.entry_fee.fill_null(False),
         entry_buy=j.entry_buy.fill_null(False),
         first_week=j.first_week,
+        customers=j.customers.fill_null(0).cast("int64"),
     )
     return engine.materialize(per, "flows")
 
@@ -218,15 +218,10 @@ def _sales(agg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _member_totals(t: ir.Table, flows: ir.Table, ranks: ir.Table, total_members: int) -> ir.Table:
+def _member_totals(flows: ir.Table, ranks: ir.Table, total_members: int) -> ir.Table:
     """One row: entry payments, retail customers and participant outcomes, over the members."""
-    # Retail customers: distinct outside buyers per seller, each anonymous sale one customer
-    # (the loader marked each seller's first sale to each buyer)
-    consumer = t.filter(t.new_customer & t.seller_mid.notnull())
-    customers = consumer.group_by(sid=consumer.seller_mid).aggregate(customers=consumer.count())
     paid = flows.filter(flows.rewards_n > 0)
-    retail = paid.left_join(customers, paid.mid == customers.sid)
-    retail_median = retail.aggregate(retail_median=retail.customers.fill_null(0).median())
+    retail_median = paid.aggregate(retail_median=paid.customers.median())
     count = max(total_members, 1)
     top1, top10 = max(1, math.ceil(count * 0.01)), max(1, math.ceil(count * 0.10))
     f, r = flows, ranks
@@ -376,12 +371,15 @@ def compute_indicators(engine: Engine, params: AuditParams | None = None) -> dic
     params = params or AuditParams()
     result = _structure(engine)
     t = annotated_transactions(engine.transactions, params)
-    flows = member_flows(engine, engine.members, t)
+    # the loader's sums, when it added them up over these windows (``duckdb_engine``)
+    flows = engine.shared.get("member_flows")
+    if flows is None:
+        flows = member_flows(engine, engine.members, t)
     ranks = reward_ranks(engine, flows)
     # the report's series read the same tables
     engine.shared["member_flows"], engine.shared["reward_ranks"] = flows, ranks
     # one query for the sales totals and every per-member figure (one job on Spark)
-    totals = _sales_totals(t, flows).cross_join(_member_totals(t, flows, ranks, result["members"]))
+    totals = _sales_totals(t, flows).cross_join(_member_totals(flows, ranks, result["members"]))
     row = engine.rows(totals)[0]
     result |= _sales(row)
     entry, retail, outcomes = _per_member(row, result["members"])

@@ -3,8 +3,9 @@ usable rows to the clean table as it goes.
 
 The first pass (``clean.OwnIds``) hashes the file's own ids, so the rows that repeat an earlier
 row's id are known before any row is kept. The second reads the typed columns and the member
-ids batch by batch, resolves every member to its key, and notes what the rows say members did
-(``activity.py``): a transaction's buyer and seller, a reward's source and recipient.
+ids batch by batch, resolves every member to its key, notes what the rows say members did
+(``activity.py``): a transaction's buyer and seller, a reward's source and recipient, and adds
+each row to its members' sums (``sums.py``).
 Rewards come after the transactions, whose members' days they read.
 """
 
@@ -15,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from weishang.audit import activity, ids
-from weishang.audit.arrays import booleans, integers, money
+from weishang.audit.arrays import booleans, flags, integers, money
 from weishang.audit.checks import (
     UNKNOWN_RECIPIENT,
     UNKNOWN_REFERENCE,
@@ -26,11 +27,12 @@ from weishang.audit.checks import (
     repeat_check,
     report,
 )
-from weishang.audit.clean import Appender, OwnIds, rows_of, scan
+from weishang.audit.clean import CleanTable, OwnIds, rows_of, scan
 from weishang.audit.contract import BASES, KINDS, REWARDS, TRANSACTIONS
 from weishang.audit.load import RawFile
 from weishang.audit.members import MemberKeys
 from weishang.audit.problems import ProblemLog
+from weishang.audit.sums import MemberSums
 
 # What DuckDB's typed pass (``checks.TypedScan``) computes for files it reads; a Parquet file
 # of native types gets the same columns from ``native.NativeScan``.
@@ -38,13 +40,13 @@ TRANSACTION_COLUMNS = {
     "at_us": 'epoch_us("at")',
     "day": 'CAST("at" AS DATE)',
     "kind": f"CAST(enum_code(TRY_CAST(kind AS {KINDS})) AS TINYINT)",
-    "amount_c": "CAST(amount * 100 AS BIGINT)",
+    "amount_c": "CAST(CAST(amount AS DECIMAL(38, 2)) * 100 AS BIGINT)",
     "seller_collects": "COALESCE(seller_collects, true)",
 }
 REWARD_COLUMNS = {
     "at_us": 'epoch_us("at")',
     "day": 'CAST("at" AS DATE)',
-    "amount_c": "CAST(amount * 100 AS BIGINT)",
+    "amount_c": "CAST(CAST(amount AS DECIMAL(38, 2)) * 100 AS BIGINT)",
     "basis": f"CAST(enum_code(TRY_CAST(basis AS {BASES})) AS TINYINT)",
 }
 
@@ -61,63 +63,71 @@ class Transactions:
         con: duckdb.DuckDBPyConnection,
         seen: OwnIds,
         members: MemberKeys,
+        sums: MemberSums,
         log: ProblemLog,
         cross: dict[str, ProblemLog],
-    ) -> None:
-        """The second pass (``seen`` is the first)."""
+    ) -> pa.Table:
+        """The second pass (``seen`` is the first): the clean table. Each kept row is added
+        to its members' ``sums``."""
         raw = self.raw
         typed_scan, batches = scan(con, raw, TRANSACTION_COLUMNS, ["seller_id", "buyer_id"])
-        store = Appender(con, "transactions")
+        store = CleanTable("transactions")
         customers = activity.Customers(raw.rows)
         spaces = (ids.Workspace(), ids.Workspace())  # in turn: one batch stored, one computed
         kept = np.zeros(raw.rows, np.bool_)
         repeated: list[Rows] = []
         unknown_sellers: list[Rows] = []
-        try:
-            for k, (first, typed, batch, skip) in enumerate(batches):
-                n, space = typed.num_rows, spaces[k % 2]
-                missing = seen.missing(first, n)
-                typed_scan.report("missing_id", missing, file_values(raw, "txn_id"))
-                skip[missing - first - 1] = True
-                again = seen.repeats(first, ~skip)
-                repeated.append(again + first + 1)
-                skip[again] = True
-                seller, _ = members.lookup(batch, "seller_id", space)
-                buyer, buyer_hash = members.lookup(batch, "buyer_id", space)
-                unknown = np.flatnonzero(~skip & (seller == ids.NOT_FOUND)).astype(np.int64)
-                unknown_sellers.append(unknown + first + 1)
-                at_us = integers(typed.column("at_us"), np.int64)
-                buyers = ids.buyer_columns(
-                    buyer, at_us, members.joined_us, members.left_us, members.left_known, space
-                )
-                new_customer = activity.transaction_activity(
-                    self.days,
-                    customers,
-                    integers(typed.column("kind"), np.int8),
-                    integers(typed.column("day"), np.int32),
-                    buyers.participant,
-                    seller,
-                    buyer,
-                    buyer_hash,
-                    skip,
-                    space,
-                )
-                part = pa.table(
-                    {
-                        "kind": typed.column("kind"),
-                        "amount": money(typed.column("amount_c")),
-                        "seller_collects": typed.column("seller_collects"),
-                        "seller_mid": ids.member_keys(seller, space, "seller_mid"),
-                        "buyer_mid": buyers.mid,
-                        "participant": booleans(buyers.participant),
-                        "since_join": buyers.since_join,
-                        "new_customer": booleans(new_customer),
-                    }
-                )
-                kept[first : first + n] = ~skip
-                store.add(part.filter(booleans(~skip)) if skip.any() else part)
-        finally:
-            store.close()
+        for k, (first, typed, batch, skip) in enumerate(batches):
+            n, space = typed.num_rows, spaces[k % 2]
+            missing = seen.missing(first, n)
+            typed_scan.report("missing_id", missing, file_values(raw, "txn_id"))
+            skip[missing - first - 1] = True
+            again = seen.repeats(first, ~skip)
+            repeated.append(again + first + 1)
+            skip[again] = True
+            seller, _ = members.lookup(batch, "seller_id", space)
+            buyer, buyer_hash = members.lookup(batch, "buyer_id", space)
+            unknown = np.flatnonzero(~skip & (seller == ids.NOT_FOUND)).astype(np.int64)
+            unknown_sellers.append(unknown + first + 1)
+            at_us = integers(typed.column("at_us"), np.int64)
+            buyers = ids.buyer_columns(
+                buyer, at_us, members.joined_us, members.left_us, members.left_known, space
+            )
+            kind = integers(typed.column("kind"), np.int8)
+            new_customer = activity.transaction_activity(
+                self.days,
+                customers,
+                kind,
+                integers(typed.column("day"), np.int32),
+                buyers.participant,
+                seller,
+                buyer,
+                buyer_hash,
+                skip,
+                space,
+            )
+            sums.add_transactions(
+                seller, buyer, kind, integers(typed.column("amount_c"), np.int64),
+                flags(typed.column("seller_collects"), space, "collects"),
+                buyers.participant, buyers.seconds, new_customer, skip,
+            )  # fmt: skip
+            part = pa.table(
+                {
+                    "kind": typed.column("kind"),
+                    "amount": money(typed.column("amount_c")),
+                    "seller_collects": typed.column("seller_collects"),
+                    "seller_mid": ids.member_keys(seller, space, "seller_mid"),
+                    "buyer_mid": buyers.mid,
+                    "participant": booleans(buyers.participant),
+                    "since_join": buyers.since_join,
+                    "new_customer": booleans(new_customer),
+                }
+            )
+            kept[first : first + n] = ~skip
+            if skip.any():
+                store.add(part.filter(booleans(~skip)), owned=True)
+            else:
+                store.add(part)
         typed_scan.problems(log)
         ids_of = file_values(raw, "txn_id")
         report(log, repeat_check(TRANSACTIONS), raw.label, rows_of(repeated), ids_of)
@@ -127,6 +137,7 @@ class Transactions:
         refs = refs[kept[refs]] + 1
         references = file_values(raw, "ref_txn_id")
         report(cross["reference"], UNKNOWN_REFERENCE, raw.label, refs, references)
+        return store.table()
 
 
 def clean_rewards(
@@ -135,60 +146,63 @@ def clean_rewards(
     members: MemberKeys,
     seen: OwnIds,
     days: activity.MemberDays,
+    sums: MemberSums,
     log: ProblemLog,
     cross: dict[str, ProblemLog],
-) -> None:
-    """The rewards file's second pass (``seen`` is its first); ``days``: what the members did,
-    from every transaction."""
+) -> pa.Table:
+    """The rewards file's second pass (``seen`` is its first): the clean table. ``days``: what
+    the members did, from every transaction; each kept reward is added to its recipient's
+    ``sums``."""
     typed_scan, batches = scan(con, raw, REWARD_COLUMNS, ["member_id", "source_member_id"])
-    store = Appender(con, "rewards")
+    store = CleanTable("rewards")
     spaces = (ids.Workspace(), ids.Workspace())  # in turn: one batch stored, one computed
     repeated: list[Rows] = []
     unknown_recipients: list[Rows] = []
     unknown_sources: list[Rows] = []
-    try:
-        for k, (first, typed, batch, skip) in enumerate(batches):
-            n, space = typed.num_rows, spaces[k % 2]
-            recipient, _ = members.lookup(batch, "member_id", space)
-            empty = np.flatnonzero(recipient == ids.NO_ID).astype(np.int64)
-            typed_scan.report("missing_member", empty + first + 1, file_values(raw, "member_id"))
-            skip[empty] = True
-            missing = seen.missing(first, n)
-            typed_scan.report("missing_id", missing, file_values(raw, "reward_id"))
-            skip[missing - first - 1] = True
-            again = seen.repeats(first, ~skip)
-            repeated.append(again + first + 1)
-            skip[again] = True
-            unknown = ~skip & (recipient == ids.NOT_FOUND)
-            unknown_recipients.append(np.flatnonzero(unknown).astype(np.int64) + first + 1)
-            source, _ = members.lookup(batch, "source_member_id", space)
-            lost = ~skip & ~unknown & (source == ids.NOT_FOUND)
-            unknown_sources.append(np.flatnonzero(lost).astype(np.int64) + first + 1)
-            at_us = integers(typed.column("at_us"), np.int64)
-            source_key = ids.member_keys(source, space, "source_mid")
-            did = space.array("did", np.uint8, n)
-            days.flags(
-                np.add(source, 1, out=space.array("source_key", np.int64, n)),
-                integers(typed.column("day"), np.int32),
-                did,
-            )
-            part = pa.table(
-                {
-                    "amount": money(typed.column("amount_c")),
-                    "basis": typed.column("basis"),
-                    "member_mid": ids.member_keys(recipient, space, "member_mid"),
-                    "source_mid": source_key,
-                    "levels_above": members.levels_above(source, recipient, space),
-                    "source_bought": booleans((did & activity.BOUGHT) != 0),
-                    "source_paid_fee": booleans((did & activity.PAID_FEE) != 0),
-                    "source_sold": booleans((did & activity.SOLD) != 0),
-                }
-                | members.sources(source, at_us, space)
-            )
-            use = ~skip & ~unknown
-            store.add(part if use.all() else part.filter(booleans(use)))
-    finally:
-        store.close()
+    for k, (first, typed, batch, skip) in enumerate(batches):
+        n, space = typed.num_rows, spaces[k % 2]
+        recipient, _ = members.lookup(batch, "member_id", space)
+        empty = np.flatnonzero(recipient == ids.NO_ID).astype(np.int64)
+        typed_scan.report("missing_member", empty + first + 1, file_values(raw, "member_id"))
+        skip[empty] = True
+        missing = seen.missing(first, n)
+        typed_scan.report("missing_id", missing, file_values(raw, "reward_id"))
+        skip[missing - first - 1] = True
+        again = seen.repeats(first, ~skip)
+        repeated.append(again + first + 1)
+        skip[again] = True
+        unknown = ~skip & (recipient == ids.NOT_FOUND)
+        unknown_recipients.append(np.flatnonzero(unknown).astype(np.int64) + first + 1)
+        source, _ = members.lookup(batch, "source_member_id", space)
+        lost = ~skip & ~unknown & (source == ids.NOT_FOUND)
+        unknown_sources.append(np.flatnonzero(lost).astype(np.int64) + first + 1)
+        at_us = integers(typed.column("at_us"), np.int64)
+        source_key = ids.member_keys(source, space, "source_mid")
+        did = space.array("did", np.uint8, n)
+        days.flags(
+            np.add(source, 1, out=space.array("source_key", np.int64, n)),
+            integers(typed.column("day"), np.int32),
+            did,
+        )
+        part = pa.table(
+            {
+                "amount": money(typed.column("amount_c")),
+                "basis": typed.column("basis"),
+                "member_mid": ids.member_keys(recipient, space, "member_mid"),
+                "source_mid": source_key,
+                "levels_above": members.levels_above(source, recipient, space),
+                "source_bought": booleans((did & activity.BOUGHT) != 0),
+                "source_paid_fee": booleans((did & activity.PAID_FEE) != 0),
+                "source_sold": booleans((did & activity.SOLD) != 0),
+            }
+            | members.sources(source, at_us, space)
+        )
+        use = ~skip & ~unknown
+        sums.add_rewards(recipient, integers(typed.column("amount_c"), np.int64), use)
+        if use.all():
+            store.add(part)
+        else:
+            store.add(part.filter(booleans(use)), owned=True)
     typed_scan.problems(log)
     ids_of = file_values(raw, "reward_id")
     report(log, repeat_check(REWARDS), raw.label, rows_of(repeated), ids_of)
@@ -197,3 +211,4 @@ def clean_rewards(
         (unknown_sources, UNKNOWN_SOURCE, "source"),
     ):
         report(cross[key], check, raw.label, rows_of(found), file_values(raw, check.column))
+    return store.table()

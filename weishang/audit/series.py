@@ -34,16 +34,18 @@ def member_cash(engine: Engine) -> tuple[ir.Table, ir.Table]:
     """(one row per member with ``net_c``, net cash in minor units, and ``rewarded``; every
     member's ``rewarded`` and ``up``, the rank by rewards from 1 for the least rewarded).
 
-    The per-member flows and ranks the indicators computed (``indicators.member_flows``,
-    ``indicators.reward_ranks``), so the series and the participant outcomes come from the same
-    money flows; computed here only when the indicators have not run on this engine.
+    The per-member flows and ranks the indicators read (``indicators.member_flows`` or the
+    loader's sums, ``indicators.reward_ranks``), so the series and the participant outcomes
+    come from the same money flows; computed here only when the indicators have not run on
+    this engine.
     """
-    if "member_flows" not in engine.shared:
+    shared = engine.shared
+    if "member_flows" not in shared:
         t = annotated_transactions(engine.transactions, AuditParams())
-        flows = member_flows(engine, engine.members, t)
-        engine.shared["member_flows"] = flows
-        engine.shared["reward_ranks"] = reward_ranks(engine, flows)
-    return engine.shared["member_flows"], engine.shared["reward_ranks"]
+        shared["member_flows"] = member_flows(engine, engine.members, t)
+    if "reward_ranks" not in shared:
+        shared["reward_ranks"] = reward_ranks(engine, shared["member_flows"])
+    return shared["member_flows"], shared["reward_ranks"]
 
 
 def nice_steps(raw: float) -> list[int]:

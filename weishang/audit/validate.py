@@ -5,10 +5,11 @@ each sponsor resolved to the sponsor's row, and the sponsor tree (``sponsors.py`
 cycles). Transactions and rewards then go through two passes each (``money.py``): the file's
 own ids are hashed first, which names every row whose id repeats an earlier row's; then the
 file is read batch by batch, every member id turned into the member's key by the compiled
-loops of ``ids.py``, and each batch's usable rows appended to the clean DuckDB table at once,
-so no copy of a whole file is ever held. Whatever follows an id from one row to another (a
-buyer's membership at the time, what a reward's source did that day, a seller's first sale to
-a customer) is answered here, in compiled loops; the indicators only aggregate.
+loops of ``ids.py``, and each batch's usable rows kept as a batch of the clean table (Arrow
+columns, no text), so no copy of a whole file is ever held. Whatever follows an id from one
+row to another (a buyer's membership at the time, what a reward's source did that day, a
+seller's first sale to a customer) is answered here, in compiled loops, and each row is added
+to its members' sums (``sums.py``); the indicators only aggregate.
 
 A row problem either skips the row or clears the bad value (the report says which); a missing
 file, a missing required column or no usable member stops the audit.
@@ -26,11 +27,13 @@ from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from weishang.audit import ids, money, native
-from weishang.audit.clean import Appender, OwnIds
-from weishang.audit.contract import MEMBERS, REWARDS, TABLES, TRANSACTIONS
+from weishang.audit.arrays import integers
+from weishang.audit.clean import CleanTable, OwnIds
+from weishang.audit.contract import MEMBERS, REWARDS, TABLES, TRANSACTIONS, AuditParams
 from weishang.audit.load import (
     DatasetInfo,
     RawFile,
@@ -41,19 +44,25 @@ from weishang.audit.load import (
 )
 from weishang.audit.members import MemberKeys, clean_members, report_cycles
 from weishang.audit.problems import Action, Problem, ProblemLog, UnusableDataError
+from weishang.audit.sums import MemberSums
 
 T = TypeVar("T")
 
 
 @dataclass
 class AuditDataset:
-    """Clean ``members``, ``transactions`` and ``rewards`` tables in an in-memory DuckDB."""
+    """Clean ``members``, ``transactions`` and ``rewards`` tables: Arrow tables registered
+    with an in-memory DuckDB under those names."""
 
     con: duckdb.DuckDBPyConnection
     info: DatasetInfo
     problems: ProblemLog
     source: str
     files: dict[str, str]  # table name -> the file it was read from, for problem reports
+    # each member's flows as the loader added them up (``sums.py``), over the entry windows
+    # of ``flows_params``; None when they did not fit in 64 bits
+    flows: pa.Table | None = None
+    flows_params: AuditParams | None = None
 
     def row_counts(self) -> dict[str, int]:
         counts = {}
@@ -72,12 +81,16 @@ def _clean_all(
     raws: dict[str, RawFile],
     log: ProblemLog,
     cross: dict[str, ProblemLog],
-) -> MemberKeys:
+    params: AuditParams,
+) -> tuple[MemberKeys, pa.Table | None]:
     """Every file, as soon as what it needs is known: the first passes over the transactions'
     and the rewards' own ids need nothing else and run beside the members; the transactions'
     second pass needs the members; the rewards' second pass needs what the transactions say
     members did. Each on its own connection to the database, in two threads beside this one
-    when the compiled loops allow it. A file's problems are logged in the files' order."""
+    when the compiled loops allow it. A file's problems are logged in the files' order. The
+    clean tables are Arrow tables registered under their names (``clean.CleanTable``).
+
+    Returns the members' keys and their flows (``sums.py``; None when they overflowed)."""
     logs = {name: ProblemLog() for name in ("transactions", "rewards")}
     for name in logs:
         native.read_codes_as_dictionaries(raws[name])
@@ -105,35 +118,40 @@ def _clean_all(
                 "no usable member row: nothing to audit",
             )  # fmt: skip
             raise UnusableDataError([fatal, *(p for p in log.problems if p.file == label)])
-        store = Appender(con, "members")
-        store.add(table)
-        store.close()
-        del table
+        store = CleanTable("members")
+        store.add(table, owned=True)
+        con.register("members", store.table())
+        kept = integers(table.column("mid"), np.int64) - 1
+        del table, store
+        sums = MemberSums(len(members.joined_us), params)
 
-        def run_transactions() -> None:
+        def run_transactions() -> pa.Table:
             with contextlib.closing(con.cursor()) as cursor:
                 seen = own["transactions"]()
-                transactions.clean(cursor, seen, members, logs["transactions"], cross)
+                clean = transactions.clean(cursor, seen, members, sums, logs["transactions"], cross)
                 raws["transactions"].close(cursor)
+            return clean
 
-        def run_rewards(transactions_done: Callable[[], object]) -> None:
+        def run_rewards(transactions_done: Callable[[], object]) -> pa.Table:
             seen = own["rewards"]()
             transactions_done()
             with contextlib.closing(con.cursor()) as cursor:
-                money.clean_rewards(
-                    cursor, raws["rewards"], members, seen, transactions.days,
+                clean = money.clean_rewards(
+                    cursor, raws["rewards"], members, seen, transactions.days, sums,
                     logs["rewards"], cross,
                 )  # fmt: skip
                 raws["rewards"].close(cursor)
+            return clean
 
         ordered = not all(native.suits(raws[name]) for name in logs)
         with _in_row_order(con) if ordered else contextlib.nullcontext():
             done = start(run_transactions)
-            start(run_rewards, done)()
-            done()
+            rewards = start(run_rewards, done)()
+            con.register("transactions", done())
+            con.register("rewards", rewards)
     for name in ("transactions", "rewards"):
         log.problems.extend(logs[name].problems)
-    return members
+    return members, None if sums.overflowed else sums.table(kept)
 
 
 @contextlib.contextmanager
@@ -173,9 +191,13 @@ def connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def load_dataset(path: str | Path) -> AuditDataset:
-    """Load and validate an export; raises ``UnusableDataError`` when it cannot be audited."""
+def load_dataset(path: str | Path, params: AuditParams | None = None) -> AuditDataset:
+    """Load and validate an export; raises ``UnusableDataError`` when it cannot be audited.
+
+    ``params``: the entry windows the members' flows are added up over (an audit with other
+    windows groups them in the engine instead)."""
     path = Path(path)
+    params = params or AuditParams()
     log = ProblemLog()
     con = connect()
     with temporary_workdir() as workdir:
@@ -200,7 +222,7 @@ def load_dataset(path: str | Path) -> AuditDataset:
             key: ProblemLog() for key in ("sponsor", "recipient", "source", "seller", "reference")
         }
         try:
-            members = _clean_all(con, raws, log, cross)
+            members, flows = _clean_all(con, raws, log, cross, params)
         except (pa.ArrowException, OSError, duckdb.Error) as exc:  # a file broken part-way
             fatal = Problem("unreadable_file", str(path), None, 1, Action.FATAL, f"not readable: {exc}")  # fmt: skip
             raise UnusableDataError([fatal]) from None
@@ -211,4 +233,4 @@ def load_dataset(path: str | Path) -> AuditDataset:
             log.problems.extend(found.problems)
         report_cycles(log, raws["members"], members.level)
     files = {name: raw.label for name, raw in raws.items()}
-    return AuditDataset(con, info, log, str(path), files)
+    return AuditDataset(con, info, log, str(path), files, flows, params)
