@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from weishang.audit.contract import KIND
-from weishang.audit.ids import _M2, _M3, NO_ID, U64, Workspace, _mix, _prefetch
+from weishang.audit.ids import _M2, _M3, NO_ID, U64, Workspace, _mix, _next, _prefetch, _slot
 
 BOUGHT, PAID_FEE, SOLD = 1, 2, 4  # the flags of a member's day
 _DAY_BITS = 23
@@ -33,11 +33,23 @@ _BATCH = 32
 
 
 def _capacity(rows: int) -> int:
-    """Slots for up to ``rows`` keys, at most three quarters full."""
+    """Slots for up to ``rows`` keys, at most three quarters full, in ``_PARTS`` parts."""
     capacity = 1 << 10
     while capacity * 3 < rows * 4:
         capacity *= 2
     return capacity
+
+
+# The sets are split into parts by the top bits of a key's hash, each part probed within
+# itself: each thread owns some parts and reads every row, so keys are added in row order
+# (a seller's first sale to a buyer is the first in the file) with no two threads on a slot.
+_THREADS = int(nb.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+_PARTS = max(1, (max(1, _THREADS) - 1).bit_length())  # log2, rounded up
+
+
+@nb.njit(inline="always", cache=True)
+def _part(h, parts):  # type: ignore[no-untyped-def]
+    return np.int64(h >> U64(64 - parts))
 
 
 @nb.njit(inline="always", cache=True)
@@ -49,41 +61,48 @@ def _day_key(mid, day):  # type: ignore[no-untyped-def]
     return (U64(mid) << U64(_DAY_BITS)) | U64(shifted)
 
 
-@nb.njit(cache=True, nogil=True)
-def _mark(slots, members, days, flags):  # type: ignore[no-untyped-def]
+@nb.njit(parallel=True, cache=True, nogil=True)
+def _mark(slots, members, days, flags, parts):  # type: ignore[no-untyped-def]
     """Add each row's flag to its (member, day) key; rows with no flag or member are skipped."""
-    mask = slots.shape[0] - 1
+    sub = slots.shape[0] >> parts
     n = members.shape[0]
-    homes = np.empty(_BATCH, np.int64)
-    keys = np.empty(_BATCH, np.uint64)
-    for lo in range(0, n, _BATCH):
-        count = min(n, lo + _BATCH) - lo
-        for j in range(count):
-            i = lo + j
-            keys[j] = _day_key(members[i], days[i]) if flags[i] != 0 and members[i] > 0 else 0
-            homes[j] = np.int64(_mix(keys[j]) & U64(mask))
-            if keys[j] != 0:
-                _prefetch(slots, homes[j])  # type: ignore[call-arg]
-        for j in range(count):
-            key = keys[j]
-            if key == 0:
-                continue
-            flag = U64(flags[lo + j]) << U64(_FLAGS_AT)
-            p = homes[j]
-            while True:
-                held = slots[p, 0]
-                if held == 0:
-                    slots[p, 0] = key | flag
-                    break
-                if held & _KEY_MASK == key:
-                    slots[p, 0] = held | flag
-                    break
-                p = (p + 1) & mask
+    for part in nb.prange(1 << parts):
+        homes = np.empty(_BATCH, np.int64)
+        keys = np.empty(_BATCH, np.uint64)
+        marks = np.empty(_BATCH, np.uint64)
+        count = 0
+        for i in range(n + 1):
+            if i < n:
+                key = _day_key(members[i], days[i]) if flags[i] != 0 and members[i] > 0 else U64(0)
+                if key == 0:
+                    continue
+                h = _mix(key)
+                if _part(h, parts) != part:
+                    continue
+                homes[count] = _slot(h, parts, sub)
+                keys[count] = key
+                marks[count] = U64(flags[i]) << U64(_FLAGS_AT)
+                _prefetch(slots, homes[count])  # type: ignore[call-arg]
+                count += 1
+                if count < _BATCH:
+                    continue
+            for j in range(count):
+                key, p = keys[j], homes[j]
+                while True:
+                    held = slots[p, 0]
+                    if held == 0:
+                        slots[p, 0] = key | marks[j]
+                        break
+                    if held & _KEY_MASK == key:
+                        slots[p, 0] = held | marks[j]
+                        break
+                    p = _next(p, sub)
+            count = 0
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def _flags(slots, members, days, out):  # type: ignore[no-untyped-def]
-    mask = slots.shape[0] - 1
+def _flags(slots, members, days, out, parts):  # type: ignore[no-untyped-def]
+    sub = slots.shape[0] >> parts
     n = members.shape[0]
     chunk = 64 * _BATCH
     for c in nb.prange((n + chunk - 1) // chunk):
@@ -94,7 +113,7 @@ def _flags(slots, members, days, out):  # type: ignore[no-untyped-def]
             for j in range(count):
                 i = lo + j
                 keys[j] = _day_key(members[i], days[i]) if members[i] > 0 else 0
-                homes[j] = np.int64(_mix(keys[j]) & U64(mask))
+                homes[j] = _slot(_mix(keys[j]), parts, sub)
                 if keys[j] != 0:
                     _prefetch(slots, homes[j])  # type: ignore[call-arg]
             for j in range(count):
@@ -106,7 +125,7 @@ def _flags(slots, members, days, out):  # type: ignore[no-untyped-def]
                         if slots[p, 0] & _KEY_MASK == key:
                             found = slots[p, 0] >> U64(_FLAGS_AT)
                             break
-                        p = (p + 1) & mask
+                        p = _next(p, sub)
                 out[lo + j] = np.uint8(found)
 
 
@@ -146,7 +165,7 @@ class MemberDays:
         flags: npt.NDArray[np.uint8],
     ) -> None:
         """Note that each member (a key; 0: none) did what ``flags`` says on the day."""
-        _mark(self.slots, members, days, flags)
+        _mark(self.slots, members, days, flags, _PARTS)
 
     def flags(
         self,
@@ -155,45 +174,49 @@ class MemberDays:
         out: npt.NDArray[np.uint8],
     ) -> None:
         """What each member (a key; 0: none) did on the day, into ``out``."""
-        _flags(self.slots, members, days, out)
+        _flags(self.slots, members, days, out, _PARTS)
 
 
-@nb.njit(cache=True, nogil=True)
-def _first_sales(slots, sellers, buyers, anonymous, consumer, out):  # type: ignore[no-untyped-def]
+@nb.njit(parallel=True, cache=True, nogil=True)
+def _first_sales(slots, sellers, buyers, anonymous, consumer, out, parts):  # type: ignore[no-untyped-def]
     """``out[i]``: row i is a sale to an outside consumer that is the seller's first to this
     buyer (an anonymous buyer is a new customer every time)."""
-    mask = slots.shape[0] - 1
+    sub = slots.shape[0] >> parts
     n = sellers.shape[0]
-    homes = np.empty(_BATCH, np.int64)
-    keys = np.empty(_BATCH, np.uint64)
-    for lo in range(0, n, _BATCH):
-        count = min(n, lo + _BATCH) - lo
-        for j in range(count):
-            i = lo + j
-            pair = _mix((U64(sellers[i]) * _M2) ^ (buyers[i] * _M3))
-            keys[j] = pair if pair != 0 else U64(1)
-            homes[j] = np.int64(keys[j] & U64(mask))
-            if consumer[i] and not anonymous[i]:
-                _prefetch(slots, homes[j])  # type: ignore[call-arg]
-        for j in range(count):
-            i = lo + j
-            if not consumer[i]:
-                out[i] = False
-                continue
-            if anonymous[i]:
-                out[i] = True
-                continue
-            key, p = keys[j], homes[j]
-            while True:
-                held = slots[p, 0]
-                if held == 0:
-                    slots[p, 0] = key
-                    out[i] = True
-                    break
-                if held == key:
-                    out[i] = False
-                    break
-                p = (p + 1) & mask
+    for i in nb.prange(n):
+        out[i] = consumer[i] and anonymous[i]
+    for part in nb.prange(1 << parts):
+        homes = np.empty(_BATCH, np.int64)
+        keys = np.empty(_BATCH, np.uint64)
+        rows = np.empty(_BATCH, np.int64)
+        count = 0
+        for i in range(n + 1):
+            if i < n:
+                if not consumer[i] or anonymous[i]:
+                    continue
+                pair = _mix((U64(sellers[i]) * _M2) ^ (buyers[i] * _M3))
+                key = pair if pair != 0 else U64(1)
+                if _part(key, parts) != part:
+                    continue
+                homes[count] = _slot(key, parts, sub)
+                keys[count] = key
+                rows[count] = i
+                _prefetch(slots, homes[count])  # type: ignore[call-arg]
+                count += 1
+                if count < _BATCH:
+                    continue
+            for j in range(count):
+                key, p = keys[j], homes[j]
+                while True:
+                    held = slots[p, 0]
+                    if held == 0:
+                        slots[p, 0] = key
+                        out[rows[j]] = True
+                        break
+                    if held == key:
+                        break
+                    p = _next(p, sub)
+            count = 0
 
 
 def transaction_activity(
@@ -252,4 +275,4 @@ class Customers:
         """For each row (in row order, batch after batch): whether it is a sale to an outside
         consumer (``consumer``) that is the seller's first to this buyer (by the buyer id's
         hash; every ``anonymous`` sale is a new customer), into ``out``."""
-        _first_sales(self.slots, sellers, buyers, anonymous, consumer, out)
+        _first_sales(self.slots, sellers, buyers, anonymous, consumer, out, _PARTS)

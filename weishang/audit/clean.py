@@ -3,7 +3,7 @@ file, and keeping the clean tables batch by batch."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import duckdb
 import numpy as np
@@ -154,23 +154,46 @@ class CleanTable:
     Arrow rather than being copied into DuckDB's own storage, which cost about as much as
     reading the files. A batch built on an ``ids.Workspace`` is copied (its arrays are written
     again two batches on); one the caller owns (``owned``) is kept as it is.
+
+    Columns that can only be computed once another file is read (``later``) are left out of
+    the batches and computed per batch by ``table``'s ``finish``, from the batch and any
+    ``scratch`` columns it carries for that (dropped then).
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        later: tuple[str, ...] = (),
+        scratch: dict[str, pa.DataType] | None = None,
+    ) -> None:
         self.name = name
         self.schema = clean_schema(name)
+        self.later = later
+        fields = [f for f in self.schema if f.name not in later]
+        self.batch_schema = pa.schema(fields + list((scratch or {}).items()))
         self._batches: list[pa.RecordBatch] = []
 
     def add(self, batch: pa.Table, *, owned: bool = False) -> None:
         if not batch.num_rows:
             return
-        batch = batch.select(self.schema.names)
+        batch = batch.select(self.batch_schema.names)
         if not owned:
             batch = pa.table([_copied(c) for c in batch.columns], names=batch.column_names)
-        self._batches += batch.cast(self.schema).to_batches()
+        self._batches += batch.cast(self.batch_schema).to_batches()
 
-    def table(self) -> pa.Table:
-        return pa.Table.from_batches(self._batches, schema=self.schema)
+    def table(
+        self, finish: Callable[[pa.RecordBatch], dict[str, pa.Array]] | None = None
+    ) -> pa.Table:
+        if not self.later:
+            return pa.Table.from_batches(self._batches, schema=self.schema)
+        assert finish is not None, "columns left for later need a finish"
+        batches = []
+        for batch in self._batches:
+            columns = dict(zip(batch.schema.names, batch.columns, strict=True)) | finish(batch)
+            batches.append(pa.record_batch([columns[n] for n in self.schema.names], self.schema))
+        self._batches = []
+        return pa.Table.from_batches(batches, schema=self.schema)
 
 
 def _copied(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -6,10 +6,13 @@ row's id are known before any row is kept. The second reads the typed columns an
 ids batch by batch, resolves every member to its key, notes what the rows say members did
 (``activity.py``): a transaction's buyer and seller, a reward's source and recipient, and adds
 each row to its members' sums (``sums.py``).
-Rewards come after the transactions, whose members' days they read.
+Rewards are read beside the transactions; what their source members did on the day is put
+beside them once every transaction is read.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import duckdb
 import numpy as np
@@ -145,16 +148,16 @@ def clean_rewards(
     raw: RawFile,
     members: MemberKeys,
     seen: OwnIds,
-    days: activity.MemberDays,
     sums: MemberSums,
     log: ProblemLog,
     cross: dict[str, ProblemLog],
-) -> pa.Table:
-    """The rewards file's second pass (``seen`` is its first): the clean table. ``days``: what
-    the members did, from every transaction; each kept reward is added to its recipient's
+) -> CleanTable:
+    """The rewards file's second pass (``seen`` is its first), beside the transactions': the
+    clean table, to be finished with what the source members did that day once every
+    transaction is read (``source_activity``). Each kept reward is added to its recipient's
     ``sums``."""
     typed_scan, batches = scan(con, raw, REWARD_COLUMNS, ["member_id", "source_member_id"])
-    store = CleanTable("rewards")
+    store = CleanTable("rewards", later=SOURCE_ACTIVITY, scratch={"day": pa.int32()})
     spaces = (ids.Workspace(), ids.Workspace())  # in turn: one batch stored, one computed
     repeated: list[Rows] = []
     unknown_recipients: list[Rows] = []
@@ -177,23 +180,15 @@ def clean_rewards(
         lost = ~skip & ~unknown & (source == ids.NOT_FOUND)
         unknown_sources.append(np.flatnonzero(lost).astype(np.int64) + first + 1)
         at_us = integers(typed.column("at_us"), np.int64)
-        source_key = ids.member_keys(source, space, "source_mid")
-        did = space.array("did", np.uint8, n)
-        days.flags(
-            np.add(source, 1, out=space.array("source_key", np.int64, n)),
-            integers(typed.column("day"), np.int32),
-            did,
-        )
+        day = integers(typed.column("day"), np.int32)
         part = pa.table(
             {
                 "amount": money(typed.column("amount_c")),
                 "basis": typed.column("basis"),
                 "member_mid": ids.member_keys(recipient, space, "member_mid"),
-                "source_mid": source_key,
+                "source_mid": ids.member_keys(source, space, "source_mid"),
                 "levels_above": members.levels_above(source, recipient, space),
-                "source_bought": booleans((did & activity.BOUGHT) != 0),
-                "source_paid_fee": booleans((did & activity.PAID_FEE) != 0),
-                "source_sold": booleans((did & activity.SOLD) != 0),
+                "day": pa.Array.from_buffers(pa.int32(), n, [None, pa.py_buffer(day)]),
             }
             | members.sources(source, at_us, space)
         )
@@ -211,4 +206,24 @@ def clean_rewards(
         (unknown_sources, UNKNOWN_SOURCE, "source"),
     ):
         report(cross[key], check, raw.label, rows_of(found), file_values(raw, check.column))
-    return store.table()
+    return store
+
+
+SOURCE_ACTIVITY = ("source_bought", "source_paid_fee", "source_sold")
+
+
+def source_activity(days: activity.MemberDays) -> Callable[[pa.RecordBatch], dict[str, pa.Array]]:
+    """What each reward's source member did on the reward's day (``days``: from every
+    transaction), for a batch of the rewards' clean table (``clean_rewards``)."""
+
+    def finish(batch: pa.RecordBatch) -> dict[str, pa.Array]:
+        did = np.empty(batch.num_rows, np.uint8)
+        keys = integers(batch.column("source_mid"), np.int64)  # no source: 0
+        days.flags(keys, integers(batch.column("day"), np.int32), did)
+        return {
+            "source_bought": booleans((did & activity.BOUGHT) != 0),
+            "source_paid_fee": booleans((did & activity.PAID_FEE) != 0),
+            "source_sold": booleans((did & activity.SOLD) != 0),
+        }
+
+    return finish

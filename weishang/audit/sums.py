@@ -27,68 +27,72 @@ from weishang.audit.ids import _prefetch
 
 DAY = 86_400  # seconds
 
-# the columns of a member's row of sums
-S_CASH, SOLD, CUSTOMERS, B_CASH, BOUGHT, FIRST_WEEK, REWARDED, BITS = range(8)
-# BITS: which sums hold something, and the buyer's flags; the count of rewards above bit 32
+# the columns of a member's row of sums from the transactions (BITS: which sums hold
+# something, and the buyer's flags), and of its row from the rewards (the rewards file is read
+# at the same time as the transactions, into an array of its own)
+S_CASH, SOLD, CUSTOMERS, B_CASH, BOUGHT, FIRST_WEEK, BITS = range(7)
+REWARDED, REWARDS_N = range(2)
 _HAS_SOLD, _HAS_BOUGHT, _HAS_WEEK, _FEE, _ENTRY_FEE, _ENTRY_BUY = (
     np.int64(1 << k) for k in range(6)
 )
-_REWARD = np.int64(1 << 32)
 _SALE, _FEE_KIND, _REFUND = np.int8(KIND["sale"]), np.int8(KIND["fee"]), np.int8(KIND["refund"])
 _BATCH = 32
+_PARTS = max(1, int(nb.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]  # a thread each
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _add_transactions(  # type: ignore[no-untyped-def]
     sums, seller, buyer, kind, cents, collects, participant, since, new_customer, skip,
-    entry_s, week_s, state,
+    entry_s, week_s, parts, state,
 ):  # fmt: skip
     """Each kept row, on its seller's row and on its buyer's (positions; < 0: no member).
-    Branch-free where the data decide (kinds and flags come in any order)."""
+    Each thread owns the members whose position is its part (position mod ``parts``) and
+    reads every row. Branch-free where the data decide (kinds and flags come in any order)."""
     n = seller.shape[0]
-    overflow = np.int64(0)
-    for lo in range(0, n, _BATCH):
-        hi = min(n, lo + _BATCH)
-        for i in range(lo, hi):
-            if seller[i] >= 0:
-                _prefetch(sums, seller[i])  # type: ignore[call-arg]
-            if buyer[i] >= 0:
-                _prefetch(sums, buyer[i])  # type: ignore[call-arg]
-        for i in range(lo, hi):
-            if skip[i]:
-                continue
-            k, amount = kind[i], cents[i]
-            sale, fee = np.int64(k == _SALE), np.int64(k == _FEE_KIND)
-            # sale, fee and buy-back: the buyer pays the seller; a refund flows back
-            signed = amount - 2 * amount * np.int64(k == _REFUND)
-            member = np.int64(participant[i])
-            s = seller[i]
-            if s >= 0:
-                row = sums[s]
-                sold = sale * (1 - member)
-                overflow |= _plus(row, S_CASH, signed * np.int64(collects[i]))
-                overflow |= _plus(row, SOLD, amount * sold)
-                row[CUSTOMERS] += np.int64(new_customer[i])
-                row[BITS] |= sold * _HAS_SOLD
-            b = buyer[i]
-            if b >= 0:
-                row = sums[b]
-                t = since[i]
-                bought = sale * member
-                entry = np.int64(-DAY <= t <= entry_s)
-                week = np.int64(-DAY <= t <= week_s) * (sale | fee)
-                overflow |= _plus(row, B_CASH, -signed)
-                overflow |= _plus(row, BOUGHT, amount * bought)
-                overflow |= _plus(row, FIRST_WEEK, amount * week)
-                row[BITS] |= (
-                    bought * _HAS_BOUGHT
-                    | week * _HAS_WEEK
-                    | fee * _FEE
-                    | fee * entry * _ENTRY_FEE
-                    | sale * entry * _ENTRY_BUY
-                )
-    if overflow < 0:
-        state[0] = 1
+    for part in nb.prange(parts):
+        overflow = np.int64(0)
+        for lo in range(0, n, _BATCH):
+            hi = min(n, lo + _BATCH)
+            for i in range(lo, hi):
+                if seller[i] >= 0 and seller[i] % parts == part:
+                    _prefetch(sums, seller[i])  # type: ignore[call-arg]
+                if buyer[i] >= 0 and buyer[i] % parts == part:
+                    _prefetch(sums, buyer[i])  # type: ignore[call-arg]
+            for i in range(lo, hi):
+                if skip[i]:
+                    continue
+                k, amount = kind[i], cents[i]
+                sale, fee = np.int64(k == _SALE), np.int64(k == _FEE_KIND)
+                # sale, fee and buy-back: the buyer pays the seller; a refund flows back
+                signed = amount - 2 * amount * np.int64(k == _REFUND)
+                member = np.int64(participant[i])
+                s = seller[i]
+                if s >= 0 and s % parts == part:
+                    row = sums[s]
+                    sold = sale * (1 - member)
+                    overflow |= _plus(row, S_CASH, signed * np.int64(collects[i]))
+                    overflow |= _plus(row, SOLD, amount * sold)
+                    row[CUSTOMERS] += np.int64(new_customer[i])
+                    row[BITS] |= sold * _HAS_SOLD
+                b = buyer[i]
+                if b >= 0 and b % parts == part:
+                    row = sums[b]
+                    t = since[i]
+                    bought = sale * member
+                    entry = np.int64(-DAY <= t <= entry_s)
+                    week = np.int64(-DAY <= t <= week_s) * (sale | fee)
+                    overflow |= _plus(row, B_CASH, -signed)
+                    overflow |= _plus(row, BOUGHT, amount * bought)
+                    overflow |= _plus(row, FIRST_WEEK, amount * week)
+                    row[BITS] |= (
+                        bought * _HAS_BOUGHT
+                        | week * _HAS_WEEK
+                        | fee * _FEE
+                        | fee * entry * _ENTRY_FEE
+                        | sale * entry * _ENTRY_BUY
+                    )
+        if overflow < 0:
+            state[part] = 1
 
 
 @nb.njit(inline="always", cache=True)
@@ -100,23 +104,24 @@ def _plus(row, column, value):  # type: ignore[no-untyped-def]
     return (before ^ after) & (value ^ after)
 
 
-@nb.njit(cache=True, nogil=True)
-def _add_rewards(sums, recipient, cents, use, state):  # type: ignore[no-untyped-def]
+@nb.njit(parallel=True, cache=True, nogil=True)
+def _add_rewards(sums, recipient, cents, use, parts, state):  # type: ignore[no-untyped-def]
     n = recipient.shape[0]
-    overflow = np.int64(0)
-    for lo in range(0, n, _BATCH):
-        hi = min(n, lo + _BATCH)
-        for i in range(lo, hi):
-            if recipient[i] >= 0:
-                _prefetch(sums, recipient[i])  # type: ignore[call-arg]
-        for i in range(lo, hi):
-            r = recipient[i]
-            if use[i] and r >= 0:
-                row = sums[r]
-                overflow |= _plus(row, REWARDED, cents[i])
-                row[BITS] += _REWARD
-    if overflow < 0:
-        state[0] = 1
+    for part in nb.prange(parts):
+        overflow = np.int64(0)
+        for lo in range(0, n, _BATCH):
+            hi = min(n, lo + _BATCH)
+            for i in range(lo, hi):
+                if recipient[i] >= 0 and recipient[i] % parts == part:
+                    _prefetch(sums, recipient[i])  # type: ignore[call-arg]
+            for i in range(lo, hi):
+                r = recipient[i]
+                if use[i] and r >= 0 and r % parts == part:
+                    row = sums[r]
+                    overflow |= _plus(row, REWARDED, cents[i])
+                    row[REWARDS_N] += 1
+        if overflow < 0:
+            state[part] = 1
 
 
 class MemberSums:
@@ -124,12 +129,14 @@ class MemberSums:
 
     def __init__(self, members: int, params: AuditParams) -> None:
         self.params = params  # the entry windows the buyer's flags are taken over
-        self.sums = np.zeros((members, 8), np.int64)
-        self._state = np.zeros(1, np.int64)
+        self.sums = np.zeros((members, 8), np.int64)  # 7 used: a row is one cache line
+        self.rewards = np.zeros((members, 2), np.int64)
+        # a sum overflowed, per thread's part: [transactions..., rewards...]
+        self._state = np.zeros(2 * _PARTS, np.int64)
 
     @property
     def overflowed(self) -> bool:
-        return bool(self._state[0])
+        return bool(self._state.any())
 
     def add_transactions(
         self,
@@ -146,7 +153,8 @@ class MemberSums:
         """A batch of transactions; rows with ``skip`` set are not in the clean table."""
         _add_transactions(
             self.sums, seller, buyer, kind, cents, collects, participant, since, new_customer,
-            skip, self.params.entry_window_days * DAY, self.params.first_week_days * DAY, self._state,
+            skip, self.params.entry_window_days * DAY, self.params.first_week_days * DAY,
+            _PARTS, self._state[:_PARTS],
         )  # fmt: skip
 
     def add_rewards(
@@ -155,21 +163,22 @@ class MemberSums:
         cents: npt.NDArray[np.int64],
         use: npt.NDArray[np.bool_],
     ) -> None:
-        _add_rewards(self.sums, recipient, cents, use, self._state)
+        _add_rewards(self.rewards, recipient, cents, use, _PARTS, self._state[_PARTS:])
 
     def table(self, keep: npt.NDArray[np.int64]) -> pa.Table:
         """The kept members' flows, with the columns and types of ``indicators.member_flows``
         (and ``customers``, the distinct outside buyers of each seller)."""
         rows = np.ascontiguousarray(self.sums[keep].T)  # a column each
+        rewarded, count = np.ascontiguousarray(self.rewards[keep].T)
         bits = rows[BITS]
-        net = rows[S_CASH] + rows[B_CASH] + rows[REWARDED]
+        net = rows[S_CASH] + rows[B_CASH] + rewarded
         return pa.table(
             {
                 "mid": arrow_array((keep + 1).astype(np.int32), None, pa.int32()),
                 "net": decimals(net, None, 18),
                 "net_c": arrow_array(net, None, pa.int64()),
-                "rewarded": decimals(rows[REWARDED], None, 18),
-                "rewards_n": arrow_array(bits >> 32, None, pa.int64()),
+                "rewarded": decimals(rewarded, None, 18),
+                "rewards_n": arrow_array(count, None, pa.int64()),
                 "bought": decimals(rows[BOUGHT], (bits & _HAS_BOUGHT) != 0, 38),
                 "sold": decimals(rows[SOLD], (bits & _HAS_SOLD) != 0, 38),
                 "fee": booleans((bits & _FEE) != 0),

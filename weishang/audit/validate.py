@@ -84,9 +84,9 @@ def _clean_all(
     params: AuditParams,
 ) -> tuple[MemberKeys, pa.Table | None]:
     """Every file, as soon as what it needs is known: the first passes over the transactions'
-    and the rewards' own ids need nothing else and run beside the members; the transactions'
-    second pass needs the members; the rewards' second pass needs what the transactions say
-    members did. Each on its own connection to the database, in two threads beside this one
+    and the rewards' own ids need nothing else and run beside the members; the second passes
+    of both need the members and run side by side, and the rewards are finished with what
+    the transactions say their source members did. Each on its own connection to the database, in two threads beside this one
     when the compiled loops allow it. A file's problems are logged in the files' order. The
     clean tables are Arrow tables registered under their names (``clean.CleanTable``).
 
@@ -132,22 +132,20 @@ def _clean_all(
                 raws["transactions"].close(cursor)
             return clean
 
-        def run_rewards(transactions_done: Callable[[], object]) -> pa.Table:
+        def run_rewards() -> CleanTable:
             seen = own["rewards"]()
-            transactions_done()
             with contextlib.closing(con.cursor()) as cursor:
                 clean = money.clean_rewards(
-                    cursor, raws["rewards"], members, seen, transactions.days, sums,
-                    logs["rewards"], cross,
-                )  # fmt: skip
+                    cursor, raws["rewards"], members, seen, sums, logs["rewards"], cross
+                )
                 raws["rewards"].close(cursor)
             return clean
 
         ordered = not all(native.suits(raws[name]) for name in logs)
         with _in_row_order(con) if ordered else contextlib.nullcontext():
-            done = start(run_transactions)
-            rewards = start(run_rewards, done)()
-            con.register("transactions", done())
+            transactions_done, rewards_done = start(run_transactions), start(run_rewards)
+            con.register("transactions", transactions_done())
+            rewards = rewards_done().table(money.source_activity(transactions.days))
             con.register("rewards", rewards)
     for name in ("transactions", "rewards"):
         log.problems.extend(logs[name].problems)
