@@ -168,8 +168,9 @@ class MemberSums:
     def table(self, keep: npt.NDArray[np.int64]) -> pa.Table:
         """The kept members' flows, with the columns and types of ``indicators.member_flows``
         (and ``customers``, the distinct outside buyers of each seller)."""
-        rows = np.ascontiguousarray(self.sums[keep].T)  # a column each
-        rewarded, count = np.ascontiguousarray(self.rewards[keep].T)
+        every = len(keep) == len(self.sums)  # every member row is kept: no gather
+        rows = np.ascontiguousarray((self.sums if every else self.sums[keep]).T)  # a column each
+        rewarded, count = np.ascontiguousarray((self.rewards if every else self.rewards[keep]).T)
         bits = rows[BITS]
         net = rows[S_CASH] + rows[B_CASH] + rewarded
         return pa.table(

@@ -106,11 +106,11 @@ def _clean_all(
 
         # DuckDB's typed pass needs its batches in row order (Arrow's keep it by themselves)
         with _in_row_order(con):
-            own = {
-                "transactions": start(OwnIds, raws["transactions"], "ref_txn_id"),
-                "rewards": start(OwnIds, raws["rewards"]),
-            }
+            # the rewards' first pass waits for a core: the transactions' two passes are the
+            # longest chain of the load
+            own = {"transactions": start(OwnIds, raws["transactions"], "ref_txn_id")}
             table, members = clean_members(con, raws["members"], log, cross["sponsor"])
+            own["rewards"] = start(OwnIds, raws["rewards"])
         if not table.num_rows:
             label = raws["members"].label
             fatal = Problem(
