@@ -37,7 +37,8 @@ _HAS_SOLD, _HAS_BOUGHT, _HAS_WEEK, _FEE, _ENTRY_FEE, _ENTRY_BUY = (
 )
 _SALE, _FEE_KIND, _REFUND = np.int8(KIND["sale"]), np.int8(KIND["fee"]), np.int8(KIND["refund"])
 _BATCH = 32
-_PARTS = max(1, int(nb.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]  # a thread each
+# a part per thread (rounded up to a power of two): a member's part is its position's low bits
+_PARTS = 1 << (max(1, int(nb.config.NUMBA_NUM_THREADS)) - 1).bit_length()  # type: ignore[attr-defined]
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
@@ -46,17 +47,17 @@ def _add_transactions(  # type: ignore[no-untyped-def]
     entry_s, week_s, parts, state,
 ):  # fmt: skip
     """Each kept row, on its seller's row and on its buyer's (positions; < 0: no member).
-    Each thread owns the members whose position is its part (position mod ``parts``) and
-    reads every row. Branch-free where the data decide (kinds and flags come in any order)."""
+    Each thread owns the members whose position is its part (the position's low bits; ``parts``
+    is a power of two) and reads every row. Branch-free where the data decide (kinds and flags come in any order)."""
     n = seller.shape[0]
     for part in nb.prange(parts):
         overflow = np.int64(0)
         for lo in range(0, n, _BATCH):
             hi = min(n, lo + _BATCH)
             for i in range(lo, hi):
-                if seller[i] >= 0 and seller[i] % parts == part:
+                if seller[i] >= 0 and seller[i] & (parts - 1) == part:
                     _prefetch(sums, seller[i])  # type: ignore[call-arg]
-                if buyer[i] >= 0 and buyer[i] % parts == part:
+                if buyer[i] >= 0 and buyer[i] & (parts - 1) == part:
                     _prefetch(sums, buyer[i])  # type: ignore[call-arg]
             for i in range(lo, hi):
                 if skip[i]:
@@ -67,7 +68,7 @@ def _add_transactions(  # type: ignore[no-untyped-def]
                 signed = amount - 2 * amount * np.int64(k == _REFUND)
                 member = np.int64(participant[i])
                 s = seller[i]
-                if s >= 0 and s % parts == part:
+                if s >= 0 and s & (parts - 1) == part:
                     row = sums[s]
                     sold = sale * (1 - member)
                     overflow |= _plus(row, S_CASH, signed * np.int64(collects[i]))
@@ -75,7 +76,7 @@ def _add_transactions(  # type: ignore[no-untyped-def]
                     row[CUSTOMERS] += np.int64(new_customer[i])
                     row[BITS] |= sold * _HAS_SOLD
                 b = buyer[i]
-                if b >= 0 and b % parts == part:
+                if b >= 0 and b & (parts - 1) == part:
                     row = sums[b]
                     t = since[i]
                     bought = sale * member
@@ -112,11 +113,11 @@ def _add_rewards(sums, recipient, cents, use, parts, state):  # type: ignore[no-
         for lo in range(0, n, _BATCH):
             hi = min(n, lo + _BATCH)
             for i in range(lo, hi):
-                if recipient[i] >= 0 and recipient[i] % parts == part:
+                if recipient[i] >= 0 and recipient[i] & (parts - 1) == part:
                     _prefetch(sums, recipient[i])  # type: ignore[call-arg]
             for i in range(lo, hi):
                 r = recipient[i]
-                if use[i] and r >= 0 and r % parts == part:
+                if use[i] and r >= 0 and r & (parts - 1) == part:
                     row = sums[r]
                     overflow |= _plus(row, REWARDED, cents[i])
                     row[REWARDS_N] += 1
