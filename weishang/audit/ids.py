@@ -335,13 +335,15 @@ def _build_index(offsets, data, words, valid, has_nulls, hashes, present, slots,
 @nb.njit(parallel=True, cache=True, nogil=True)
 def _lookup(  # type: ignore[no-untyped-def]
     offsets, data, words, valid, has_nulls, m_offsets, m_data, m_valid, m_nulls, slots, parts,
-    out, hashes,
+    tags, filtered, out, hashes,
 ):  # fmt: skip
     """out[i] = the member row holding row i's id, -1 when none does, -2 for no id; hashes[i]
     = the id's 64-bit hash.
 
     Rows are taken ``_BATCH`` at a time: hash them all and ask for their index slots, then
-    compare. The slots (far larger than the caches) then arrive from memory together.
+    compare. The slots (far larger than the caches) then arrive from memory together. When
+    many ids name no member (``filtered``), the slots' one-byte tags (small enough for the
+    processor's last cache) are read first, and only a slot whose tag matches is fetched.
     """
     sub = slots.shape[0] >> parts
     n = out.shape[0]
@@ -360,7 +362,21 @@ def _lookup(  # type: ignore[no-untyped-def]
                 hashes[lo + j] = h
                 ps[j] = _slot(h, parts, sub)
                 if end > start:
-                    _prefetch(slots, ps[j])  # type: ignore[call-arg]
+                    if filtered:
+                        _prefetch(tags, ps[j])  # type: ignore[call-arg]
+                    else:
+                        _prefetch(slots, ps[j])  # type: ignore[call-arg]
+            if filtered:  # the first slot of each probe whose tag matches, -1 for none
+                for j in range(count):
+                    if ends[j] == starts[j]:
+                        continue
+                    tag = _tag(hashes[lo + j])
+                    p = ps[j]
+                    while tags[p] != 0 and tags[p] != tag:
+                        p = _next(p, sub)
+                    ps[j] = p if tags[p] != 0 else -1
+                    if tags[p] != 0:
+                        _prefetch(slots, p)  # type: ignore[call-arg]
             for j in range(count):
                 i = lo + j
                 start, end = starts[j], ends[j]
@@ -371,7 +387,7 @@ def _lookup(  # type: ignore[no-untyped-def]
                 length = end - start
                 h, p = hashes[i], ps[j]
                 w0, w1 = _word(words, start, end), _word(words, start + 8, end)
-                while slots[p, 1] != U64(0):
+                while p >= 0 and slots[p, 1] != U64(0):
                     row = _holds(
                         slots, p, h, length, w0, w1, data, start,
                         m_offsets, m_data, m_valid, m_nulls,
@@ -381,6 +397,12 @@ def _lookup(  # type: ignore[no-untyped-def]
                         break
                     p = _next(p, sub)
                 out[i] = found
+
+
+@nb.njit(inline="always", cache=True)
+def _tag(h):  # type: ignore[no-untyped-def]
+    """A slot's one-byte tag: the hash's top byte, never 0 (an empty slot's tag)."""
+    return np.uint8((h >> U64(56)) | U64(1))
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
@@ -622,20 +644,31 @@ class MemberIndex:
             ids.offsets, ids.data, ids.words, ids.valid, ids.has_nulls, hashes, present,
             self.slots, self.first, _PARTS,
         )  # fmt: skip
+        taken = self.slots[:, 1] != 0
+        self.tags = np.where(taken, (self.slots[:, 0] >> U64(56)) | U64(1), 0).astype(np.uint8)
+        # per column looked up: the share of its last batch's ids that named no member
+        self._missed: dict[str, float] = {}
 
     def lookup(
         self, refs: Strings, space: Workspace | None = None, name: str = "lookup"
     ) -> tuple[Ints, Hashes]:
         """Per row: the member row (0-based) its id names, -1 for none, -2 for no id; and
-        the id's 64-bit hash. With a workspace, both live in its arrays ``name``."""
+        the id's 64-bit hash. With a workspace, both live in its arrays ``name``.
+
+        Batches of a column (``name``) whose last batch named no member for a quarter of its
+        ids or more are looked up through the tags first."""
         space = space or Workspace()
         out = space.array(name, np.int64, refs.length)
         hashes = space.array(name + "_hash", np.uint64, refs.length)
         m = self.ids
+        filtered = self._missed.get(name, 0.0) >= 0.25
         _lookup(
             refs.offsets, refs.data, refs.words, refs.valid, refs.has_nulls,
-            m.offsets, m.data, m.valid, m.has_nulls, self.slots, _PARTS, out, hashes,
+            m.offsets, m.data, m.valid, m.has_nulls, self.slots, _PARTS,
+            self.tags, filtered, out, hashes,
         )  # fmt: skip
+        if refs.length:
+            self._missed[name] = np.count_nonzero(out == NOT_FOUND) / refs.length
         return out, hashes
 
 
