@@ -83,8 +83,8 @@ class Engine:
 
 def duckdb_engine(dataset: AuditDataset, params: AuditParams | None = None) -> Engine:
     """The embedded engine on the dataset's own DuckDB. The members' flows the loader added
-    up are handed to the indicators when they were taken over the same windows as
-    ``params``'."""
+    up are handed to the indicators when the loader took them over the entry windows of
+    ``params``; otherwise the indicators group the clean tables themselves."""
     con = dataset.con
     # Member keys are data rows, so a GROUP BY member spans at most as many values as the
     # members file has rows: DuckDB then groups with a plain array ("perfect hash") instead of

@@ -86,9 +86,10 @@ def _clean_all(
     """Every file, as soon as what it needs is known: the first passes over the transactions'
     and the rewards' own ids need nothing else and run beside the members; the second passes
     of both need the members and run side by side, and the rewards are finished with what
-    the transactions say their source members did. Each on its own connection to the database, in two threads beside this one
-    when the compiled loops allow it. A file's problems are logged in the files' order. The
-    clean tables are Arrow tables registered under their names (``clean.CleanTable``).
+    the transactions say their source members did. Each on its own connection to the
+    database, in two threads beside this one when the compiled loops allow it. A file's
+    problems are logged in the files' order. The clean tables are Arrow tables registered
+    under their names (``clean.CleanTable``).
 
     Returns the members' keys and their flows (``sums.py``; None when they overflowed)."""
     logs = {name: ProblemLog() for name in ("transactions", "rewards")}
