@@ -53,8 +53,24 @@ def flags(column: pa.ChunkedArray | pa.Array, space: Any = None, name: str = "")
 def money(cents: pa.ChunkedArray | pa.Array) -> pa.Array:
     """decimal(18, 2) from integer cents, sharing their buffer when it has no null (a null
     reads as zero)."""
-    values = integers(cents, np.int64)
-    return pa.Array.from_buffers(pa.decimal64(18, 2), len(values), [None, pa.py_buffer(values)])
+    return decimals(integers(cents, np.int64), None, 18)
+
+
+def decimals(
+    cents: npt.NDArray[np.int64], known: npt.NDArray[np.bool_] | None, precision: int
+) -> pa.Array:
+    """Minor units as Arrow decimals of ``precision`` digits and scale 2, as DuckDB types a
+    sum (null where not ``known``): 18 digits share the int64 buffer; 38 take 128 bits, the
+    int64 with its sign extended."""
+    if precision <= 18:
+        return arrow_array(cents, known, pa.decimal64(precision, 2))
+    wide = np.empty((len(cents), 2), np.int64)
+    wide[:, 0] = cents
+    wide[:, 1] = cents >> 63
+    bitmap = arrow_array(cents, known, pa.int64()).buffers()[0]
+    return pa.Array.from_buffers(
+        pa.decimal128(precision, 2), len(cents), [bitmap, pa.py_buffer(wide)]
+    )
 
 
 def integers(column: pa.ChunkedArray | pa.Array, kind: type[Any]) -> npt.NDArray[Any]:

@@ -25,7 +25,9 @@ from weishang.audit.checks import (
     UNKNOWN_REFERENCE,
     UNKNOWN_SELLER,
     UNKNOWN_SOURCE,
+    Mask,
     Rows,
+    Scan,
     file_values,
     repeat_check,
     report,
@@ -52,6 +54,17 @@ REWARD_COLUMNS = {
     "amount_c": "CAST(CAST(amount AS DECIMAL(38, 2)) * 100 AS BIGINT)",
     "basis": f"CAST(enum_code(TRY_CAST(basis AS {BASES})) AS TINYINT)",
 }
+
+
+def _own_id_checks(seen: OwnIds, typed_scan: Scan, first: int, skip: Mask) -> Rows:
+    """A batch's rows (from ``first``, 0-based) with no id of their own, reported, and those
+    repeating an earlier usable row's id: both set in ``skip``; returns the repeats (1-based)."""
+    missing = seen.missing(first, len(skip))
+    typed_scan.report("missing_id", missing, file_values(seen.raw, seen.raw.spec.id_column))
+    skip[missing - first - 1] = True
+    again = seen.repeats(first, ~skip)
+    skip[again] = True
+    return again + first + 1
 
 
 class Transactions:
@@ -82,12 +95,7 @@ class Transactions:
         unknown_sellers: list[Rows] = []
         for k, (first, typed, batch, skip) in enumerate(batches):
             n, space = typed.num_rows, spaces[k % 2]
-            missing = seen.missing(first, n)
-            typed_scan.report("missing_id", missing, file_values(raw, "txn_id"))
-            skip[missing - first - 1] = True
-            again = seen.repeats(first, ~skip)
-            repeated.append(again + first + 1)
-            skip[again] = True
+            repeated.append(_own_id_checks(seen, typed_scan, first, skip))
             seller, _ = members.lookup(batch, "seller_id", space)
             buyer, buyer_hash = members.lookup(batch, "buyer_id", space)
             unknown = np.flatnonzero(~skip & (seller == ids.NOT_FOUND)).astype(np.int64)
@@ -168,12 +176,7 @@ def clean_rewards(
         empty = np.flatnonzero(recipient == ids.NO_ID).astype(np.int64)
         typed_scan.report("missing_member", empty + first + 1, file_values(raw, "member_id"))
         skip[empty] = True
-        missing = seen.missing(first, n)
-        typed_scan.report("missing_id", missing, file_values(raw, "reward_id"))
-        skip[missing - first - 1] = True
-        again = seen.repeats(first, ~skip)
-        repeated.append(again + first + 1)
-        skip[again] = True
+        repeated.append(_own_id_checks(seen, typed_scan, first, skip))
         unknown = ~skip & (recipient == ids.NOT_FOUND)
         unknown_recipients.append(np.flatnonzero(unknown).astype(np.int64) + first + 1)
         source, _ = members.lookup(batch, "source_member_id", space)

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from weishang.audit.arrays import arrow_array, booleans
+from weishang.audit.arrays import arrow_array, booleans, decimals
 from weishang.audit.contract import KIND, AuditParams
 from weishang.audit.ids import _prefetch
 
@@ -190,20 +190,3 @@ class MemberSums:
                 "customers": arrow_array(rows[CUSTOMERS], None, pa.int64()),
             }
         )
-
-
-def decimals(
-    cents: npt.NDArray[np.int64], known: npt.NDArray[np.bool_] | None, precision: int
-) -> pa.Array:
-    """Minor units as Arrow decimals of ``precision`` digits and scale 2, as DuckDB types a
-    sum (null where not ``known``): 18 digits share the int64 buffer; 38 take 128 bits, the
-    int64 with its sign extended."""
-    if precision <= 18:
-        return arrow_array(cents, known, pa.decimal64(precision, 2))
-    wide = np.empty((len(cents), 2), np.int64)
-    wide[:, 0] = cents
-    wide[:, 1] = cents >> 63
-    bitmap = arrow_array(cents, known, pa.int64()).buffers()[0]
-    return pa.Array.from_buffers(
-        pa.decimal128(precision, 2), len(cents), [bitmap, pa.py_buffer(wide)]
-    )
