@@ -26,5 +26,5 @@ def _loops() -> dict[str, int]:
 def test_the_warm_up_compiles_every_loop_of_the_loader() -> None:
     assert warm_up() > 0
     loops = _loops()
-    assert {"ids._lookup", "sums._add_transactions", "activity._first_sales"} <= set(loops)
+    assert {"ids._lookup", "sums._add_transactions", "activity._insert"} <= set(loops)
     assert [name for name, signatures in loops.items() if not signatures] == []

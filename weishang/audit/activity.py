@@ -29,6 +29,7 @@ _DAY_BITS = 23
 _DAY_OFFSET = 1 << (_DAY_BITS - 1)
 _FLAGS_AT = 32 + _DAY_BITS
 _KEY_MASK = U64((1 << _FLAGS_AT) - 1)
+_ALL = U64(0xFFFFFFFFFFFFFFFF)  # a customer key is all of its 64 bits, with no marks
 _BATCH = 32
 
 
@@ -62,42 +63,52 @@ def _day_key(mid, day):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def _mark(slots, members, days, flags, parts):  # type: ignore[no-untyped-def]
-    """Add each row's flag to its (member, day) key; rows with no flag or member are skipped."""
+def _insert(slots, keys, marks, mask, parts, new):  # type: ignore[no-untyped-def]
+    """Add each row's key (0: none) to the set, with its mark bits, in row order within each
+    part; ``new[i]``: row i's key was not in the set yet (rows without a key are left as they
+    are). Keys are compared on the bits of ``mask`` (the bits above are marks)."""
     sub = slots.shape[0] >> parts
-    n = members.shape[0]
+    n = keys.shape[0]
     for part in nb.prange(1 << parts):
         homes = np.empty(_BATCH, np.int64)
-        keys = np.empty(_BATCH, np.uint64)
-        marks = np.empty(_BATCH, np.uint64)
+        rows = np.empty(_BATCH, np.int64)
         count = 0
         for i in range(n + 1):
             if i < n:
-                key = _day_key(members[i], days[i]) if flags[i] != 0 and members[i] > 0 else U64(0)
-                if key == 0:
+                if keys[i] == 0:
                     continue
-                h = _mix(key)
+                h = _mix(keys[i])
                 if _part(h, parts) != part:
                     continue
                 homes[count] = _slot(h, parts, sub)
-                keys[count] = key
-                marks[count] = U64(flags[i]) << U64(_FLAGS_AT)
+                rows[count] = i
                 _prefetch(slots, homes[count])  # type: ignore[call-arg]
                 count += 1
                 if count < _BATCH:
                     continue
             for j in range(count):
-                key, p = keys[j], homes[j]
+                i, p = rows[j], homes[j]
+                key = keys[i]
                 while True:
                     held = slots[p, 0]
                     if held == 0:
-                        slots[p, 0] = key | marks[j]
+                        slots[p, 0] = key | marks[i]
+                        new[i] = True
                         break
-                    if held & _KEY_MASK == key:
-                        slots[p, 0] = held | marks[j]
+                    if held & mask == key:
+                        slots[p, 0] = held | marks[i]
+                        new[i] = False
                         break
                     p = _next(p, sub)
             count = 0
+
+
+@nb.njit(parallel=True, cache=True, nogil=True)
+def _day_keys(members, days, flags, keys, marks):  # type: ignore[no-untyped-def]
+    """Each row's (member, day) key, 0 with no flag or no member, and its flag as mark bits."""
+    for i in nb.prange(members.shape[0]):
+        keys[i] = _day_key(members[i], days[i]) if flags[i] != 0 and members[i] > 0 else U64(0)
+        marks[i] = U64(flags[i]) << U64(_FLAGS_AT)
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
@@ -157,6 +168,7 @@ class MemberDays:
 
     def __init__(self, rows: int) -> None:
         self.slots = np.zeros((_capacity(rows), 1), np.uint64)
+        self._space = Workspace()
 
     def mark(
         self,
@@ -165,7 +177,10 @@ class MemberDays:
         flags: npt.NDArray[np.uint8],
     ) -> None:
         """Note that each member (a key; 0: none) did what ``flags`` says on the day."""
-        _mark(self.slots, members, days, flags, _PARTS)
+        n, space = len(members), self._space
+        keys, marks = space.array("keys", np.uint64, n), space.array("marks", np.uint64, n)
+        _day_keys(members, days, flags, keys, marks)
+        _insert(self.slots, keys, marks, _KEY_MASK, _PARTS, space.array("new", np.bool_, n))
 
     def flags(
         self,
@@ -178,45 +193,14 @@ class MemberDays:
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def _first_sales(slots, sellers, buyers, anonymous, consumer, out, parts):  # type: ignore[no-untyped-def]
-    """``out[i]``: row i is a sale to an outside consumer that is the seller's first to this
-    buyer (an anonymous buyer is a new customer every time)."""
-    sub = slots.shape[0] >> parts
-    n = sellers.shape[0]
-    for i in nb.prange(n):
+def _pair_keys(sellers, buyers, anonymous, consumer, keys, out):  # type: ignore[no-untyped-def]
+    """Each sale to a known outside consumer's (seller, buyer) key (0 for any other row), and
+    ``out[i]`` true for a sale to an anonymous consumer (a new customer every time)."""
+    for i in nb.prange(sellers.shape[0]):
+        pair = _mix((U64(sellers[i]) * _M2) ^ (buyers[i] * _M3))
+        known = consumer[i] and not anonymous[i]
+        keys[i] = (pair if pair != 0 else U64(1)) if known else U64(0)
         out[i] = consumer[i] and anonymous[i]
-    for part in nb.prange(1 << parts):
-        homes = np.empty(_BATCH, np.int64)
-        keys = np.empty(_BATCH, np.uint64)
-        rows = np.empty(_BATCH, np.int64)
-        count = 0
-        for i in range(n + 1):
-            if i < n:
-                if not consumer[i] or anonymous[i]:
-                    continue
-                pair = _mix((U64(sellers[i]) * _M2) ^ (buyers[i] * _M3))
-                key = pair if pair != 0 else U64(1)
-                if _part(key, parts) != part:
-                    continue
-                homes[count] = _slot(key, parts, sub)
-                keys[count] = key
-                rows[count] = i
-                _prefetch(slots, homes[count])  # type: ignore[call-arg]
-                count += 1
-                if count < _BATCH:
-                    continue
-            for j in range(count):
-                key, p = keys[j], homes[j]
-                while True:
-                    held = slots[p, 0]
-                    if held == 0:
-                        slots[p, 0] = key
-                        out[rows[j]] = True
-                        break
-                    if held == key:
-                        break
-                    p = _next(p, sub)
-            count = 0
 
 
 def transaction_activity(
@@ -263,6 +247,7 @@ class Customers:
 
     def __init__(self, rows: int) -> None:
         self.slots = np.zeros((_capacity(rows), 1), np.uint64)
+        self._space = Workspace()
 
     def first_sales(
         self,
@@ -275,4 +260,8 @@ class Customers:
         """For each row (in row order, batch after batch): whether it is a sale to an outside
         consumer (``consumer``) that is the seller's first to this buyer (by the buyer id's
         hash; every ``anonymous`` sale is a new customer), into ``out``."""
-        _first_sales(self.slots, sellers, buyers, anonymous, consumer, out, _PARTS)
+        n, space = len(sellers), self._space
+        keys, marks = space.array("keys", np.uint64, n), space.array("marks", np.uint64, n)
+        marks[:] = 0
+        _pair_keys(sellers, buyers, anonymous, consumer, keys, out)
+        _insert(self.slots, keys, marks, _ALL, _PARTS, out)
