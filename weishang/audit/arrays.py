@@ -15,6 +15,11 @@ import pyarrow as pa
 Mask = npt.NDArray[np.bool_]
 
 
+def joined(parts: list[npt.NDArray[Any]], kind: type[Any] = np.int64) -> npt.NDArray[Any]:
+    """The parts end to end (none: an empty array of ``kind``)."""
+    return np.concatenate(parts) if parts else np.zeros(0, kind)
+
+
 def arrow_array(values: npt.NDArray[Any], known: Mask | None, kind: pa.DataType) -> pa.Array:
     """``values`` as an Arrow array of ``kind``, null where not ``known`` (the buffer is
     shared, not copied)."""

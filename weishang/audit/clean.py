@@ -9,14 +9,15 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from weishang.audit import ids, native
+from weishang.audit import ids, native, numbered
+from weishang.audit.arrays import joined
 from weishang.audit.checks import Mask, Rows, Scan, TypedScan
 from weishang.audit.contract import CLEAN_SCHEMAS
 from weishang.audit.load import RawFile
 
 
 def rows_of(found: list[Rows]) -> Rows:
-    return np.concatenate(found) if found else np.zeros(0, np.int64)
+    return joined(found)
 
 
 def scan(
@@ -48,40 +49,25 @@ def scan(
 class OwnIds:
     """The first pass over a file: its own ids, and the references its rows make.
 
-    Every row's id is hashed (64 bits); rows whose hash an earlier row shares are confirmed on
-    the file's own text. The second pass then decides, in row order, which of those repeats
-    to skip (``repeats``): the first *usable* row of an id is kept, so a row skipped for
-    another reason never hides a later good one.
+    Ids of one numbered form (``numbered.py``) are told apart by their numbers. Any others are
+    hashed (64 bits), and the rows whose hash an earlier row shares are candidates. Either
+    way, a repeat is confirmed on the file's own text. The second pass then decides, in row
+    order, which of those repeats to skip (``repeats``): the first *usable* row of an id is
+    kept, so a row skipped for another reason never hides a later good one.
     """
 
     def __init__(self, raw: RawFile, ref_column: str | None = None) -> None:
         self.raw = raw
         column = raw.spec.id_column
-        own = ids.RowHashes.empty(raw.rows)
-        ref_rows: list[Rows] = []
-        refs: list[ids.Hashes] = []
-        wanted = [column] + ([ref_column] if ref_column and ref_column in raw.names else [])
-        space = ids.Workspace()
-        first = 0
-        for batch in raw.batches(wanted):
-            n = batch.num_rows
-            own.fill(first, ids.Strings.of(batch.column(column), space, "own"))
-            if len(wanted) > 1:
-                h = ids.RowHashes(
-                    space.array("hashes", np.uint64, n), space.array("present", np.bool_, n)
-                )
-                h.fill(0, ids.Strings.of(batch.column(ref_column), space, "refs"))
-                ref_rows.append(np.flatnonzero(h.present).astype(np.int64) + first)
-                refs.append(h.hashes[h.present])
-            first += n
-        self.present = own.present
-        found_in = np.concatenate(refs) if refs else np.zeros(0, np.uint64)
-        ref_hashes = ids.RowHashes(found_in, np.ones(len(found_in), np.bool_))
-        later, earlier, found = ids.repeats_and_refs(own, ref_hashes)
-        del own
+        ref_column = ref_column if ref_column and ref_column in raw.names else None
+        wanted = [column] + ([ref_column] if ref_column else [])
+        found = numbered.own_numbers(raw.batches(wanted), raw.rows, column, ref_column)
+        if found is None:
+            found = _own_hashes(raw, column, ref_column)
+        self.present = found.present
         # rows (0-based) whose reference names no row of the file
-        self.unknown_refs = rows_of(ref_rows)[~found]
-        self._candidates, self._owners = self._confirmed(later, earlier)
+        self.unknown_refs = found.unknown_refs
+        self._candidates, self._owners = self._confirmed(found.later, found.owners)
         self._kept_owners: set[int] = set()
 
     def _confirmed(self, later: Rows, owner: Rows) -> tuple[Rows, Rows]:
@@ -194,6 +180,31 @@ class CleanTable:
             batches.append(pa.record_batch([columns[n] for n in self.schema.names], self.schema))
         self._batches = []
         return pa.Table.from_batches(batches, schema=self.schema)
+
+
+def _own_hashes(raw: RawFile, column: str, ref_column: str | None) -> numbered.OwnNumbers:
+    """``OwnIds``' first pass by the ids' 64-bit hashes: the rows that share an earlier row's
+    hash (candidates, for the text to confirm), and the references whose hash is no row's."""
+    own = ids.RowHashes.empty(raw.rows)
+    ref_rows: list[Rows] = []
+    refs: list[ids.Hashes] = []
+    space = ids.Workspace()
+    first = 0
+    for batch in raw.batches([column] + ([ref_column] if ref_column else [])):
+        n = batch.num_rows
+        own.fill(first, ids.Strings.of(batch.column(column), space, "own"))
+        if ref_column:
+            h = ids.RowHashes(
+                space.array("hashes", np.uint64, n), space.array("present", np.bool_, n)
+            )
+            h.fill(0, ids.Strings.of(batch.column(ref_column), space, "refs"))
+            ref_rows.append(np.flatnonzero(h.present).astype(np.int64) + first)
+            refs.append(h.hashes[h.present])
+        first += n
+    found_in = np.concatenate(refs) if refs else np.zeros(0, np.uint64)
+    ref_hashes = ids.RowHashes(found_in, np.ones(len(found_in), np.bool_))
+    later, earlier, found = ids.repeats_and_refs(own, ref_hashes)
+    return numbered.OwnNumbers(own.present, later, earlier, rows_of(ref_rows)[~found])
 
 
 def _copied(column: pa.ChunkedArray) -> pa.ChunkedArray:

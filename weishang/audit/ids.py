@@ -143,13 +143,9 @@ def _space_before(data, start, end):  # type: ignore[no-untyped-def]
     return 3 if _space_from(data, end - 3, end) == 3 else 0
 
 
-@nb.njit(inline="always", cache=True)
-def _span(offsets, data, valid, has_nulls, i):  # type: ignore[no-untyped-def]
-    """(start, end) of row i's id without surrounding spaces; start == end for no id."""
-    start = np.int64(offsets[i])
-    end = np.int64(offsets[i + 1])
-    if has_nulls and ((valid[i >> 3] >> (i & 7)) & 1) == 0:
-        return start, start
+@nb.njit(cache=True, nogil=True)
+def _trim(data, start, end):  # type: ignore[no-untyped-def]
+    """(start, end) of the bytes [start, end) without the spaces at either end."""
     while start < end:
         n = _space_from(data, start, end)
         if n == 0:
@@ -161,6 +157,25 @@ def _span(offsets, data, valid, has_nulls, i):  # type: ignore[no-untyped-def]
             break
         end -= n
     return start, end
+
+
+@nb.njit(inline="always", cache=True)
+def _span(offsets, data, valid, has_nulls, i):  # type: ignore[no-untyped-def]
+    """(start, end) of row i's id without surrounding spaces; start == end for no id.
+
+    An id that starts and ends with a printable ASCII byte (other than the space) has no
+    space to trim; only others are looked at byte by byte (``_trim``), out of line.
+    """
+    start = np.int64(offsets[i])
+    end = np.int64(offsets[i + 1])
+    if has_nulls and ((valid[i >> 3] >> (i & 7)) & 1) == 0:
+        return start, start
+    if end > start:
+        first = np.uint32(data[start]) - np.uint32(0x21)
+        last = np.uint32(data[end - 1]) - np.uint32(0x21)
+        if (first | last) < np.uint32(0x7F - 0x21 + 1):
+            return start, end
+    return _trim(data, start, end)
 
 
 @nb.njit(inline="always", cache=True)
@@ -650,10 +665,12 @@ class MemberIndex:
         self._missed: dict[str, float] = {}
 
     def lookup(
-        self, refs: Strings, space: Workspace | None = None, name: str = "lookup"
-    ) -> tuple[Ints, Hashes]:
+        self, refs: Strings, space: Workspace | None = None, name: str = "lookup",
+        with_hashes: bool = True,
+    ) -> tuple[Ints, Hashes]:  # fmt: skip
         """Per row: the member row (0-based) its id names, -1 for none, -2 for no id; and
-        the id's 64-bit hash. With a workspace, both live in its arrays ``name``.
+        the id's 64-bit hash (whatever ``with_hashes`` says: the lookup needs them). With a
+        workspace, both live in its arrays ``name``.
 
         Batches of a column (``name``) whose last batch named no member for a quarter of its
         ids or more are looked up through the tags first."""

@@ -8,16 +8,14 @@ key in the clean tables is its data row (the position + 1).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 import numba as nb
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 
-from weishang.audit import ids, sponsors
-from weishang.audit.arrays import arrow_array, booleans, integers, known
+from weishang.audit import ids, numbered, sponsors
+from weishang.audit.arrays import arrow_array, booleans, integers, joined, known
 from weishang.audit.checks import (
     SPONSOR_CYCLE,
     UNKNOWN_SPONSOR,
@@ -55,21 +53,23 @@ def _sources(positions, at_us, joined_us, joined, since, known):  # type: ignore
 class MemberKeys:
     """What a member reference resolves to, by the member's position in the members file."""
 
-    index: ids.MemberIndex
+    index: ids.MemberIndex | numbered.NumberedIndex
     joined_us: Rows  # microseconds since 1970, UTC
     left_us: Rows
     left_known: Mask
     sponsor: Rows  # the sponsor's position, -1 for a root
     level: sponsors.Levels  # 1 for a root; sponsors.UNPLACED in or below a cycle
 
-    def lookup(self, batch: pa.Table, column: str, space: ids.Workspace) -> tuple[Rows, ids.Hashes]:
-        """(position of the member each row names: -1 none, -2 no id; the id's hash), in
-        ``space``'s arrays named after the column."""
+    def lookup(
+        self, batch: pa.Table, column: str, space: ids.Workspace, with_hashes: bool = False
+    ) -> tuple[Rows, ids.Hashes]:
+        """(position of the member each row names: -1 none, -2 no id; ``with_hashes``, the
+        id's hash), in ``space``'s arrays named after the column."""
         if column not in batch.column_names:
             n = batch.num_rows
             return np.full(n, ids.NO_ID, np.int64), np.zeros(n, np.uint64)
         strings = ids.Strings.of(batch.column(column), space, column + "_text")
-        return self.index.lookup(strings, space, column)
+        return self.index.lookup(strings, space, column, with_hashes)
 
     def sources(self, positions: Rows, at_us: Rows, space: ids.Workspace) -> dict[str, pa.Array]:
         """For rewards: whether the source member joined on the reward's day (UTC), and the
@@ -127,13 +127,13 @@ def clean_members(
     typed_scan.report("missing_id", missing, file_values(raw, "member_id"))
     typed_scan.problems(log)
     usable = ~(np.concatenate(skipped) if skipped else np.zeros(0, np.bool_)) & ~absent
-    index = ids.MemberIndex(member_ids, usable)
+    index = numbered.member_index(member_ids, usable)
     repeated = np.flatnonzero(index.first >= 0).astype(np.int64) + 1
     report(log, repeat_check(MEMBERS), raw.label, repeated, file_values(raw, "member_id"))
     kept = usable & (index.first < 0)
-    joined_us, left_us = _joined(joined_parts, np.int64), _joined(left_parts, np.int64)
-    left_known = _joined(left_known_parts, np.bool_)
-    sponsor, _ = index.lookup(ids.Strings.of(table.column("sponsor_id")))
+    joined_us, left_us = joined(joined_parts, np.int64), joined(left_parts, np.int64)
+    left_known = joined(left_known_parts, np.bool_)
+    sponsor, _ = index.lookup(ids.Strings.of(table.column("sponsor_id")), with_hashes=False)
     unknown = np.flatnonzero(kept & (sponsor == ids.NOT_FOUND)).astype(np.int64)
     report(cross, UNKNOWN_SPONSOR, raw.label, unknown + 1, file_values(raw, "sponsor_id"))
     sponsor[sponsor < 0] = -1  # none, or cleared: a root
@@ -149,10 +149,6 @@ def clean_members(
         }
     )
     return clean, keys
-
-
-def _joined(parts: list[npt.NDArray[Any]], kind: type[Any]) -> npt.NDArray[Any]:
-    return np.concatenate(parts) if parts else np.zeros(0, kind)
 
 
 def report_cycles(log: ProblemLog, raw: RawFile, level: sponsors.Levels) -> None:

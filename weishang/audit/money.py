@@ -97,7 +97,7 @@ class Transactions:
             n, space = typed.num_rows, spaces[k % 2]
             repeated.append(_own_id_checks(seen, typed_scan, first, skip))
             seller, _ = members.lookup(batch, "seller_id", space)
-            buyer, buyer_hash = members.lookup(batch, "buyer_id", space)
+            buyer, buyer_hash = members.lookup(batch, "buyer_id", space, with_hashes=True)
             unknown = np.flatnonzero(~skip & (seller == ids.NOT_FOUND)).astype(np.int64)
             unknown_sellers.append(unknown + first + 1)
             at_us = integers(typed.column("at_us"), np.int64)
