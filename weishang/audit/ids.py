@@ -37,7 +37,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from weishang.audit.arrays import arrow_array
+from weishang.audit.arrays import arrow_array, zeros
 
 U64 = np.uint64
 _M1 = U64(0x9E3779B97F4A7C15)
@@ -68,10 +68,12 @@ class Strings:
 
     @classmethod
     def of(
-        cls, array: pa.Array | pa.ChunkedArray, space: Workspace | None = None, name: str = ""
-    ) -> Strings:
+        cls, array: pa.Array | pa.ChunkedArray, space: Workspace | None = None, name: str = "",
+        words: bool = True,
+    ) -> Strings:  # fmt: skip
         """Views of ``array``'s buffers; the 64-bit words are copied into ``space``'s array
-        ``name`` when given (only bytes inside an id are ever read from them)."""
+        ``name`` when given (only bytes inside an id are ever read from them), and only when
+        ``words`` is asked for (a loop that reads ``data`` alone has no use for them)."""
         if isinstance(array, pa.ChunkedArray):
             array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
         if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
@@ -82,16 +84,17 @@ class Strings:
         kind = np.int64 if pa.types.is_large_string(array.type) else np.int32
         offsets = np.frombuffer(offsets_buf, kind)[array.offset : array.offset + len(array) + 1]
         data = np.frombuffer(data_buf, np.uint8) if data_buf else np.zeros(1, np.uint8)
-        size = len(data) // 8 + 2
-        words = space.array(name, np.uint64, size) if space else np.empty(size, np.uint64)
-        words.view(np.uint8)[: len(data)] = data
+        size = len(data) // 8 + 2 if words else 2
+        copy = space.array(name, np.uint64, size) if space else np.empty(size, np.uint64)
+        if words:
+            copy.view(np.uint8)[: len(data)] = data
         has_nulls = validity is not None and array.null_count > 0
         valid = (
             np.frombuffer(validity, np.uint8)[array.offset // 8 :]
             if has_nulls
             else np.zeros(1, np.uint8)
         )
-        return cls(offsets, data, words, valid, has_nulls, len(array))
+        return cls(offsets, data, copy, valid, has_nulls, len(array))
 
 
 # --- the compiled loops ----------------------------------------------------------------------
@@ -647,13 +650,15 @@ def repeats_and_refs(rows: RowHashes, refs: RowHashes) -> tuple[Ints, Ints, Bool
 class MemberIndex:
     """Member ids → their row in the members file, exact on the bytes."""
 
+    reads_words = True  # a lookup reads the ids' ``Strings.words``
+
     def __init__(self, ids: Strings, usable: Bools) -> None:
         capacity = 1 << max(_PARTS + 4, int(np.ceil(np.log2(max(int(usable.sum()), 1) / 0.6))))
         self.ids = ids
         n = ids.length
         hashes, present = np.empty(n, np.uint64), np.empty(n, np.bool_)
         _member_hashes(ids.offsets, ids.data, ids.words, ids.valid, ids.has_nulls, usable, hashes, present)  # fmt: skip
-        self.slots = np.zeros((capacity, 4), np.uint64)
+        self.slots = zeros((capacity, 4), np.uint64)
         self.first = np.full(n, -1, np.int64)
         _build_index(
             ids.offsets, ids.data, ids.words, ids.valid, ids.has_nulls, hashes, present,

@@ -68,7 +68,8 @@ class MemberKeys:
         if column not in batch.column_names:
             n = batch.num_rows
             return np.full(n, ids.NO_ID, np.int64), np.zeros(n, np.uint64)
-        strings = ids.Strings.of(batch.column(column), space, column + "_text")
+        words = with_hashes or self.index.reads_words
+        strings = ids.Strings.of(batch.column(column), space, column + "_text", words)
         return self.index.lookup(strings, space, column, with_hashes)
 
     def sources(self, positions: Rows, at_us: Rows, space: ids.Workspace) -> dict[str, pa.Array]:
@@ -133,7 +134,8 @@ def clean_members(
     kept = usable & (index.first < 0)
     joined_us, left_us = joined(joined_parts, np.int64), joined(left_parts, np.int64)
     left_known = joined(left_known_parts, np.bool_)
-    sponsor, _ = index.lookup(ids.Strings.of(table.column("sponsor_id")), with_hashes=False)
+    sponsors_ids = ids.Strings.of(table.column("sponsor_id"), words=index.reads_words)
+    sponsor, _ = index.lookup(sponsors_ids, with_hashes=False)
     unknown = np.flatnonzero(kept & (sponsor == ids.NOT_FOUND)).astype(np.int64)
     report(cross, UNKNOWN_SPONSOR, raw.label, unknown + 1, file_values(raw, "sponsor_id"))
     sponsor[sponsor < 0] = -1  # none, or cleared: a root

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from weishang.audit import ids
-from weishang.audit.arrays import joined
+from weishang.audit.arrays import joined, zeros
 from weishang.audit.ids import NO_ID, U64, Strings, Workspace, _hash, _prefetch, _span
 
 _DIGITS = 18  # at most this many digits: every number fits in 63 bits
@@ -216,12 +216,14 @@ class NumberedIndex:
     what ``ids.MemberIndex`` answers, the same way (the first usable row of a repeated id
     wins; ``first``)."""
 
+    reads_words = False  # a lookup reads ``Strings.words`` only for the ids' hashes
+
     def __init__(self, n: int, form: Form, numbers: ids.Ints) -> None:
         """``numbers``: each member row's number, -1 for a row not in the index."""
         self.form = form
         top = int(numbers.max()) + 1 if len(numbers) else 1
         # a number's member row + 1 (0: none)
-        self.table = np.zeros(top, np.int32 if n < 2**31 - 1 else np.int64)
+        self.table = zeros(top, np.int32 if n < 2**31 - 1 else np.int64)
         later, owners = np.empty(n, np.int64), np.empty(n, np.int64)
         k = _first_rows(numbers, 0, self.table, later, owners)
         self.first = np.full(n, -1, np.int64)
@@ -288,7 +290,7 @@ def own_numbers(
     form: tuple[int, int] | None = None
     limit = _SPREAD * rows + _FLOOR
     # a number's first row + 1 (0: none yet); zeros are only memory once written
-    table = np.zeros(limit, np.int64 if rows >= 2**31 - 1 else np.int32)
+    table = zeros(limit, np.int64 if rows >= 2**31 - 1 else np.int32)
     present = np.zeros(rows, np.bool_)
     later: list[ids.Ints] = []
     owners: list[ids.Ints] = []
@@ -297,7 +299,7 @@ def own_numbers(
     first = 0
     for batch in batches:
         n = batch.num_rows
-        strings = Strings.of(batch.column(column), space, "own_text")
+        strings = Strings.of(batch.column(column), space, "own_text", words=False)
         if form is None:
             form = _leading_text(strings)
             if form is None and ids.present(strings).any():
@@ -315,7 +317,7 @@ def own_numbers(
         later.append(again[:k].copy())
         owners.append(by[:k].copy())
         if ref_column is not None:
-            ref_text = Strings.of(batch.column(ref_column), space, "ref_text")
+            ref_text = Strings.of(batch.column(ref_column), space, "ref_text", words=False)
             ref = _Parsed(ref_text, form, space, "ref")
             with_ref = np.flatnonzero(ref.numbers != -1)
             refs.append((with_ref + first, ref.numbers[with_ref], ref.shapes[with_ref]))
