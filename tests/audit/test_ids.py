@@ -95,12 +95,11 @@ def test_rows_without_an_id_have_no_hash_and_never_repeat() -> None:
 def test_buyer_columns_say_who_bought_as_a_member_at_the_time() -> None:
     second = 1_000_000
     # members at positions 0 and 1: keys 1 and 2
-    joined = np.array([100 * second, 100 * second])
-    left = np.array([0, 200 * second])
-    left_known = np.array([False, True])
+    never = np.iinfo(np.int64).max  # the first has not left
+    times = np.array([[100 * second, never], [100 * second, 200 * second]])
     positions = np.array([0, 0, 1, 1, ids.NOT_FOUND, ids.NO_ID])
     at = np.array([100, 99, 199, 200, 150, 150]) * second
-    buyers = ids.buyer_columns(positions, at, joined, left, left_known)
+    buyers = ids.buyer_columns(positions, at, times)
     assert buyers.mid.to_pylist() == [1, 1, 2, 2, None, None]
     # joined at the very moment: a participant; left at the very moment: no longer one
     assert buyers.participant.tolist() == [True, False, True, False, False, False]

@@ -515,15 +515,15 @@ def _keys(positions, out, known):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def _buyers(positions, at_us, joined_us, left_us, left_known, participant, since, member):  # type: ignore[no-untyped-def]
+def _buyers(positions, at_us, times, participant, since, member):  # type: ignore[no-untyped-def]
     limit = np.int64(2**31 - 1)
     for i in nb.prange(positions.shape[0]):
         p = positions[i]
         member[i] = p >= 0
         if p >= 0:
             t = at_us[i]
-            j = joined_us[p]
-            participant[i] = j <= t and (not left_known[p] or t < left_us[p])
+            j = times[p, 0]
+            participant[i] = j <= t and t < times[p, 1]
             seconds = t // 1_000_000 - j // 1_000_000
             since[i] = np.int32(max(-limit, min(limit, seconds)))
         else:
@@ -577,18 +577,19 @@ class Buyers:
 
 
 def buyer_columns(
-    positions: Ints, at_us: Ints, joined_us: Ints, left_us: Ints, left_known: Bools,
-    space: Workspace | None = None,
-) -> Buyers:  # fmt: skip
+    positions: Ints, at_us: Ints, times: npt.NDArray[np.int64], space: Workspace | None = None
+) -> Buyers:
     """Who bought, by the member position each row's buyer id names (``lookup``). A buyer is
-    a participant from the moment of joining until the moment of leaving; the seconds since
-    joining stay within INTEGER's range (68 years either way is as good as never)."""
+    a participant from the moment of joining until the moment of leaving (``times``: each
+    member's [joined, left] in microseconds, left as the largest int64 when not known); the
+    seconds since joining stay within INTEGER's range (68 years either way is as good as
+    never)."""
     space = space or Workspace()
     n = len(positions)
     participant = space.array("participant", np.bool_, n)
     member = space.array("member", np.bool_, n)
     since = space.array("since", np.int32, n)
-    _buyers(positions, at_us, joined_us, left_us, left_known, participant, since, member)
+    _buyers(positions, at_us, times, participant, since, member)
     return Buyers(
         member_keys(positions, space, "buyer_mid"),
         participant,

@@ -34,13 +34,13 @@ DAY_US = 86_400_000_000
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def _sources(positions, at_us, joined_us, joined, since, known):  # type: ignore[no-untyped-def]
+def _sources(positions, at_us, times, joined, since, known):  # type: ignore[no-untyped-def]
     limit = np.int64(2**31 - 1)
     for i in nb.prange(positions.shape[0]):
         p = positions[i]
         known[i] = p >= 0
         if p >= 0:
-            j = joined_us[p]
+            j = times[p, 0]
             joined[i] = j // DAY_US == at_us[i] // DAY_US
             seconds = at_us[i] // 1_000_000 - j // 1_000_000
             since[i] = np.int32(max(-limit, min(limit, seconds)))
@@ -55,8 +55,9 @@ class MemberKeys:
 
     index: ids.MemberIndex | numbered.NumberedIndex
     joined_us: Rows  # microseconds since 1970, UTC
-    left_us: Rows
-    left_known: Mask
+    # [joined, left] per member, side by side (one read of memory for both): microseconds
+    # since 1970, UTC; left is the largest int64 when not known
+    times: Rows
     sponsor: Rows  # the sponsor's position, -1 for a root
     level: sponsors.Levels  # 1 for a root; sponsors.UNPLACED in or below a cycle
 
@@ -80,7 +81,7 @@ class MemberKeys:
         joined = space.array("source_joined", np.bool_, n)
         since = space.array("source_since_join", np.int32, n)
         known = space.array("source_known", np.bool_, n)
-        _sources(positions, at_us, self.joined_us, joined, since, known)
+        _sources(positions, at_us, self.times, joined, since, known)
         return {
             "source_joined": booleans(joined),
             "source_since_join": arrow_array(since, known, pa.int32()),
@@ -140,7 +141,10 @@ def clean_members(
     report(cross, UNKNOWN_SPONSOR, raw.label, unknown + 1, file_values(raw, "sponsor_id"))
     sponsor[sponsor < 0] = -1  # none, or cleared: a root
     level = sponsors.member_levels(sponsor, kept)
-    keys = MemberKeys(index, joined_us, left_us, left_known, sponsor, level)
+    times = np.empty((len(joined_us), 2), np.int64)
+    times[:, 0] = joined_us
+    times[:, 1] = np.where(left_known, left_us, np.iinfo(np.int64).max)
+    keys = MemberKeys(index, joined_us, times, sponsor, level)
     keep = np.flatnonzero(kept)
     clean = pa.table(
         {

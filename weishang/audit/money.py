@@ -101,9 +101,7 @@ class Transactions:
             unknown = np.flatnonzero(~skip & (seller == ids.NOT_FOUND)).astype(np.int64)
             unknown_sellers.append(unknown + first + 1)
             at_us = integers(typed.column("at_us"), np.int64)
-            buyers = ids.buyer_columns(
-                buyer, at_us, members.joined_us, members.left_us, members.left_known, space
-            )
+            buyers = ids.buyer_columns(buyer, at_us, members.times, space)
             kind = integers(typed.column("kind"), np.int8)
             new_customer = activity.transaction_activity(
                 self.days,

@@ -125,6 +125,24 @@ def _add_rewards(sums, recipient, cents, use, parts, state):  # type: ignore[no-
             state[part] = 1
 
 
+@nb.njit(parallel=True, cache=True, nogil=True)
+def _columns(rows, keep, out):  # type: ignore[no-untyped-def]
+    """out[k, i] = rows[keep[i], k]: the kept rows' sums, a column each (each row read
+    once)."""
+    for i in nb.prange(keep.shape[0]):
+        r = keep[i]
+        for k in range(rows.shape[1]):
+            out[k, i] = rows[r, k]
+
+
+def _kept_columns(
+    rows: npt.NDArray[np.int64], keep: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    out = np.empty((rows.shape[1], len(keep)), np.int64)
+    _columns(rows, keep, out)
+    return out
+
+
 class MemberSums:
     """One row of running sums per member position (minor units)."""
 
@@ -169,9 +187,8 @@ class MemberSums:
     def table(self, keep: npt.NDArray[np.int64]) -> pa.Table:
         """The kept members' flows, with the columns and types of ``indicators.member_flows``
         (and ``customers``, the distinct outside buyers of each seller)."""
-        every = len(keep) == len(self.sums)  # every member row is kept: no gather
-        rows = np.ascontiguousarray((self.sums if every else self.sums[keep]).T)  # a column each
-        rewarded, count = np.ascontiguousarray((self.rewards if every else self.rewards[keep]).T)
+        rows = _kept_columns(self.sums, keep)
+        rewarded, count = _kept_columns(self.rewards, keep)
         bits = rows[BITS]
         net = rows[S_CASH] + rows[B_CASH] + rewarded
         return pa.table(
