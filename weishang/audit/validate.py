@@ -146,11 +146,15 @@ def _clean_all(
         with _in_row_order(con) if ordered else contextlib.nullcontext():
             transactions_done, rewards_done = start(run_transactions), start(run_rewards)
             con.register("transactions", transactions_done())
-            rewards = rewards_done().table(money.source_activity(transactions.days))
+            clean_rewards = rewards_done()
+            # the members' flows are built beside the rewards' last columns
+            flows = start(lambda: None if sums.overflowed else sums.table(kept))
+            rewards = clean_rewards.table(money.source_activity(transactions.days))
             con.register("rewards", rewards)
+            member_flows = flows()
     for name in ("transactions", "rewards"):
         log.problems.extend(logs[name].problems)
-    return members, None if sums.overflowed else sums.table(kept)
+    return members, member_flows
 
 
 @contextlib.contextmanager
