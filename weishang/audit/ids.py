@@ -5,7 +5,8 @@ from them, at 100 M rows and more: every member reference turned into the member
 (``MemberIndex.lookup``), the rows whose id repeats an earlier row's, and whether each
 ``ref_txn_id`` names a transaction (both ``repeats_and_refs``). Hash joins on text in a query engine pay
 for all three again and again; here each id is hashed once, straight from the Arrow buffers,
-with numba (LLVM) loops that run on every core.
+with numba (LLVM) loops that run on every core. Ids that are numbers of one form skip the
+hashes (``numbered.py``), with the same answers.
 
 What is exact and what is hashed:
 

@@ -1,8 +1,8 @@
 """The transactions and rewards files: two passes each, the second appending each batch's
 usable rows to the clean table as it goes.
 
-The first pass (``clean.OwnIds``) hashes the file's own ids, so the rows that repeat an earlier
-row's id are known before any row is kept. The second reads the typed columns and the member
+The first pass (``clean.OwnIds``) reads the file's own ids (by number or by hash), so the rows
+that repeat an earlier row's id are known before any row is kept. The second reads the typed columns and the member
 ids batch by batch, resolves every member to its key, notes what the rows say members did
 (``activity.py``): a transaction's buyer and seller, a reward's source and recipient, and adds
 each row to its members' sums (``sums.py``).

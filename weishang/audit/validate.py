@@ -3,9 +3,10 @@
 Members come first (``members.py``): their typed columns, the exact index of their ids,
 each sponsor resolved to the sponsor's row, and the sponsor tree (``sponsors.py``: levels,
 cycles). Transactions and rewards then go through two passes each (``money.py``): the file's
-own ids are hashed first, which names every row whose id repeats an earlier row's; then the
-file is read batch by batch, every member id turned into the member's key by the compiled
-loops of ``ids.py``, and each batch's usable rows kept as a batch of the clean table (Arrow
+own ids are read first (by number, ``numbered.py``, or else hashed), which names every row
+whose id repeats an earlier row's; then the file is read batch by batch, every member id
+turned into the member's key by the compiled loops of ``ids.py`` (or ``numbered.py``), and
+each batch's usable rows kept as a batch of the clean table (Arrow
 columns, no text), so no copy of a whole file is ever held. Whatever follows an id from one
 row to another (a buyer's membership at the time, what a reward's source did that day, a
 seller's first sale to a customer) is answered here, in compiled loops, and each row is added
