@@ -114,7 +114,7 @@ def _batches(
 
 def _own(
     values: Sequence[str | None], refs: Sequence[str | None] | None = None
-) -> numbered.OwnNumbers | None:
+) -> numbered.FirstPass | None:
     batches = _batches(values, refs)
     return numbered.own_numbers(iter(batches), len(values), "id", "ref" if refs else None)
 

@@ -182,7 +182,7 @@ class CleanTable:
         return pa.Table.from_batches(batches, schema=self.schema)
 
 
-def _own_hashes(raw: RawFile, column: str, ref_column: str | None) -> numbered.OwnNumbers:
+def _own_hashes(raw: RawFile, column: str, ref_column: str | None) -> numbered.FirstPass:
     """``OwnIds``' first pass by the ids' 64-bit hashes: the rows that share an earlier row's
     hash (candidates, for the text to confirm), and the references whose hash is no row's."""
     own = ids.RowHashes.empty(raw.rows)
@@ -204,7 +204,7 @@ def _own_hashes(raw: RawFile, column: str, ref_column: str | None) -> numbered.O
     found_in = np.concatenate(refs) if refs else np.zeros(0, np.uint64)
     ref_hashes = ids.RowHashes(found_in, np.ones(len(found_in), np.bool_))
     later, earlier, found = ids.repeats_and_refs(own, ref_hashes)
-    return numbered.OwnNumbers(own.present, later, earlier, rows_of(ref_rows)[~found])
+    return numbered.FirstPass(own.present, later, earlier, rows_of(ref_rows)[~found])
 
 
 def _copied(column: pa.ChunkedArray) -> pa.ChunkedArray:

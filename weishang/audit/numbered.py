@@ -269,10 +269,10 @@ def member_index(member_ids: Strings, usable: ids.Bools) -> NumberedIndex | ids.
 
 
 @dataclass
-class OwnNumbers:
-    """What the first pass over a file needs from its own ids (``clean.OwnIds``), found by
-    number: whether each row has an id, the rows that repeat an earlier row's id (and that
-    row), and the references that name no row."""
+class FirstPass:
+    """What the first pass over a file finds in its own ids (``clean.OwnIds``), by number
+    (``own_numbers``) or by hash (``clean._own_hashes``): whether each row has an id, the rows that
+    repeat an earlier row's id (and that row), and the references that name no row."""
 
     present: ids.Bools
     later: ids.Ints
@@ -282,7 +282,7 @@ class OwnNumbers:
 
 def own_numbers(
     batches: Iterator[pa.RecordBatch | pa.Table], rows: int, column: str, ref_column: str | None
-) -> OwnNumbers | None:
+) -> FirstPass | None:
     """The first pass over a file of ``rows`` rows by its ids' numbers, or None as soon as
     they turn out to have no one form, or numbers too sparse for an array: the hash pass
     then answers instead."""
@@ -331,4 +331,4 @@ def own_numbers(
         named[named] = np.greater(table[numbers[named]], 0)
         named &= (shapes == most + _PADDED) | (shapes == most) if padded else shapes < _PADDED
         unknown.append(ref_rows[~named])
-    return OwnNumbers(present, joined(later), joined(owners), joined(unknown))
+    return FirstPass(present, joined(later), joined(owners), joined(unknown))

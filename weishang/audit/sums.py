@@ -41,6 +41,15 @@ _BATCH = 32
 _PARTS = 1 << (max(1, int(nb.config.NUMBA_NUM_THREADS)) - 1).bit_length()  # type: ignore[attr-defined]
 
 
+@nb.njit(inline="always", cache=True)
+def _ask_for(sums, positions, lo, hi, part, parts):  # type: ignore[no-untyped-def]
+    """Start fetching the rows of the members in ``positions[lo:hi]`` that are in ``part``."""
+    for i in range(lo, hi):
+        p = positions[i]
+        if p >= 0 and p & (parts - 1) == part:
+            _prefetch(sums, p)  # type: ignore[call-arg]
+
+
 @nb.njit(parallel=True, cache=True, nogil=True)
 def _add_transactions(  # type: ignore[no-untyped-def]
     sums, seller, buyer, kind, cents, collects, participant, since, new_customer, skip,
@@ -54,11 +63,8 @@ def _add_transactions(  # type: ignore[no-untyped-def]
         overflow = np.int64(0)
         for lo in range(0, n, _BATCH):
             hi = min(n, lo + _BATCH)
-            for i in range(lo, hi):
-                if seller[i] >= 0 and seller[i] & (parts - 1) == part:
-                    _prefetch(sums, seller[i])  # type: ignore[call-arg]
-                if buyer[i] >= 0 and buyer[i] & (parts - 1) == part:
-                    _prefetch(sums, buyer[i])  # type: ignore[call-arg]
+            _ask_for(sums, seller, lo, hi, part, parts)
+            _ask_for(sums, buyer, lo, hi, part, parts)
             for i in range(lo, hi):
                 if skip[i]:
                     continue
@@ -112,9 +118,7 @@ def _add_rewards(sums, recipient, cents, use, parts, state):  # type: ignore[no-
         overflow = np.int64(0)
         for lo in range(0, n, _BATCH):
             hi = min(n, lo + _BATCH)
-            for i in range(lo, hi):
-                if recipient[i] >= 0 and recipient[i] & (parts - 1) == part:
-                    _prefetch(sums, recipient[i])  # type: ignore[call-arg]
+            _ask_for(sums, recipient, lo, hi, part, parts)
             for i in range(lo, hi):
                 r = recipient[i]
                 if use[i] and r >= 0 and r & (parts - 1) == part:
