@@ -21,7 +21,6 @@ import numba as nb
 import numpy as np
 import numpy.typing as npt
 
-from weishang.audit.arrays import zeros
 from weishang.audit.contract import KIND
 from weishang.audit.ids import _M2, _M3, NO_ID, U64, Workspace, _mix, _next, _prefetch, _slot
 
@@ -168,7 +167,7 @@ class MemberDays:
     consumer (a member is its key: its data row in the members file)."""
 
     def __init__(self, rows: int) -> None:
-        self.slots = zeros((_capacity(rows), 1), np.uint64)
+        self.slots = np.zeros((_capacity(rows), 1), np.uint64)
         self._space = Workspace()
 
     def mark(
@@ -247,7 +246,7 @@ class Customers:
     """The (seller, buyer) pairs of the sales to outside consumers seen so far."""
 
     def __init__(self, rows: int) -> None:
-        self.slots = zeros((_capacity(rows), 1), np.uint64)
+        self.slots = np.zeros((_capacity(rows), 1), np.uint64)
         self._space = Workspace()
 
     def first_sales(

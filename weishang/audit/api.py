@@ -9,6 +9,7 @@ from pathlib import Path
 from weishang.audit.contract import AuditParams
 from weishang.audit.engine import Engine, duckdb_engine
 from weishang.audit.indicators import compute_indicators
+from weishang.audit.memory import retained
 from weishang.audit.problems import Action
 from weishang.audit.result import AuditResult, InputSummary
 from weishang.audit.rules import load_packs
@@ -36,9 +37,13 @@ def audit(
     """
     started = time.perf_counter()
     progress(f"loading and validating {path}")
-    dataset = load_dataset(path, params)
-    loaded = time.perf_counter() - started
-    result = audit_dataset(dataset, params=params, jurisdictions=jurisdictions, progress=progress)
+    with retained():  # the memory the load frees serves the indicators (``memory.py``)
+        dataset = load_dataset(path, params)
+        loaded = time.perf_counter() - started
+        result = audit_dataset(
+            dataset, params=params, jurisdictions=jurisdictions, progress=progress
+        )
+        dataset.con.close()  # the clean tables go while freed memory is still kept
     result.timings["load"] = round(loaded, 3)
     return result
 
@@ -59,9 +64,10 @@ def audit_dataset(
         f"computing indicators on {engine.kind}: {counts['members']:,} members, "
         f"{counts['transactions']:,} transactions, {counts['rewards']:,} rewards"
     )
-    indicators = compute_indicators(engine, params)
-    # Compact per-member series for the report's histogram and Lorenz curve (~1.4 KB).
-    indicators |= compute_series(engine)
+    with retained():
+        indicators = compute_indicators(engine, params)
+        # Compact per-member series for the report's histogram and Lorenz curve (~1.4 KB).
+        indicators |= compute_series(engine)
     problems = list(dataset.problems.problems)
     computed = time.perf_counter() - started
     progress("judging against the jurisdiction packs")

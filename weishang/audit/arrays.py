@@ -6,8 +6,6 @@ types import pandas, which costs half a second of a short audit.
 
 from __future__ import annotations
 
-import contextlib
-import mmap
 from typing import Any
 
 import numpy as np
@@ -15,29 +13,6 @@ import numpy.typing as npt
 import pyarrow as pa
 
 Mask = npt.NDArray[np.bool_]
-
-
-_HUGE = 32 << 20  # bytes: a table this large is put on huge pages
-_HUGE_PAGE = 2 << 20
-
-
-def zeros(shape: int | tuple[int, ...], kind: type[Any]) -> npt.NDArray[Any]:
-    """``np.zeros`` for a large table that loops read and write at random: on the system's
-    transparent huge pages where it offers them for the asking (Linux's ``madvise`` mode).
-
-    A table of hundreds of MiB read at random misses the processor's address cache (TLB)
-    on almost every read with 4 KiB pages; with 2 MiB pages most of it is covered, and the
-    memory is first touched (faulted in and zeroed) 512 times less often.
-    """
-    count = int(np.prod(shape))
-    size = count * np.dtype(kind).itemsize
-    advice = getattr(mmap, "MADV_HUGEPAGE", None)
-    if size < _HUGE or advice is None:
-        return np.zeros(shape, kind)
-    region = mmap.mmap(-1, -(-size // _HUGE_PAGE) * _HUGE_PAGE)  # zeros, as every new mapping
-    with contextlib.suppress(OSError):  # no transparent huge pages: small ones, still zeros
-        region.madvise(advice)
-    return np.frombuffer(region, kind, count).reshape(shape)
 
 
 def joined(parts: list[npt.NDArray[Any]], kind: type[Any] = np.int64) -> npt.NDArray[Any]:

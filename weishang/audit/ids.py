@@ -38,7 +38,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from weishang.audit.arrays import arrow_array, zeros
+from weishang.audit.arrays import arrow_array
 
 U64 = np.uint64
 _M1 = U64(0x9E3779B97F4A7C15)
@@ -660,7 +660,7 @@ class MemberIndex:
         n = ids.length
         hashes, present = np.empty(n, np.uint64), np.empty(n, np.bool_)
         _member_hashes(ids.offsets, ids.data, ids.words, ids.valid, ids.has_nulls, usable, hashes, present)  # fmt: skip
-        self.slots = zeros((capacity, 4), np.uint64)
+        self.slots = np.zeros((capacity, 4), np.uint64)
         self.first = np.full(n, -1, np.int64)
         _build_index(
             ids.offsets, ids.data, ids.words, ids.valid, ids.has_nulls, hashes, present,

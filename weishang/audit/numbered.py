@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from weishang.audit import ids
-from weishang.audit.arrays import joined, zeros
+from weishang.audit.arrays import joined
 from weishang.audit.ids import NO_ID, U64, Strings, Workspace, _hash, _prefetch, _span
 
 _DIGITS = 18  # at most this many digits: every number fits in 63 bits
@@ -223,7 +223,7 @@ class NumberedIndex:
         self.form = form
         top = int(numbers.max()) + 1 if len(numbers) else 1
         # a number's member row + 1 (0: none)
-        self.table = zeros(top, np.int32 if n < 2**31 - 1 else np.int64)
+        self.table = np.zeros(top, np.int32 if n < 2**31 - 1 else np.int64)
         later, owners = np.empty(n, np.int64), np.empty(n, np.int64)
         k = _first_rows(numbers, 0, self.table, later, owners)
         self.first = np.full(n, -1, np.int64)
@@ -290,7 +290,7 @@ def own_numbers(
     form: tuple[int, int] | None = None
     limit = _SPREAD * rows + _FLOOR
     # a number's first row + 1 (0: none yet); zeros are only memory once written
-    table = zeros(limit, np.int64 if rows >= 2**31 - 1 else np.int32)
+    table = np.zeros(limit, np.int64 if rows >= 2**31 - 1 else np.int32)
     present = np.zeros(rows, np.bool_)
     later: list[ids.Ints] = []
     owners: list[ids.Ints] = []

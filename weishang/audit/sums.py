@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from weishang.audit.arrays import arrow_array, booleans, decimals, zeros
+from weishang.audit.arrays import arrow_array, booleans, decimals
 from weishang.audit.contract import KIND, AuditParams
 from weishang.audit.ids import _prefetch
 
@@ -152,8 +152,8 @@ class MemberSums:
 
     def __init__(self, members: int, params: AuditParams) -> None:
         self.params = params  # the entry windows the buyer's flags are taken over
-        self.sums = zeros((members, 8), np.int64)  # 7 used: a row is one cache line
-        self.rewards = zeros((members, 2), np.int64)
+        self.sums = np.zeros((members, 8), np.int64)  # 7 used: a row is one cache line
+        self.rewards = np.zeros((members, 2), np.int64)
         # a sum overflowed, per thread's part: [transactions..., rewards...]
         self._state = np.zeros(2 * _PARTS, np.int64)
 

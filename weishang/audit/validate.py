@@ -44,6 +44,7 @@ from weishang.audit.load import (
     temporary_workdir,
 )
 from weishang.audit.members import MemberKeys, clean_members, report_cycles
+from weishang.audit.memory import retained
 from weishang.audit.problems import Action, Problem, ProblemLog, UnusableDataError
 from weishang.audit.sums import MemberSums
 
@@ -188,7 +189,12 @@ def connect() -> duckdb.DuckDBPyConnection:
     con.execute("SET preserve_insertion_order = false")
     # Half the machine's memory for DuckDB's buffers (its default is 80%): past it, DuckDB
     # spills to disk rather than taking the machine's memory from everything else.
-    con.execute(f"SET memory_limit = '{_memory_limit_mib()}MiB'")
+    limit = _memory_limit_mib()
+    con.execute(f"SET memory_limit = '{limit}MiB'")
+    # DuckDB hands its allocator's free memory back to the system after every task that
+    # used more than 128 MiB; up to its limit it keeps it for the next (``memory.py``).
+    for setting in ("allocator_flush_threshold", "allocator_bulk_deallocation_flush_threshold"):
+        con.execute(f"SET {setting} = '{limit}MiB'")
     # Spill under the system's temporary folder, never into whatever folder the command runs in.
     spill = Path(tempfile.gettempdir()) / f"weishang-audit-{os.getpid()}"
     con.execute(f"SET temp_directory = '{spill.as_posix()}'")
@@ -200,8 +206,11 @@ def load_dataset(path: str | Path, params: AuditParams | None = None) -> AuditDa
 
     ``params``: the entry windows the members' flows are added up over (an audit with other
     windows groups them in the engine instead)."""
-    path = Path(path)
-    params = params or AuditParams()
+    with retained():  # ``memory.py``
+        return _load(Path(path), params or AuditParams())
+
+
+def _load(path: Path, params: AuditParams) -> AuditDataset:
     log = ProblemLog()
     con = connect()
     with temporary_workdir() as workdir:
