@@ -29,15 +29,18 @@ from typing import Any
 import pyarrow as pa
 
 # glibc's mallopt parameters (malloc.h) and their documented defaults
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_MMAP_MAX, _M_ARENA_MAX = -1, -3, -4, -8
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD, _M_MMAP_MAX, _M_ARENA_MAX = -1, -2, -3, -4, -8
 _RETAINED = {  # while an audit runs: no block of its own mapping, no trimming, one heap
     _M_MMAP_MAX: 0,
     _M_TRIM_THRESHOLD: 2**31 - 1,  # bytes (mallopt takes an int): no trim in practice
+    # a thread's own heap (a thread that had one before) is not given back when it empties
+    _M_TOP_PAD: 64 << 20,
     _M_ARENA_MAX: 1,
 }
 _DEFAULTS = {
     _M_MMAP_MAX: 65536,
     _M_TRIM_THRESHOLD: 128 * 1024,
+    _M_TOP_PAD: 128 * 1024,
     _M_MMAP_THRESHOLD: 128 * 1024,
     _M_ARENA_MAX: 0,  # glibc's own choice (8 per core)
 }
