@@ -2,8 +2,8 @@
 
 An audit of a large export allocates and frees gigabytes as it goes: Arrow's decoded batches,
 numpy's per-batch arrays, DuckDB's operators. Each allocator hands freed memory back to the
-system by default (glibc unmaps any block over 128 KiB and trims its heaps, DuckDB flushes
-its allocator after a large task), and the next batch faults fresh pages in again. Fresh
+system by default (glibc unmaps its large blocks and trims its heaps, DuckDB flushes its
+allocator after a large task), and the next batch faults fresh pages in again. Fresh
 pages cost far more than reused ones where the machine is a virtual one whose host takes
 freed memory back: on the 2-core bench machine each GiB touched for the first time costs
 about 2.4 CPU-seconds in the kernel, against 0.05 for a GiB used again
@@ -13,7 +13,8 @@ about 2.4 CPU-seconds in the kernel, against 0.05 for a GiB used again
 every block from its one heap and never trims it, and Arrow allocates through that malloc
 (its own pool hands pages back on a timer). When the last audit running ends, the defaults
 come back and the heap is trimmed, so a long-lived process (the platform's workers) keeps
-no more than it did. DuckDB's part is a setting of the audit's own database
+no more than it did (glibc's mmap threshold then stays at its default of 128 KiB instead of
+adjusting itself, as in any process that has called ``mallopt``). DuckDB's part is a setting of the audit's own database
 (``validate.connect``). Where the C library is not glibc, nothing changes here.
 """
 
@@ -32,7 +33,7 @@ import pyarrow as pa
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD, _M_MMAP_MAX, _M_ARENA_MAX = -1, -2, -3, -4, -8
 _RETAINED = {  # while an audit runs: no block of its own mapping, no trimming, one heap
     _M_MMAP_MAX: 0,
-    _M_TRIM_THRESHOLD: 2**31 - 1,  # bytes (mallopt takes an int): no trim in practice
+    _M_TRIM_THRESHOLD: 2**31 - 1,  # bytes (mallopt takes an int): no trim below 2 GiB free
     # a thread's own heap (a thread that had one before) is not given back when it empties
     _M_TOP_PAD: 64 << 20,
     _M_ARENA_MAX: 1,
