@@ -208,6 +208,7 @@ def child(path: str, trace: bool, disk: bool, memory_limit: str | None) -> int:
         first = message.split()[0]
         phases[PHASES.get(first, first)] = stop - start
     indicators = result.indicators
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(
         json.dumps(
             {
@@ -215,9 +216,9 @@ def child(path: str, trace: bool, disk: bool, memory_limit: str | None) -> int:
                 "library_timings": result.timings,
                 "total": done - began,
                 "cpu": time.process_time(),
-                "kernel_cpu": resource.getrusage(resource.RUSAGE_SELF).ru_stime,
+                "kernel_cpu": usage.ru_stime,
                 "fresh_gib": _fresh_gib(pages),
-                "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "peak_kib": usage.ru_maxrss,
                 "json_bytes": len(document),
                 "rows": result.input.rows,
                 "problems": [p.to_dict() for p in result.input.problems],

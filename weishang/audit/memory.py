@@ -14,8 +14,9 @@ every block from its one heap and never trims it, and Arrow allocates through th
 (its own pool hands pages back on a timer). When the last audit running ends, the defaults
 come back and the heap is trimmed, so a long-lived process (the platform's workers) keeps
 no more than it did (glibc's mmap threshold then stays at its default of 128 KiB instead of
-adjusting itself, as in any process that has called ``mallopt``). DuckDB's part is a setting of the audit's own database
-(``validate.connect``). Where the C library is not glibc, nothing changes here.
+adjusting itself, as in any process that has called ``mallopt``). DuckDB's part is a setting
+of the audit's own database (``validate.connect``). Where the C library is not glibc,
+nothing changes here.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import ctypes
 import platform
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pyarrow as pa
 
@@ -48,7 +48,7 @@ _DEFAULTS = {
 
 _lock = threading.Lock()
 _running = 0
-_arrow_pool: Any = None
+_arrow_pool: pa.MemoryPool | None = None  # Arrow's pool before the first audit started
 
 
 def _glibc() -> tuple[Callable[[int, int], int], Callable[[int], int]] | None:
@@ -81,8 +81,7 @@ def _start() -> None:
 def _end() -> None:
     if _LIBC is not None:
         mallopt, trim = _LIBC
-        if _arrow_pool is not None:
-            pa.set_memory_pool(_arrow_pool)
+        pa.set_memory_pool(_arrow_pool)
         for option, value in _DEFAULTS.items():
             mallopt(option, value)
         trim(0)
