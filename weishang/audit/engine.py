@@ -37,6 +37,9 @@ class Engine:
     # Tables computed once and read by several steps (e.g. the per-member flows, by the
     # indicators and by the report's series).
     shared: dict[str, ir.Table] = field(default_factory=dict)
+    # Figures the loader already added up, in the form the indicators' own queries return
+    # them (``totals.py``): "sales_totals" (one row) and "reward_cells" (rows).
+    loaded: dict[str, Any] = field(default_factory=dict)
 
     @property
     def climb(self) -> int:
@@ -82,9 +85,10 @@ class Engine:
 
 
 def duckdb_engine(dataset: AuditDataset, params: AuditParams | None = None) -> Engine:
-    """The embedded engine on the dataset's own DuckDB. The members' flows the loader added
-    up are handed to the indicators when the loader took them over the entry windows of
-    ``params``; otherwise the indicators group the clean tables themselves."""
+    """The embedded engine on the dataset's own DuckDB. The members' flows and the reward
+    cells the loader added up are handed to the indicators when the loader took them over
+    the entry windows of ``params``, and its sales totals always; otherwise the indicators
+    group the clean tables themselves."""
     con = dataset.con
     # Member keys are data rows, so a GROUP BY member spans at most as many values as the
     # members file has rows: DuckDB then groups with a plain array ("perfect hash") instead of
@@ -94,7 +98,13 @@ def duckdb_engine(dataset: AuditDataset, params: AuditParams | None = None) -> E
     backend = ibis.duckdb.from_connection(con)
     members, transactions, rewards = (backend.table(name) for name in TABLES)
     engine = Engine(backend, members, transactions, rewards, kind="duckdb")
-    if dataset.flows is not None and dataset.flows_params == (params or AuditParams()):
+    same_windows = dataset.flows_params == (params or AuditParams())
+    if dataset.totals is not None:
+        engine.loaded["sales_totals"] = dataset.totals.sales()
+        cells = dataset.totals.reward_cells()
+        if cells is not None and same_windows:
+            engine.loaded["reward_cells"] = cells
+    if dataset.flows is not None and same_windows:
         name = f"_audit_loaded_flows_{next(_names)}"
         con.register(name, dataset.flows)
         engine.shared["member_flows"] = backend.table(name)

@@ -167,8 +167,9 @@ def _structure(engine: Engine) -> dict[str, Any]:
     }
 
 
-def _sales_totals(t: ir.Table, flows: ir.Table) -> ir.Table:
-    """One row: sales by kind and buyer, and how much of the members' purchases was resold."""
+def _transaction_totals(t: ir.Table) -> ir.Table:
+    """One row: sales by kind and buyer (``totals.SALES_TOTALS``; the embedded loader adds
+    them up as it reads, ``totals.py``)."""
     sale = t.kind == SALE
     consumer = sale & ~t.participant_buyer
     purchase = sale & t.participant_buyer
@@ -176,7 +177,7 @@ def _sales_totals(t: ir.Table, flows: ir.Table) -> ir.Table:
     def total(cond: ir.BooleanValue) -> ir.Scalar:
         return t.amount.sum(where=cond)
 
-    totals = t.aggregate(
+    return t.aggregate(
         sales=total(sale),
         consumer_sales=total(consumer),
         member_purchases=total(purchase),
@@ -185,13 +186,16 @@ def _sales_totals(t: ir.Table, flows: ir.Table) -> ir.Table:
         refunds=total(t.kind == REFUND),
         collected_from_members=total((purchase | (t.kind == FEE)) & t.buyer_mid.notnull()),
     )
-    # Resale: a member's purchases count as resold up to that member's own consumer sales.
-    # (both filled with zero: LEAST skips nulls, so a member who never bought resold nothing)
+
+
+def _resold(flows: ir.Table) -> ir.Table:
+    """One row: how much of the members' purchases was resold. A member's purchases count as
+    resold up to that member's own consumer sales (both filled with zero: LEAST skips nulls,
+    so a member who never bought resold nothing)."""
     zero = ibis.literal(0).cast(MONEY)
-    resold = flows.aggregate(
+    return flows.aggregate(
         resold=ibis.least(flows.bought.fill_null(zero), flows.sold.fill_null(zero)).sum()
     )
-    return totals.cross_join(resold)
 
 
 def _sales(agg: dict[str, Any]) -> dict[str, Any]:
@@ -319,15 +323,25 @@ def _classified_rewards(r: ir.Table, params: AuditParams) -> ir.Table:
     )
 
 
-def _rewards(engine: Engine, params: AuditParams, consumer_sales: float) -> dict[str, Any]:
+def reward_cells(engine: Engine, params: AuditParams) -> list[dict[str, Any]]:
+    """One small table of sums: the rewards by declared basis, basis by behaviour, funded by
+    entrants or not, and levels above the source (``totals.py`` adds them up in the embedded
+    loader)."""
+    loaded = engine.loaded.get("reward_cells")
+    if loaded is not None:
+        return [dict(cell) for cell in loaded]
     a = _classified_rewards(engine.rewards, params)
-    # one small table of sums: the mixes read it by basis, behaviour and entrant, the reach
-    # (rewards paid to an ancestor of their source, by how far above it) by levels_above
-    cells = engine.rows(
+    return engine.rows(
         a.group_by(["basis", "behaviour", "entrant", "levels_above"]).aggregate(
             amount=a.amount.sum(), n=a.count()
         )
     )
+
+
+def _rewards(engine: Engine, params: AuditParams, consumer_sales: float) -> dict[str, Any]:
+    # the mixes read the cells by basis, behaviour and entrant, the reach (rewards paid to
+    # an ancestor of their source, by how far above it) by levels_above
+    cells = reward_cells(engine, params)
     for g in cells:
         g["basis"], g["behaviour"] = REWARD_BASES[g["basis"]], REWARD_BASES[g["behaviour"]]
     groups, reached = cells, [g for g in cells if g["levels_above"] is not None]
@@ -379,8 +393,12 @@ def compute_indicators(engine: Engine, params: AuditParams | None = None) -> dic
     # the report's series read the same tables
     engine.shared["member_flows"], engine.shared["reward_ranks"] = flows, ranks
     # one query for the sales totals and every per-member figure (one job on Spark)
-    totals = _sales_totals(t, flows).cross_join(_member_totals(flows, ranks, result["members"]))
-    row = engine.rows(totals)[0]
+    per_member = _resold(flows).cross_join(_member_totals(flows, ranks, result["members"]))
+    loaded = engine.loaded.get("sales_totals")
+    if loaded is None:
+        row = engine.rows(_transaction_totals(t).cross_join(per_member))[0]
+    else:
+        row = loaded | engine.rows(per_member)[0]
     result |= _sales(row)
     entry, retail, outcomes = _per_member(row, result["members"])
     result |= entry | retail

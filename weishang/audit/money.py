@@ -38,6 +38,7 @@ from weishang.audit.load import RawFile
 from weishang.audit.members import MemberKeys
 from weishang.audit.problems import ProblemLog
 from weishang.audit.sums import MemberSums
+from weishang.audit.totals import Totals
 
 # What DuckDB's typed pass (``checks.TypedScan``) computes for files it reads; a Parquet file
 # of native types gets the same columns from ``native.NativeScan``.
@@ -80,11 +81,12 @@ class Transactions:
         seen: OwnIds,
         members: MemberKeys,
         sums: MemberSums,
+        totals: Totals,
         log: ProblemLog,
         cross: dict[str, ProblemLog],
     ) -> pa.Table:
         """The second pass (``seen`` is the first): the clean table. Each kept row is added
-        to its members' ``sums``."""
+        to its members' ``sums`` and to the ``totals``."""
         raw = self.raw
         typed_scan, batches = scan(con, raw, TRANSACTION_COLUMNS, ["seller_id", "buyer_id"])
         store = CleanTable("transactions")
@@ -115,11 +117,13 @@ class Transactions:
                 skip,
                 space,
             )
+            cents = integers(typed.column("amount_c"), np.int64)
             sums.add_transactions(
-                seller, buyer, kind, integers(typed.column("amount_c"), np.int64),
+                seller, buyer, kind, cents,
                 flags(typed.column("seller_collects"), space, "collects"),
                 buyers.participant, buyers.seconds, new_customer, skip,
             )  # fmt: skip
+            totals.add_transactions(kind, cents, buyers.participant, buyer, skip)
             part = pa.table(
                 {
                     "kind": typed.column("kind"),
@@ -213,14 +217,18 @@ def clean_rewards(
 SOURCE_ACTIVITY = ("source_bought", "source_paid_fee", "source_sold")
 
 
-def source_activity(days: activity.MemberDays) -> Callable[[pa.RecordBatch], dict[str, pa.Array]]:
+def source_activity(
+    days: activity.MemberDays, totals: Totals
+) -> Callable[[pa.RecordBatch], dict[str, pa.Array]]:
     """What each reward's source member did on the reward's day (``days``: from every
-    transaction), for a batch of the rewards' clean table (``clean_rewards``)."""
+    transaction), for a batch of the rewards' clean table (``clean_rewards``); each reward,
+    so classified, is added to the ``totals``."""
 
     def finish(batch: pa.RecordBatch) -> dict[str, pa.Array]:
         did = np.empty(batch.num_rows, np.uint8)
         keys = integers(batch.column("source_mid"), np.int64)  # no source: 0
         days.flags(keys, integers(batch.column("day"), np.int32), did)
+        totals.add_rewards(batch, did)
         return {
             "source_bought": booleans((did & activity.BOUGHT) != 0),
             "source_paid_fee": booleans((did & activity.PAID_FEE) != 0),

@@ -47,6 +47,7 @@ from weishang.audit.members import MemberKeys, clean_members, report_cycles
 from weishang.audit.memory import retained
 from weishang.audit.problems import Action, Problem, ProblemLog, UnusableDataError
 from weishang.audit.sums import MemberSums
+from weishang.audit.totals import Totals
 
 T = TypeVar("T")
 
@@ -65,6 +66,9 @@ class AuditDataset:
     # of ``flows_params``; None when they did not fit in 64 bits
     flows: pa.Table | None = None
     flows_params: AuditParams | None = None
+    # the sales totals and reward cells it added up (``totals.py``; the cells over the entry
+    # window of ``flows_params``)
+    totals: Totals | None = None
 
     def row_counts(self) -> dict[str, int]:
         counts = {}
@@ -84,7 +88,7 @@ def _clean_all(
     log: ProblemLog,
     cross: dict[str, ProblemLog],
     params: AuditParams,
-) -> tuple[MemberKeys, pa.Table | None]:
+) -> tuple[MemberKeys, pa.Table | None, Totals]:
     """Every file, as soon as what it needs is known: the first passes over the transactions'
     and the rewards' own ids need nothing else and run beside the members; the second passes
     of both need the members and run side by side, and the rewards are finished with what
@@ -93,7 +97,8 @@ def _clean_all(
     problems are logged in the files' order. The clean tables are Arrow tables registered
     under their names (``clean.CleanTable``).
 
-    Returns the members' keys and their flows (``sums.py``; None when they overflowed)."""
+    Returns the members' keys, their flows (``sums.py``; None when they overflowed) and the
+    export's totals (``totals.py``)."""
     logs = {name: ProblemLog() for name in ("transactions", "rewards")}
     for name in logs:
         native.read_codes_as_dictionaries(raws[name])
@@ -127,11 +132,14 @@ def _clean_all(
         kept = integers(table.column("mid"), np.int64) - 1
         del table, store
         sums = MemberSums(len(members.joined_us), params)
+        totals = Totals(params, int(members.level.max(initial=0)))
 
         def run_transactions() -> pa.Table:
             with contextlib.closing(con.cursor()) as cursor:
                 seen = own["transactions"]()
-                clean = transactions.clean(cursor, seen, members, sums, logs["transactions"], cross)
+                clean = transactions.clean(
+                    cursor, seen, members, sums, totals, logs["transactions"], cross
+                )
                 raws["transactions"].close(cursor)
             return clean
 
@@ -151,12 +159,12 @@ def _clean_all(
             clean_rewards = rewards_done()
             # the members' flows are built beside the rewards' last columns
             flows = start(lambda: None if sums.overflowed else sums.table(kept))
-            rewards = clean_rewards.table(money.source_activity(transactions.days))
+            rewards = clean_rewards.table(money.source_activity(transactions.days, totals))
             con.register("rewards", rewards)
             member_flows = flows()
     for name in ("transactions", "rewards"):
         log.problems.extend(logs[name].problems)
-    return members, member_flows
+    return members, member_flows, totals
 
 
 @contextlib.contextmanager
@@ -235,7 +243,7 @@ def _load(path: Path, params: AuditParams) -> AuditDataset:
             key: ProblemLog() for key in ("sponsor", "recipient", "source", "seller", "reference")
         }
         try:
-            members, flows = _clean_all(con, raws, log, cross, params)
+            members, flows, totals = _clean_all(con, raws, log, cross, params)
         except (pa.ArrowException, OSError, duckdb.Error) as exc:  # a file broken part-way
             fatal = Problem("unreadable_file", str(path), None, 1, Action.FATAL, f"not readable: {exc}")  # fmt: skip
             raise UnusableDataError([fatal]) from None
@@ -246,4 +254,4 @@ def _load(path: Path, params: AuditParams) -> AuditDataset:
             log.problems.extend(found.problems)
         report_cycles(log, raws["members"], members.level)
     files = {name: raw.label for name, raw in raws.items()}
-    return AuditDataset(con, info, log, str(path), files, flows, params)
+    return AuditDataset(con, info, log, str(path), files, flows, params, totals)
