@@ -30,7 +30,7 @@ _names = itertools.count()
 class Engine:
     backend: Any
     members: ir.Table
-    transactions: ir.Table
+    transactions: ir.Table | None  # None: not kept by the loader (``load_dataset``)
     rewards: ir.Table
     kind: str  # "duckdb" or "pyspark"
     _frames: dict[str, Any] = field(default_factory=dict)  # Spark: materialised DataFrames
@@ -50,6 +50,12 @@ class Engine:
         so a query climbs 8 levels at once (one query for most trees).
         """
         return 8 if self.kind == "pyspark" else 1
+
+    def clean_transactions(self) -> ir.Table:
+        """The clean transactions, for a figure the loader did not add up."""
+        if self.transactions is None:
+            raise ValueError("the clean transactions were not kept: load_dataset(..., keep=True)")
+        return self.transactions
 
     def count(self, table: ir.Table) -> int:
         """Rows of a table; a materialised Spark table is counted without planning SQL."""
@@ -96,7 +102,10 @@ def duckdb_engine(dataset: AuditDataset, params: AuditParams | None = None) -> E
     ((rows,),) = con.execute("SELECT coalesce(max(mid), 0) FROM members").fetchall()
     con.execute(f"SET perfect_ht_threshold = {min(28, max(12, int(rows).bit_length() + 2))}")
     backend = ibis.duckdb.from_connection(con)
-    members, transactions, rewards = (backend.table(name) for name in TABLES)
+    members, transactions, rewards = (
+        None if name in dataset.not_kept else backend.table(name) for name in TABLES
+    )
+    assert members is not None and rewards is not None
     engine = Engine(backend, members, transactions, rewards, kind="duckdb")
     same_windows = dataset.flows_params == (params or AuditParams())
     if dataset.totals is not None:
@@ -111,10 +120,9 @@ def duckdb_engine(dataset: AuditDataset, params: AuditParams | None = None) -> E
     else:
         # The indicators group the clean tables by member: stored in DuckDB first (the loader
         # keeps them as Arrow), whose statistics let those GROUP BYs index an array.
-        engine.members, engine.transactions, engine.rewards = (
-            engine.materialize(table, name)
-            for table, name in zip((members, transactions, rewards), TABLES, strict=True)
-        )
+        engine.members = engine.materialize(members, "members")
+        engine.transactions = engine.materialize(engine.clean_transactions(), "transactions")
+        engine.rewards = engine.materialize(rewards, "rewards")
     return engine
 
 

@@ -384,11 +384,14 @@ def compute_indicators(engine: Engine, params: AuditParams | None = None) -> dic
     """Every indicator of the audit, as JSON-ready values (money rounded to cents)."""
     params = params or AuditParams()
     result = _structure(engine)
-    t = annotated_transactions(engine.transactions, params)
+
+    def transactions() -> ir.Table:
+        return annotated_transactions(engine.clean_transactions(), params)
+
     # the loader's sums, when it added them up over these windows (``duckdb_engine``)
     flows = engine.shared.get("member_flows")
     if flows is None:
-        flows = member_flows(engine, engine.members, t)
+        flows = member_flows(engine, engine.members, transactions())
     ranks = reward_ranks(engine, flows)
     # the report's series read the same tables
     engine.shared["member_flows"], engine.shared["reward_ranks"] = flows, ranks
@@ -396,7 +399,7 @@ def compute_indicators(engine: Engine, params: AuditParams | None = None) -> dic
     per_member = _resold(flows).cross_join(_member_totals(flows, ranks, result["members"]))
     loaded = engine.loaded.get("sales_totals")
     if loaded is None:
-        row = engine.rows(_transaction_totals(t).cross_join(per_member))[0]
+        row = engine.rows(_transaction_totals(transactions()).cross_join(per_member))[0]
     else:
         row = loaded | engine.rows(per_member)[0]
     result |= _sales(row)

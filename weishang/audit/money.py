@@ -74,6 +74,7 @@ class Transactions:
     def __init__(self, raw: RawFile) -> None:
         self.raw = raw
         self.days = activity.MemberDays(raw.rows)
+        self.rows_kept = 0  # rows of the clean table, once ``clean`` has run
 
     def clean(
         self,
@@ -84,9 +85,12 @@ class Transactions:
         totals: Totals,
         log: ProblemLog,
         cross: dict[str, ProblemLog],
-    ) -> pa.Table:
-        """The second pass (``seen`` is the first): the clean table. Each kept row is added
-        to its members' ``sums`` and to the ``totals``."""
+        *,
+        keep: bool = True,
+    ) -> pa.Table | None:
+        """The second pass (``seen`` is the first): the clean table (None unless ``keep``:
+        ``rows_kept`` counts its rows either way). Each kept row is added to its members'
+        ``sums`` and to the ``totals``."""
         raw = self.raw
         typed_scan, batches = scan(con, raw, TRANSACTION_COLUMNS, ["seller_id", "buyer_id"])
         store = CleanTable("transactions")
@@ -124,6 +128,9 @@ class Transactions:
                 buyers.participant, buyers.seconds, new_customer, skip,
             )  # fmt: skip
             totals.add_transactions(kind, cents, buyers.participant, buyer, skip)
+            kept[first : first + n] = ~skip
+            if not keep:
+                continue
             part = pa.table(
                 {
                     "kind": typed.column("kind"),
@@ -136,7 +143,6 @@ class Transactions:
                     "new_customer": booleans(new_customer),
                 }
             )
-            kept[first : first + n] = ~skip
             if skip.any():
                 store.add(part.filter(booleans(~skip)), owned=True)
             else:
@@ -150,7 +156,8 @@ class Transactions:
         refs = refs[kept[refs]] + 1
         references = file_values(raw, "ref_txn_id")
         report(cross["reference"], UNKNOWN_REFERENCE, raw.label, refs, references)
-        return store.table()
+        self.rows_kept = int(np.count_nonzero(kept))
+        return store.table() if keep else None
 
 
 def clean_rewards(

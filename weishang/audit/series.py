@@ -41,7 +41,7 @@ def member_cash(engine: Engine) -> tuple[ir.Table, ir.Table]:
     """
     shared = engine.shared
     if "member_flows" not in shared:
-        t = annotated_transactions(engine.transactions, AuditParams())
+        t = annotated_transactions(engine.clean_transactions(), AuditParams())
         shared["member_flows"] = member_flows(engine, engine.members, t)
     if "reward_ranks" not in shared:
         shared["reward_ranks"] = reward_ranks(engine, shared["member_flows"])

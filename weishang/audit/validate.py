@@ -23,7 +23,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -55,7 +55,8 @@ T = TypeVar("T")
 @dataclass
 class AuditDataset:
     """Clean ``members``, ``transactions`` and ``rewards`` tables: Arrow tables registered
-    with an in-memory DuckDB under those names."""
+    with an in-memory DuckDB under those names (the transactions' only when kept:
+    ``load_dataset``)."""
 
     con: duckdb.DuckDBPyConnection
     info: DatasetInfo
@@ -69,17 +70,30 @@ class AuditDataset:
     # the sales totals and reward cells it added up (``totals.py``; the cells over the entry
     # window of ``flows_params``)
     totals: Totals | None = None
+    # the rows of each clean table the loader did not keep (``load_dataset``)
+    not_kept: dict[str, int] = field(default_factory=dict)
 
     def row_counts(self) -> dict[str, int]:
         counts = {}
         for name in TABLES:
+            if name in self.not_kept:
+                counts[name] = self.not_kept[name]
+                continue
             ((rows,),) = self.con.execute(f"SELECT count(*) FROM {name}").fetchall()
             counts[name] = int(rows)
         return counts
 
     def table(self, name: str) -> pa.Table:
         """A clean table as Arrow (to hand to another engine)."""
+        if name in self.not_kept:
+            raise ValueError(f"the clean {name} were not kept: load_dataset(..., keep=True)")
         return self.con.sql(f"SELECT * FROM {name}").to_arrow_table()
+
+    @property
+    def complete(self) -> bool:
+        """Whether every clean table was kept, so that any engine, over any entry windows,
+        can audit the dataset."""
+        return not self.not_kept
 
 
 def _clean_all(
@@ -88,17 +102,18 @@ def _clean_all(
     log: ProblemLog,
     cross: dict[str, ProblemLog],
     params: AuditParams,
-) -> tuple[MemberKeys, pa.Table | None, Totals]:
+    keep_transactions: bool,
+) -> tuple[MemberKeys, pa.Table | None, Totals, int]:
     """Every file, as soon as what it needs is known: the first passes over the transactions'
     and the rewards' own ids need nothing else and run beside the members; the second passes
     of both need the members and run side by side, and the rewards are finished with what
     the transactions say their source members did. Each on its own connection to the
     database, in two threads beside this one when the compiled loops allow it. A file's
     problems are logged in the files' order. The clean tables are Arrow tables registered
-    under their names (``clean.CleanTable``).
+    under their names (``clean.CleanTable``); the transactions' only ``keep_transactions``.
 
-    Returns the members' keys, their flows (``sums.py``; None when they overflowed) and the
-    export's totals (``totals.py``)."""
+    Returns the members' keys, their flows (``sums.py``; None when they overflowed), the
+    export's totals (``totals.py``) and the rows of the clean transactions."""
     logs = {name: ProblemLog() for name in ("transactions", "rewards")}
     for name in logs:
         native.read_codes_as_dictionaries(raws[name])
@@ -134,12 +149,13 @@ def _clean_all(
         sums = MemberSums(len(members.joined_us), params)
         totals = Totals(params, int(members.level.max(initial=0)))
 
-        def run_transactions() -> pa.Table:
+        def run_transactions() -> pa.Table | None:
             with contextlib.closing(con.cursor()) as cursor:
                 seen = own["transactions"]()
                 clean = transactions.clean(
-                    cursor, seen, members, sums, totals, logs["transactions"], cross
-                )
+                    cursor, seen, members, sums, totals, logs["transactions"], cross,
+                    keep=keep_transactions,
+                )  # fmt: skip
                 raws["transactions"].close(cursor)
             return clean
 
@@ -155,7 +171,9 @@ def _clean_all(
         ordered = not all(native.suits(raws[name]) for name in logs)
         with _in_row_order(con) if ordered else contextlib.nullcontext():
             transactions_done, rewards_done = start(run_transactions), start(run_rewards)
-            con.register("transactions", transactions_done())
+            clean_transactions = transactions_done()
+            if clean_transactions is not None:
+                con.register("transactions", clean_transactions)
             clean_rewards = rewards_done()
             # the members' flows are built beside the rewards' last columns
             flows = start(lambda: None if sums.overflowed else sums.table(kept))
@@ -164,7 +182,7 @@ def _clean_all(
             member_flows = flows()
     for name in ("transactions", "rewards"):
         log.problems.extend(logs[name].problems)
-    return members, member_flows, totals
+    return members, member_flows, totals, transactions.rows_kept
 
 
 @contextlib.contextmanager
@@ -209,16 +227,28 @@ def connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def load_dataset(path: str | Path, params: AuditParams | None = None) -> AuditDataset:
+def load_dataset(
+    path: str | Path, params: AuditParams | None = None, *, keep: bool = True
+) -> AuditDataset:
     """Load and validate an export; raises ``UnusableDataError`` when it cannot be audited.
 
     ``params``: the entry windows the members' flows are added up over (an audit with other
-    windows groups them in the engine instead)."""
+    windows groups them in the engine instead).
+
+    ``keep=False`` leaves out the clean transactions table, the largest (22 bytes a row),
+    when the loader's own sums answer everything the embedded engine would read of it over
+    ``params``: the dataset is then for one audit on that engine, over those windows
+    (``api.audit``). When the sums passed 64 bits it keeps the table all the same, and
+    reads the export a second time for it."""
     with retained():  # ``memory.py``
-        return _load(Path(path), params or AuditParams())
+        dataset = _load(Path(path), params or AuditParams(), keep)
+        if dataset.flows is None and not dataset.complete:
+            dataset.con.close()
+            dataset = _load(Path(path), params or AuditParams(), True)
+        return dataset
 
 
-def _load(path: Path, params: AuditParams) -> AuditDataset:
+def _load(path: Path, params: AuditParams, keep: bool) -> AuditDataset:
     log = ProblemLog()
     con = connect()
     with temporary_workdir() as workdir:
@@ -243,7 +273,9 @@ def _load(path: Path, params: AuditParams) -> AuditDataset:
             key: ProblemLog() for key in ("sponsor", "recipient", "source", "seller", "reference")
         }
         try:
-            members, flows, totals = _clean_all(con, raws, log, cross, params)
+            members, flows, totals, transaction_rows = _clean_all(
+                con, raws, log, cross, params, keep
+            )
         except (pa.ArrowException, OSError, duckdb.Error) as exc:  # a file broken part-way
             fatal = Problem("unreadable_file", str(path), None, 1, Action.FATAL, f"not readable: {exc}")  # fmt: skip
             raise UnusableDataError([fatal]) from None
@@ -254,4 +286,5 @@ def _load(path: Path, params: AuditParams) -> AuditDataset:
             log.problems.extend(found.problems)
         report_cycles(log, raws["members"], members.level)
     files = {name: raw.label for name, raw in raws.items()}
-    return AuditDataset(con, info, log, str(path), files, flows, params, totals)
+    not_kept = {} if keep else {"transactions": transaction_rows}
+    return AuditDataset(con, info, log, str(path), files, flows, params, totals, not_kept)
