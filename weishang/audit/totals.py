@@ -55,37 +55,41 @@ _BASES = len(BASIS)
 MAX_LEVELS = 4096
 
 
-@nb.njit(inline="always", cache=True)
-def _add(out, row, amount):  # type: ignore[no-untyped-def]
-    out[row, 0] += amount & _LOW
-    out[row, 1] += amount >> 32
-    out[row, 2] += 1
-
-
 @nb.njit(cache=True, nogil=True)
 def _sales(kind, cents, participant, buyer, skip, out):  # type: ignore[no-untyped-def]
-    """Each kept row's amount onto the sales totals it counts in (``SALES_TOTALS``); ``out``
-    holds per total the sum of the amounts' low words, of their high words, and the count."""
-    for i in range(kind.shape[0]):
-        if skip[i]:
-            continue
-        k, amount = kind[i], cents[i]
-        if k == _SALE:
-            _add(out, 0, amount)
-            if participant[i]:
-                _add(out, 2, amount)
-                if buyer[i] >= 0:
-                    _add(out, 6, amount)
+    """Each kept row's amount onto the sales totals it counts in (``SALES_TOTALS``): its
+    kind's, a sale's to consumers or to members, and what members paid. ``out`` holds per
+    total the sum of the amounts' low words, of their high words, and the count. No branch
+    per row (kinds come in any order): a row adds its amount times 0 or 1 to each total,
+    and the totals are a pass each over the batch, kept in registers."""
+    n = kind.shape[0]
+    for t in range(len(SALES_TOTALS)):
+        low = high = rows = np.int64(0)
+        for i in range(n):
+            k = kind[i]
+            use = np.int64(not skip[i])
+            sale = use * np.int64(k == _SALE)
+            member = np.int64(participant[i])
+            if t == 0:
+                c = sale
+            elif t == 1:
+                c = sale * (1 - member)
+            elif t == 2:
+                c = sale * member
+            elif t == 3:
+                c = use * np.int64(k == _FEE)
+            elif t == 4:
+                c = use * np.int64(k == _BUYBACK)
+            elif t == 5:
+                c = use * np.int64(k == _REFUND)
             else:
-                _add(out, 1, amount)
-        elif k == _FEE:
-            _add(out, 3, amount)
-            if buyer[i] >= 0:
-                _add(out, 6, amount)
-        elif k == _BUYBACK:
-            _add(out, 4, amount)
-        elif k == _REFUND:
-            _add(out, 5, amount)
+                c = (sale * member + use * np.int64(k == _FEE)) * np.int64(buyer[i] >= 0)
+            low += (cents[i] & _LOW) * c
+            high += (cents[i] >> 32) * c
+            rows += c
+        out[t, 0] = low
+        out[t, 1] = high
+        out[t, 2] = rows
 
 
 @nb.njit(cache=True, nogil=True)
@@ -126,11 +130,11 @@ def _reward_cells(  # type: ignore[no-untyped-def]
         if behaviour == _PURCHASE and not own and since_known[i] and since[i] <= window_s:
             entrant = True
         level = max(0, min(levels - 1, above[i]))
-        cell = out[b, behaviour, np.int64(entrant), level]
+        e = np.int64(entrant)
         amount = cents[i]
-        cell[0] += amount & _LOW
-        cell[1] += amount >> 32
-        cell[2] += 1
+        out[b, behaviour, e, level, 0] += amount & _LOW
+        out[b, behaviour, e, level, 1] += amount >> 32
+        out[b, behaviour, e, level, 2] += 1
 
 
 def _exact(low: int, high: int) -> int:
