@@ -10,7 +10,7 @@ import pytest
 from weishang.audit.api import audit_dataset
 from weishang.audit.contract import AuditParams
 from weishang.audit.engine import Engine, duckdb_engine
-from weishang.audit.indicators import annotated_transactions, member_flows
+from weishang.audit.indicators import annotated_transactions, member_flows, reward_ranks
 from weishang.audit.replicas import REPLICAS
 from weishang.audit.validate import load_dataset
 
@@ -98,3 +98,17 @@ def test_sums_past_64_bits_leave_the_grouping_to_the_engine(tmp_path: Path) -> N
     # nets: a 0 + 18 in rewards, b 3, c 9, d 0
     assert indicators["median_net_cash"] == 6.0
     assert indicators["members_lost_money_share"] == 0.0
+
+
+@pytest.mark.parametrize("name", sorted(REPLICAS))
+def test_the_loader_ranks_the_members_as_the_engine_does(
+    name: str, replica_dirs: dict[str, Path]
+) -> None:
+    dataset = load_dataset(replica_dirs[name])
+    engine = duckdb_engine(dataset)
+    loaded = engine.shared["reward_ranks"]
+    ranked = reward_ranks(engine, engine.shared["member_flows"])
+    assert loaded.schema() == ranked.schema()
+    by_rank = [engine.rows(t.order_by("up")) for t in (loaded, ranked)]
+    assert len(by_rank[0]) == dataset.row_counts()["members"]
+    assert by_rank[0] == by_rank[1]  # ties in any order: the same amounts rank for rank

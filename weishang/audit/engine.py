@@ -117,6 +117,10 @@ def duckdb_engine(dataset: AuditDataset, params: AuditParams | None = None) -> E
         name = f"_audit_loaded_flows_{next(_names)}"
         con.register(name, dataset.flows)
         engine.shared["member_flows"] = backend.table(name)
+        if dataset.ranks is not None:
+            name = f"_audit_loaded_ranks_{next(_names)}"
+            con.register(name, dataset.ranks)
+            engine.shared["reward_ranks"] = backend.table(name)
     else:
         # The indicators group the clean tables by member: stored in DuckDB first (the loader
         # keeps them as Arrow), whose statistics let those GROUP BYs index an array.

@@ -392,7 +392,9 @@ def compute_indicators(engine: Engine, params: AuditParams | None = None) -> dic
     flows = engine.shared.get("member_flows")
     if flows is None:
         flows = member_flows(engine, engine.members, transactions())
-    ranks = reward_ranks(engine, flows)
+    ranks = engine.shared.get("reward_ranks")
+    if ranks is None:
+        ranks = reward_ranks(engine, flows)
     # the report's series read the same tables
     engine.shared["member_flows"], engine.shared["reward_ranks"] = flows, ranks
     # one query for the sales totals and every per-member figure (one job on Spark)

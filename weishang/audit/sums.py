@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from weishang.audit.arrays import arrow_array, booleans, decimals
+from weishang.audit.arrays import arrow_array, booleans, decimals, integers
 from weishang.audit.contract import KIND, AuditParams
 from weishang.audit.ids import _prefetch
 
@@ -211,3 +211,17 @@ class MemberSums:
                 "customers": arrow_array(rows[CUSTOMERS], None, pa.int64()),
             }
         )
+
+
+def reward_ranks(flows: pa.Table) -> pa.Table:
+    """Every member's rewards and rank by them, from 1 for the least rewarded, with the
+    columns and types of ``indicators.reward_ranks`` (ties in any order there, so a sort of
+    the amounts alone is the same table)."""
+    rewarded = np.sort(integers(flows.column("rewarded"), np.int64))
+    up = np.arange(1, len(rewarded) + 1, dtype=np.int64)
+    return pa.table(
+        {
+            "rewarded": decimals(rewarded, None, 18),
+            "up": arrow_array(up, None, pa.int64()),
+        }
+    )

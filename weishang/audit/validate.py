@@ -46,7 +46,7 @@ from weishang.audit.load import (
 from weishang.audit.members import MemberKeys, clean_members, report_cycles
 from weishang.audit.memory import retained
 from weishang.audit.problems import Action, Problem, ProblemLog, UnusableDataError
-from weishang.audit.sums import MemberSums
+from weishang.audit.sums import MemberSums, reward_ranks
 from weishang.audit.totals import Totals
 
 T = TypeVar("T")
@@ -67,6 +67,8 @@ class AuditDataset:
     # of ``flows_params``; None when they did not fit in 64 bits
     flows: pa.Table | None = None
     flows_params: AuditParams | None = None
+    # the members ranked by their rewards (``sums.reward_ranks``), beside the flows
+    ranks: pa.Table | None = None
     # the sales totals and reward cells it added up (``totals.py``; the cells over the entry
     # window of ``flows_params``)
     totals: Totals | None = None
@@ -103,7 +105,7 @@ def _clean_all(
     cross: dict[str, ProblemLog],
     params: AuditParams,
     keep_transactions: bool,
-) -> tuple[MemberKeys, pa.Table | None, Totals, int]:
+) -> tuple[MemberKeys, tuple[pa.Table, pa.Table] | None, Totals, int]:
     """Every file, as soon as what it needs is known: the first passes over the transactions'
     and the rewards' own ids need nothing else and run beside the members; the second passes
     of both need the members and run side by side, and the rewards are finished with what
@@ -112,8 +114,9 @@ def _clean_all(
     problems are logged in the files' order. The clean tables are Arrow tables registered
     under their names (``clean.CleanTable``); the transactions' only ``keep_transactions``.
 
-    Returns the members' keys, their flows (``sums.py``; None when they overflowed), the
-    export's totals (``totals.py``) and the rows of the clean transactions."""
+    Returns the members' keys, their flows and the members ranked by rewards (``sums.py``;
+    None when they overflowed), the export's totals (``totals.py``) and the rows of the clean
+    transactions."""
     logs = {name: ProblemLog() for name in ("transactions", "rewards")}
     for name in logs:
         native.read_codes_as_dictionaries(raws[name])
@@ -175,14 +178,19 @@ def _clean_all(
             if clean_transactions is not None:
                 con.register("transactions", clean_transactions)
             clean_rewards = rewards_done()
-            # the members' flows are built beside the rewards' last columns
-            flows = start(lambda: None if sums.overflowed else sums.table(kept))
+            # the members' flows (and ranks) are built beside the rewards' last columns
+            flows = start(lambda: None if sums.overflowed else _flows_and_ranks(sums, kept))
             rewards = clean_rewards.table(money.source_activity(transactions.days, totals))
             con.register("rewards", rewards)
             member_flows = flows()
     for name in ("transactions", "rewards"):
         log.problems.extend(logs[name].problems)
     return members, member_flows, totals, transactions.rows_kept
+
+
+def _flows_and_ranks(sums: MemberSums, kept: np.ndarray) -> tuple[pa.Table, pa.Table]:
+    flows = sums.table(kept)
+    return flows, reward_ranks(flows)
 
 
 @contextlib.contextmanager
@@ -273,7 +281,7 @@ def _load(path: Path, params: AuditParams, keep: bool) -> AuditDataset:
             key: ProblemLog() for key in ("sponsor", "recipient", "source", "seller", "reference")
         }
         try:
-            members, flows, totals, transaction_rows = _clean_all(
+            members, sums, totals, transaction_rows = _clean_all(
                 con, raws, log, cross, params, keep
             )
         except (pa.ArrowException, OSError, duckdb.Error) as exc:  # a file broken part-way
@@ -287,4 +295,5 @@ def _load(path: Path, params: AuditParams, keep: bool) -> AuditDataset:
         report_cycles(log, raws["members"], members.level)
     files = {name: raw.label for name, raw in raws.items()}
     not_kept = {} if keep else {"transactions": transaction_rows}
-    return AuditDataset(con, info, log, str(path), files, flows, params, totals, not_kept)
+    flows, ranks = sums or (None, None)
+    return AuditDataset(con, info, log, str(path), files, flows, params, ranks, totals, not_kept)
