@@ -92,45 +92,73 @@ def _sales(kind, cents, participant, buyer, skip, out):  # type: ignore[no-untyp
         out[t, 2] = rows
 
 
+@nb.njit(inline="always", cache=True)
+def _classified(b, own, did, joined, recent):  # type: ignore[no-untyped-def]
+    """(basis by behaviour, funded by entrants) of a reward of declared basis ``b``, as
+    ``indicators._classified_rewards`` tells them: whether its source is its recipient or
+    none (``own``), what the source did that day (``did``, ``activity``'s flags), whether
+    the source joined that day, and whether it joined at most the entry window before."""
+    bought, fee, sold = (did & BOUGHT) != 0, (did & PAID_FEE) != 0, (did & SOLD) != 0
+    came = joined and not own
+    on_sales = b in (_OWN, _DOWNLINE)
+    sale_basis = _OWN if own else _DOWNLINE
+    consistent = (
+        (on_sales and sold)
+        or (b == _PURCHASE and bought)
+        or (b == _FEE_SHARE and fee)
+        or (b == _RECRUITMENT and came)
+    )
+    if consistent:
+        behaviour = sale_basis if on_sales else b
+    elif fee and not own:
+        behaviour = _FEE_SHARE
+    elif bought:
+        behaviour = _PURCHASE
+    elif came:
+        behaviour = _RECRUITMENT
+    elif sold:
+        behaviour = sale_basis
+    else:
+        behaviour = b
+    entrant = behaviour in (_FEE_SHARE, _RECRUITMENT) or (
+        behaviour == _PURCHASE and not own and recent
+    )
+    return behaviour, entrant
+
+
+@nb.njit(cache=True)
+def _classes():  # type: ignore[no-untyped-def]
+    """``_classified`` of every case, as behaviour * 2 + entrant, indexed by (basis, own,
+    did, joined, recent): 384 bytes, so that a reward is classified by one look-up."""
+    table = np.empty((_BASES, 2, 8, 2, 2), np.int8)
+    for b in range(_BASES):
+        for own in range(2):
+            for did in range(8):
+                for joined in range(2):
+                    for recent in range(2):
+                        behaviour, entrant = _classified(
+                            np.int8(b), own == 1, did, joined == 1, recent == 1
+                        )
+                        table[b, own, did, joined, recent] = behaviour * 2 + np.int8(entrant)
+    return table
+
+
 @nb.njit(cache=True, nogil=True)
 def _reward_cells(  # type: ignore[no-untyped-def]
-    basis, member, source, did, joined, since, since_known, above, cents, window_s, out
-):
+    basis, member, source, did, joined, since, since_known, above, cents, window_s, classes,
+    out,
+):  # fmt: skip
     """Each reward onto its cell: (declared basis, basis by behaviour, funded by entrants,
-    levels above the source, 0 for none), as ``indicators._classified_rewards`` classifies
-    it; ``source`` is 0 where the reward has none."""
+    levels above the source, 0 for none), classified by ``classes`` (``_classes``);
+    ``source`` is 0 where the reward has none."""
     levels = out.shape[3]
     for i in range(basis.shape[0]):
         b = basis[i]
-        own = source[i] == 0 or source[i] == member[i]
-        d = did[i]
-        bought, fee, sold = (d & BOUGHT) != 0, (d & PAID_FEE) != 0, (d & SOLD) != 0
-        came = joined[i] and not own
-        on_sales = b in (_OWN, _DOWNLINE)
-        sale_basis = _OWN if own else _DOWNLINE
-        consistent = (
-            (on_sales and sold)
-            or (b == _PURCHASE and bought)
-            or (b == _FEE_SHARE and fee)
-            or (b == _RECRUITMENT and came)
-        )
-        if consistent:
-            behaviour = sale_basis if on_sales else b
-        elif fee and not own:
-            behaviour = _FEE_SHARE
-        elif bought:
-            behaviour = _PURCHASE
-        elif came:
-            behaviour = _RECRUITMENT
-        elif sold:
-            behaviour = sale_basis
-        else:
-            behaviour = b
-        entrant = behaviour in (_FEE_SHARE, _RECRUITMENT)
-        if behaviour == _PURCHASE and not own and since_known[i] and since[i] <= window_s:
-            entrant = True
+        own = np.int64(source[i] == 0 or source[i] == member[i])
+        recent = np.int64(since_known[i] and since[i] <= window_s)
+        c = classes[b, own, did[i] & 7, np.int64(joined[i]), recent]
+        behaviour, e = c >> 1, c & 1
         level = max(0, min(levels - 1, above[i]))
-        e = np.int64(entrant)
         amount = cents[i]
         out[b, behaviour, e, level, 0] += amount & _LOW
         out[b, behaviour, e, level, 1] += amount >> 32
@@ -152,6 +180,7 @@ class Totals:
         self._levels = depth + 1 if depth < MAX_LEVELS else 0
         self._cells: dict[tuple[int, int, bool, int], list[int]] = {}
         self._cell_scratch = np.zeros((_BASES, _BASES, 2, max(self._levels, 1), 3), np.int64)
+        self._classes = _classes() if self._levels else None
 
     def add_transactions(
         self,
@@ -198,6 +227,7 @@ class Totals:
             above,
             integers(batch.column("amount"), np.int64),
             self.params.entry_window_days * DAY,
+            self._classes,
             out,
         )
         for b, behaviour, entrant, level in zip(*np.nonzero(out[..., 2]), strict=True):
