@@ -91,10 +91,10 @@ class Engine:
 
 
 def duckdb_engine(dataset: AuditDataset, params: AuditParams | None = None) -> Engine:
-    """The embedded engine on the dataset's own DuckDB. The members' flows and the reward
-    cells the loader added up are handed to the indicators when the loader took them over
-    the entry windows of ``params``, and its sales totals always; otherwise the indicators
-    group the clean tables themselves."""
+    """The embedded engine on the dataset's own DuckDB. The members' flows and ranks and the
+    reward cells the loader added up are handed to the indicators when the loader took them
+    over the entry windows of ``params``, and its sales totals always; otherwise the
+    indicators group the clean tables themselves."""
     con = dataset.con
     # Member keys are data rows, so a GROUP BY member spans at most as many values as the
     # members file has rows: DuckDB then groups with a plain array ("perfect hash") instead of

@@ -1,9 +1,10 @@
 """Whole-export totals, added up while the loader reads the rows.
 
 Two of the indicators' queries read every row for a handful of sums: the sales totals
-(``indicators._transaction_totals``: sales by kind and by buyer) scan all the transactions, and the
-reward mix (``indicators._rewards``) groups all the rewards into a few hundred cells by
-declared basis, basis by behaviour, funded by entrants or not, and levels above the source.
+(``indicators._transaction_totals``: sales by kind and by buyer) scan all the transactions,
+and the reward mix (``indicators.reward_cells``) groups all the rewards into a few hundred
+cells by declared basis, basis by behaviour, funded by entrants or not, and levels above the
+source.
 The loader holds every one of those columns while it builds the clean tables, so it adds each
 row to the totals there and then, and the embedded engine reads the totals instead of scanning
 150 M rows again. The Ibis queries stay the definition, and what every other engine runs; a
@@ -32,7 +33,7 @@ DAY = 86_400  # seconds
 _MAX_BATCH = 1 << 30  # rows a batch may have: 2^32 x 2^30 < 2^63
 _LOW = np.int64(0xFFFFFFFF)
 
-# the sales totals, in the order of ``_sales`` (the names of ``indicators._transaction_totals``)
+# the sales totals (the names of ``indicators._transaction_totals``)
 SALES_TOTALS = (
     "sales",
     "consumer_sales",

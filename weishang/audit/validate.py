@@ -112,7 +112,8 @@ def _clean_all(
     the transactions say their source members did. Each on its own connection to the
     database, in two threads beside this one when the compiled loops allow it. A file's
     problems are logged in the files' order. The clean tables are Arrow tables registered
-    under their names (``clean.CleanTable``); the transactions' only ``keep_transactions``.
+    under their names (``clean.CleanTable``), the transactions' only with
+    ``keep_transactions``.
 
     Returns the members' keys, their flows and the members ranked by rewards (``sums.py``;
     None when they overflowed), the export's totals (``totals.py``) and the rows of the clean
