@@ -44,6 +44,19 @@ def write_export(
     return folder
 
 
+BIG = "9000000000000000.00"  # 9 x 10^15: eleven of them pass int64 in minor units
+
+
+def write_big_export(folder: Path) -> Path:
+    """a sells 11 times ``BIG`` to outside consumers and buys as much: each side of a's sums
+    is past int64's range in minor units, the net (zero) is not."""
+    rows = ["txn_id,at,kind,seller_id,buyer_id,amount"]
+    for k in range(11):
+        rows.append(f"s{k},2024-03-01,sale,a,x{k},{BIG}")
+        rows.append(f"p{k},2024-03-02,sale,,a,{BIG}")
+    return write_export(folder, members=MEMBERS, transactions="\n".join(rows) + "\n")
+
+
 @pytest.fixture
 def export(tmp_path: Path) -> Path:
     return write_export(tmp_path / "export")

@@ -11,7 +11,7 @@ from weishang.audit.contract import AuditParams
 from weishang.audit.replicas import REPLICAS
 from weishang.audit.validate import load_dataset
 
-from .conftest import MEMBERS, write_export
+from .conftest import write_big_export
 
 
 @pytest.mark.parametrize("name", sorted(REPLICAS))
@@ -40,12 +40,7 @@ def test_a_lean_dataset_says_what_it_cannot_do(export: Path) -> None:
 
 
 def test_sums_past_64_bits_read_the_export_again_for_the_table(tmp_path: Path) -> None:
-    big = "9000000000000000.00"
-    rows = ["txn_id,at,kind,seller_id,buyer_id,amount"]
-    for k in range(11):
-        rows.append(f"s{k},2024-03-01,sale,a,x{k},{big}")
-        rows.append(f"p{k},2024-03-02,sale,,a,{big}")
-    folder = write_export(tmp_path / "big", members=MEMBERS, transactions="\n".join(rows) + "\n")
+    folder = write_big_export(tmp_path / "big")
     lean = load_dataset(folder, keep=False)
     assert lean.flows is None and lean.complete
     assert lean.row_counts()["transactions"] == 22

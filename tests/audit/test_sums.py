@@ -14,7 +14,7 @@ from weishang.audit.indicators import annotated_transactions, member_flows, rewa
 from weishang.audit.replicas import REPLICAS
 from weishang.audit.validate import load_dataset
 
-from .conftest import MEMBERS, write_export
+from .conftest import write_big_export
 
 _COLUMNS = [
     "mid",
@@ -83,14 +83,7 @@ def test_other_entry_windows_group_in_the_engine(export: Path) -> None:
 
 
 def test_sums_past_64_bits_leave_the_grouping_to_the_engine(tmp_path: Path) -> None:
-    # a sells 11 times 9 x 10^15 to outside consumers and buys as much: each side's sum is past
-    # int64's range in minor units, the net (zero) is not
-    big = "9000000000000000.00"
-    rows = ["txn_id,at,kind,seller_id,buyer_id,amount"]
-    for k in range(11):
-        rows.append(f"s{k},2024-03-01,sale,a,x{k},{big}")
-        rows.append(f"p{k},2024-03-02,sale,,a,{big}")
-    folder = write_export(tmp_path / "big", members=MEMBERS, transactions="\n".join(rows) + "\n")
+    folder = write_big_export(tmp_path / "big")
     dataset = load_dataset(folder)
     assert dataset.flows is None
     indicators = audit_dataset(dataset).indicators
