@@ -12,12 +12,7 @@ from weishang.audit import totals
 from weishang.audit.api import audit_dataset
 from weishang.audit.contract import BASIS, AuditParams
 from weishang.audit.engine import duckdb_engine
-from weishang.audit.indicators import (
-    _classified_rewards,
-    _transaction_totals,
-    annotated_transactions,
-    reward_cells,
-)
+from weishang.audit.indicators import _transaction_totals, annotated_transactions, reward_cells
 from weishang.audit.replicas import REPLICAS
 from weishang.audit.validate import load_dataset
 
@@ -41,13 +36,9 @@ def _both(path: Path, params: AuditParams) -> tuple[Any, Any, Any, Any]:
     engine = duckdb_engine(dataset, params)
     t = annotated_transactions(engine.transactions, params)
     (grouped_sales,) = engine.rows(_transaction_totals(t))
-    a = _classified_rewards(engine.rewards, params)
-    grouped = engine.rows(
-        a.group_by(["basis", "behaviour", "entrant", "levels_above"]).aggregate(
-            amount=a.amount.sum(), n=a.count()
-        )
-    )
-    loaded = engine.loaded["reward_cells"]
+    loaded = reward_cells(engine, params)
+    del engine.loaded["reward_cells"]  # the engine's own query from here
+    grouped = reward_cells(engine, params)
     return engine.loaded["sales_totals"], grouped_sales, _cells(loaded), _cells(grouped)
 
 

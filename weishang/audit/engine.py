@@ -102,11 +102,14 @@ def duckdb_engine(dataset: AuditDataset, params: AuditParams | None = None) -> E
     ((rows,),) = con.execute("SELECT coalesce(max(mid), 0) FROM members").fetchall()
     con.execute(f"SET perfect_ht_threshold = {min(28, max(12, int(rows).bit_length() + 2))}")
     backend = ibis.duckdb.from_connection(con)
-    members, transactions, rewards = (
-        None if name in dataset.not_kept else backend.table(name) for name in TABLES
+    kept = "transactions" not in dataset.not_kept
+    engine = Engine(
+        backend,
+        backend.table("members"),
+        backend.table("transactions") if kept else None,
+        backend.table("rewards"),
+        kind="duckdb",
     )
-    assert members is not None and rewards is not None
-    engine = Engine(backend, members, transactions, rewards, kind="duckdb")
     same_windows = dataset.flows_params == (params or AuditParams())
     if dataset.totals is not None:
         engine.loaded["sales_totals"] = dataset.totals.sales()
@@ -124,9 +127,9 @@ def duckdb_engine(dataset: AuditDataset, params: AuditParams | None = None) -> E
     else:
         # The indicators group the clean tables by member: stored in DuckDB first (the loader
         # keeps them as Arrow), whose statistics let those GROUP BYs index an array.
-        engine.members = engine.materialize(members, "members")
+        engine.members = engine.materialize(engine.members, "members")
         engine.transactions = engine.materialize(engine.clean_transactions(), "transactions")
-        engine.rewards = engine.materialize(rewards, "rewards")
+        engine.rewards = engine.materialize(engine.rewards, "rewards")
     return engine
 
 

@@ -329,7 +329,7 @@ def reward_cells(engine: Engine, params: AuditParams) -> list[dict[str, Any]]:
     loader)."""
     loaded = engine.loaded.get("reward_cells")
     if loaded is not None:
-        return [dict(cell) for cell in loaded]
+        return [dict(cell) for cell in loaded]  # copies: ``_rewards`` names the codes in place
     a = _classified_rewards(engine.rewards, params)
     return engine.rows(
         a.group_by(["basis", "behaviour", "entrant", "levels_above"]).aggregate(

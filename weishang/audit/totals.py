@@ -28,8 +28,8 @@ import pyarrow as pa
 from weishang.audit.activity import BOUGHT, PAID_FEE, SOLD
 from weishang.audit.arrays import integers, known
 from weishang.audit.contract import BASIS, KIND, AuditParams
+from weishang.audit.sums import DAY
 
-DAY = 86_400  # seconds
 _MAX_BATCH = 1 << 30  # rows a batch may have: 2^32 x 2^30 < 2^63
 _LOW = np.int64(0xFFFFFFFF)
 
@@ -240,7 +240,7 @@ class Totals:
             cell[1] += rows
 
     def reward_cells(self) -> list[dict[str, Any]] | None:
-        """The rows of ``indicators._rewards``' grouping (basis and behaviour as codes), or
+        """The rows of ``indicators.reward_cells``' grouping (basis and behaviour as codes), or
         None when the tree was too deep to count them here."""
         if not self._levels:
             return None

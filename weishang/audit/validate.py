@@ -98,6 +98,17 @@ class AuditDataset:
         return not self.not_kept
 
 
+@dataclass
+class _Cleaned:
+    """What ``_clean_all`` found beside the clean tables it registered."""
+
+    members: MemberKeys
+    flows: pa.Table | None  # ``sums.py``; None when a sum passed 64 bits
+    ranks: pa.Table | None  # ``sums.reward_ranks``, beside the flows
+    totals: Totals
+    transaction_rows: int  # rows of the clean transactions, kept or not
+
+
 def _clean_all(
     con: duckdb.DuckDBPyConnection,
     raws: dict[str, RawFile],
@@ -105,7 +116,7 @@ def _clean_all(
     cross: dict[str, ProblemLog],
     params: AuditParams,
     keep_transactions: bool,
-) -> tuple[MemberKeys, tuple[pa.Table, pa.Table] | None, Totals, int]:
+) -> _Cleaned:
     """Every file, as soon as what it needs is known: the first passes over the transactions'
     and the rewards' own ids need nothing else and run beside the members; the second passes
     of both need the members and run side by side, and the rewards are finished with what
@@ -113,11 +124,7 @@ def _clean_all(
     database, in two threads beside this one when the compiled loops allow it. A file's
     problems are logged in the files' order. The clean tables are Arrow tables registered
     under their names (``clean.CleanTable``), the transactions' only with
-    ``keep_transactions``.
-
-    Returns the members' keys, their flows and the members ranked by rewards (``sums.py``;
-    None when they overflowed), the export's totals (``totals.py``) and the rows of the clean
-    transactions."""
+    ``keep_transactions``."""
     logs = {name: ProblemLog() for name in ("transactions", "rewards")}
     for name in logs:
         native.read_codes_as_dictionaries(raws[name])
@@ -183,10 +190,11 @@ def _clean_all(
             flows = start(lambda: None if sums.overflowed else _flows_and_ranks(sums, kept))
             rewards = clean_rewards.table(money.source_activity(transactions.days, totals))
             con.register("rewards", rewards)
-            member_flows = flows()
+            flows_and_ranks = flows()
     for name in ("transactions", "rewards"):
         log.problems.extend(logs[name].problems)
-    return members, member_flows, totals, transactions.rows_kept
+    member_flows, ranks = flows_and_ranks or (None, None)
+    return _Cleaned(members, member_flows, ranks, totals, transactions.rows_kept)
 
 
 def _flows_and_ranks(sums: MemberSums, kept: np.ndarray) -> tuple[pa.Table, pa.Table]:
@@ -282,9 +290,7 @@ def _load(path: Path, params: AuditParams, keep: bool) -> AuditDataset:
             key: ProblemLog() for key in ("sponsor", "recipient", "source", "seller", "reference")
         }
         try:
-            members, sums, totals, transaction_rows = _clean_all(
-                con, raws, log, cross, params, keep
-            )
+            cleaned = _clean_all(con, raws, log, cross, params, keep)
         except (pa.ArrowException, OSError, duckdb.Error) as exc:  # a file broken part-way
             fatal = Problem("unreadable_file", str(path), None, 1, Action.FATAL, f"not readable: {exc}")  # fmt: skip
             raise UnusableDataError([fatal]) from None
@@ -293,8 +299,11 @@ def _load(path: Path, params: AuditParams, keep: bool) -> AuditDataset:
                 raw.close(con)
         for found in cross.values():
             log.problems.extend(found.problems)
-        report_cycles(log, raws["members"], members.level)
+        report_cycles(log, raws["members"], cleaned.members.level)
     files = {name: raw.label for name, raw in raws.items()}
-    not_kept = {} if keep else {"transactions": transaction_rows}
-    flows, ranks = sums or (None, None)
-    return AuditDataset(con, info, log, str(path), files, flows, params, ranks, totals, not_kept)
+    not_kept = {} if keep else {"transactions": cleaned.transaction_rows}
+    return AuditDataset(
+        con, info, log, str(path), files,
+        flows=cleaned.flows, flows_params=params, ranks=cleaned.ranks, totals=cleaned.totals,
+        not_kept=not_kept,
+    )  # fmt: skip
