@@ -91,7 +91,7 @@ def test_unusable_export_exits_3_with_a_clear_message(
     assert out.out == ""
     assert out.err == (
         f"weishang audit: {folder} cannot be audited:\n"
-        "  - transactions: no transactions.csv or transactions.parquet in the export [fatal]\n"
+        "  - transactions: no transactions file (.csv, .xlsx or .parquet) in the export [fatal]\n"
     )
 
 

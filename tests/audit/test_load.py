@@ -34,7 +34,7 @@ def test_missing_file_is_fatal(tmp_path: Path) -> None:
         load_dataset(folder)
     problem = _only(caught.value.problems, "missing_file")
     assert (problem.file, problem.action) == ("rewards", Action.FATAL)
-    assert problem.message == "no rewards.csv or rewards.parquet in the export"
+    assert problem.message == "no rewards file (.csv, .xlsx or .parquet) in the export"
 
 
 def test_missing_required_column_is_fatal(tmp_path: Path) -> None:
@@ -142,7 +142,12 @@ def test_excel_dates_and_thousands_separators_parse(tmp_path: Path) -> None:
         "t1,2024-01-02,sale,a,x1,100.00", 't1,2024/01/02,sale,a,x1,"1,100.00"'
     )
     result = audit(write_export(tmp_path / "x", members=members, transactions=txns))
-    assert list(result.input.problems) == []
+    # each conversion is reported, and nothing else
+    assert [(p.code, p.column, p.count, p.action) for p in result.input.problems] == [
+        ("date_format", "joined_at", 1, Action.KEPT),
+        ("amount_format", "amount", 1, Action.KEPT),
+        ("date_format", "at", 1, Action.KEPT),
+    ]
     assert result.indicators["sales_to_consumers"] == 1160.0
 
 

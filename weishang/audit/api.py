@@ -44,7 +44,7 @@ def audit(
         result = audit_dataset(
             dataset, params=params, jurisdictions=jurisdictions, progress=progress
         )
-        dataset.con.close()  # the clean tables go while freed memory is still kept
+        dataset.close()  # the clean tables go while freed memory is still kept
     result.timings["load"] = round(loaded, 3)
     return result
 

@@ -26,12 +26,13 @@ from weishang.audit.contract import (
     REWARDS,
     TRANSACTIONS,
     TXN_KINDS,
+    VALUE_SYNONYMS,
     FileSpec,
 )
-from weishang.audit.load import RawFile, rechunk
+from weishang.audit.load import RawFile
 from weishang.audit.problems import EXAMPLES_PER_PROBLEM, Action, Problem, ProblemLog
 
-DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%d/%m/%Y")
+DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d")
 SKIP, CLEAR, KEPT = Action.ROW_SKIPPED, Action.VALUE_CLEARED, Action.KEPT
 Rows = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -97,6 +98,14 @@ def _boolean(raw: RawFile, column: str) -> str:
     )
 
 
+def _code(raw: RawFile, column: str) -> str:
+    """A code (``kind``, ``basis``) in lower case, a Chinese back office's word for it
+    translated (``contract.VALUE_SYNONYMS``)."""
+    text = f"lower({_text(raw, column)})"
+    cases = " ".join(f"WHEN '{w}' THEN '{v}'" for w, v in VALUE_SYNONYMS[column].items())
+    return f"CASE {text} {cases} ELSE {text} END"
+
+
 def _present(raw: RawFile, column: str) -> str:
     return f"({_text(raw, column)} IS NOT NULL)" if column in raw.columns else "false"
 
@@ -137,7 +146,7 @@ def staging(raw: RawFile) -> tuple[dict[str, str], list[Check]]:
     ]  # fmt: skip
     if spec is TRANSACTIONS:
         cols |= {
-            "kind": f"lower({_text(raw, 'kind')})",
+            "kind": _code(raw, "kind"),
             "seller_collects": _boolean(raw, "seller_collects"),
         }
         checks.append(Check("unknown_kind", "kind", f"kind IS NULL OR kind NOT IN {_in(TXN_KINDS)}", SKIP, "kind is not one of " + ", ".join(TXN_KINDS)))  # fmt: skip
@@ -148,7 +157,7 @@ def staging(raw: RawFile) -> tuple[dict[str, str], list[Check]]:
             cols["has_seller_collects"] = _present(raw, "seller_collects")
             checks.append(Check("bad_boolean", "seller_collects", "has_seller_collects AND seller_collects IS NULL", CLEAR, "seller_collects is not true/false; taken as true"))  # fmt: skip
     if spec is REWARDS:
-        cols["basis"] = f"lower({_text(raw, 'basis')})"
+        cols["basis"] = _code(raw, "basis")
         checks += [
             Check("unknown_basis", "basis", f"basis IS NULL OR basis NOT IN {_in(REWARD_BASES)}", SKIP, "basis is not one of " + ", ".join(REWARD_BASES)),
             Check("missing_member", "member_id", None, SKIP, "member_id (who is paid) is empty"),
@@ -260,13 +269,32 @@ class Scan:
 
 
 class TypedScan(Scan):
-    """One pass of DuckDB over a file: the typed columns ``outputs`` (name -> SQL over the
-    staging columns) and the row checks, in batches of the file's ``batch_rows`` rows in row
-    order. Any file DuckDB reads (CSV of any dialect, text dates, amounts with separators)."""
+    """DuckDB over a file, batch by batch: the typed columns ``outputs`` (name -> SQL over the
+    staging columns) and the row checks. Any file DuckDB reads (CSV of any dialect, text
+    dates, amounts with separators).
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, raw: RawFile, outputs: dict[str, str]):
+    One reader (Arrow, ``RawFile.batches``) reads every column of a batch, the id columns
+    included; DuckDB only computes over that batch, and each row carries its own position in
+    it (``_pos``) through the query, so a typed value is put back at its row by that number,
+    never by the order DuckDB happens to return rows in."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        raw: RawFile,
+        outputs: dict[str, str],
+        id_columns: list[str],
+        prepare: Callable[[pa.Table], pa.Table] | None = None,
+    ):
         super().__init__(raw)
         self.con = con
+        self.id_columns = [c for c in id_columns if c in raw.names]
+        # every column the staging reads, and the id columns, from one reader
+        self.wanted = list(
+            dict.fromkeys(self.id_columns + [c for c in raw.spec.columns if c in raw.names])
+        )
+        self.prepare = prepare or raw.formats.prepare
+        self.view = f"_batch_{raw.spec.name}"
         cols, _ = staging(raw)
         bits = " + ".join(
             f"CASE WHEN {c.condition} THEN {1 << n} ELSE 0 END"
@@ -275,19 +303,34 @@ class TypedScan(Scan):
         typed = ", ".join(f'{expr} AS "{name}"' for name, expr in cols.items())
         picked = ", ".join(f'{expr} AS "{name}"' for name, expr in outputs.items())
         self.query = (
-            f"SELECT {picked}, CAST({bits or 0} AS INTEGER) AS _bad "
-            f"FROM (SELECT {typed} FROM {raw.source_sql(con)})"
+            f"SELECT {picked}, CAST({bits or 0} AS INTEGER) AS _bad, _pos "
+            f"FROM (SELECT {typed}, _pos FROM {self.view})"
         )
 
-    def batches(self) -> Iterator[tuple[int, pa.Table, Mask]]:
-        """(first row, 0-based; the typed columns; rows skipped by a check) per batch.
+    def _typed(self, batch: pa.Table) -> pa.Table:
+        """The typed columns of one batch, in the batch's row order (by ``_pos``)."""
+        n = batch.num_rows
+        source = batch.select([c for c in self.wanted if c in batch.column_names])
+        if self.prepare is not None:
+            source = self.prepare(source)
+        source = source.append_column("_pos", pa.array(np.arange(n, dtype=np.int64)))
+        self.con.register(self.view, source)
+        try:
+            result = self.con.sql(self.query).to_arrow_table()
+        finally:
+            self.con.unregister(self.view)
+        pos = result.column("_pos").to_numpy()
+        order = np.argsort(pos, kind="stable")
+        if len(pos) != n or not np.array_equal(pos[order], np.arange(n, dtype=np.int64)):
+            raise RuntimeError(f"{self.raw.label}: a typed batch lost rows")  # never
+        return result.drop_columns(["_pos"]).take(pa.array(order))
 
-        The batches must come in row order, to meet the id columns read beside them: the
-        caller keeps DuckDB's ``preserve_insertion_order`` on while it scans (a setting of the
-        whole database, so it is not switched here, where two scans run side by side)."""
-        size = self.raw.batch_rows
-        reader = self.con.sql(self.query).to_arrow_reader(size)
+    def batches(self) -> Iterator[tuple[int, pa.Table, pa.Table, Mask]]:
+        """(first row, 0-based; the typed columns; the id columns; rows skipped by a check)
+        per batch of the file's ``batch_rows`` rows, in row order."""
         first = 0
-        for batch in rechunk((pa.Table.from_batches([b]) for b in reader), size):
-            yield first, batch, self._flagged(batch.column("_bad").to_numpy(), first)
+        for batch in self.raw.batches(self.wanted):
+            typed = self._typed(batch)
+            skip = self._flagged(typed.column("_bad").to_numpy(), first)
+            yield first, typed, batch.select(self.id_columns), skip
             first += batch.num_rows

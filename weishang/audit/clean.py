@@ -26,24 +26,14 @@ def scan(
     """The typed columns and the id columns, batch by batch: (first row, typed, ids, skip).
 
     A Parquet file of native types is read once, by Arrow (``native.NativeScan``); any other
-    goes along two paths that meet in row order: DuckDB's typed pass and Arrow's id columns.
+    is read by Arrow a batch at a time and typed by DuckDB over that batch
+    (``checks.TypedScan``), each typed value put back at its row by the row's own number.
     """
     if native.suits(raw):
         fast = native.NativeScan(raw, id_columns)
         return fast, fast.batches()
-    typed_scan = TypedScan(con, raw, outputs)
-
-    def batches() -> Iterator[tuple[int, pa.Table, pa.Table, Mask]]:
-        id_batches = raw.batches(id_columns)
-        for first, typed, skip in typed_scan.batches():
-            id_batch = next(id_batches, None)
-            if id_batch is None or id_batch.num_rows != typed.num_rows:
-                raise RuntimeError(f"{raw.label}: the id and typed passes lost step")  # never
-            yield first, typed, id_batch, skip
-        if next(id_batches, None) is not None:
-            raise RuntimeError(f"{raw.label}: the id and typed passes lost step")  # never
-
-    return typed_scan, batches()
+    typed_scan = TypedScan(con, raw, outputs, id_columns)
+    return typed_scan, typed_scan.batches()
 
 
 class OwnIds:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 TXN_KINDS = ("sale", "fee", "buyback", "refund")
 REWARD_BASES = (
@@ -41,6 +42,82 @@ REWARDS = FileSpec(
     ("source_member_id",),
 )
 FILES = (MEMBERS, TRANSACTIONS, REWARDS)
+FILE_NAMES = tuple(f.name for f in FILES)
+
+# Headers that name a contract column in real exports: Chinese back offices (as 有赞, 微店
+# and the distribution plug-ins of open-source malls label their exports) and English ones.
+# Matched after the contract's own name, case, spaces and punctuation aside; the first
+# header that matches wins, and the report names every column matched this way.
+_WHEN = ("时间", "日期", "date", "time", "datetime", "timestamp", "created_at")
+HEADER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "members": {
+        "member_id": ("会员编号", "会员id", "会员号", "会员账号", "用户id", "用户编号", "member",
+                      "member_no", "user_id", "userid", "id"),
+        "sponsor_id": ("推荐人", "推荐人编号", "推荐人id", "推荐人账号", "上级", "上级编号",
+                       "上级id", "邀请人", "邀请人id", "sponsor", "referrer", "referrer_id",
+                       "upline", "upline_id", "parent_id", "invited_by"),
+        "joined_at": ("注册时间", "加入时间", "入会时间", "注册日期", "加入日期", "入会日期",
+                      "joined", "join_date", "joined_on", "registered_at", "signup_date",
+                      "created_at"),
+        "left_at": ("退出时间", "离开时间", "注销时间", "退出日期", "left", "leave_date",
+                    "left_on", "cancelled_at"),
+    },
+    "transactions": {
+        "txn_id": ("交易编号", "交易号", "订单号", "订单编号", "流水号", "交易流水号",
+                   "transaction_id", "transaction", "order_id", "order_no", "txn", "id"),
+        "at": ("交易时间", "下单时间", "支付时间", "付款时间", *_WHEN),
+        "kind": ("交易类型", "类型", "type", "transaction_type"),
+        "seller_id": ("卖家", "卖家编号", "卖家id", "销售人", "销售人编号", "seller"),
+        "buyer_id": ("买家", "买家编号", "买家id", "购买人", "购买人编号", "顾客", "buyer",
+                     "customer", "customer_id"),
+        "amount": ("金额", "交易金额", "订单金额", "实付金额", "支付金额", "付款金额", "total",
+                   "amount_paid", "value"),
+        "units": ("数量", "件数", "quantity", "qty"),
+        "ref_txn_id": ("原订单号", "原交易编号", "关联订单号", "退款订单号", "original_txn_id",
+                       "refund_of", "ref"),
+        "seller_collects": ("卖家收款", "seller_collected"),
+    },
+    "rewards": {
+        "reward_id": ("奖励编号", "奖金编号", "佣金编号", "流水号", "reward", "bonus_id",
+                      "commission_id", "id"),
+        "at": ("发放时间", "结算时间", *_WHEN),
+        "member_id": ("会员编号", "会员id", "获得人", "获奖人", "收款人", "member", "recipient",
+                      "payee"),
+        "amount": ("金额", "奖金", "奖金金额", "佣金", "佣金金额", "奖励金额", "value"),
+        "basis": ("奖励类型", "奖金类型", "佣金类型", "类型", "计酬依据", "type", "reward_type",
+                  "bonus_type"),
+        "source_member_id": ("来源会员", "来源会员编号", "来源会员id", "贡献人", "来源",
+                             "source", "source_member", "from_member"),
+    },
+}  # fmt: skip
+# Sheet names of a workbook that holds the three files
+SHEET_SYNONYMS = {
+    "members": ("会员", "会员表", "成员"),
+    "transactions": ("交易", "交易表", "订单", "订单表"),
+    "rewards": ("奖励", "奖金", "佣金", "奖励表", "奖金表"),
+}
+# Values of ``kind`` and ``basis`` as Chinese back offices write them
+VALUE_SYNONYMS: dict[str, dict[str, str]] = {
+    "kind": {"销售": "sale", "零售": "sale", "订单": "sale", "购买": "sale", "入会费": "fee",
+             "入门费": "fee", "会费": "fee", "加盟费": "fee", "费用": "fee", "回购": "buyback",
+             "退款": "refund", "退货": "refund"},
+    "basis": {"个人销售": "own_sales", "零售奖": "own_sales", "团队销售": "downline_sales",
+              "团队奖": "downline_sales", "下线销售": "downline_sales", "复购": "purchase_volume",
+              "进货": "purchase_volume", "业绩": "purchase_volume", "推荐奖": "recruitment",
+              "直推奖": "recruitment", "拉新": "recruitment", "会费分成": "fee_share",
+              "其他": "other", "其它": "other"},
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read an export where its own files cannot tell (the command's options)."""
+
+    # file -> contract column -> the file's header for it (``--columns``)
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    decimal: str | None = None  # "." or ","; None: told per column from its values
+    day_first: bool | None = None  # for 03/01/2024; None: told per column from its values
+
 
 # The clean tables every engine receives: the columns the indicators read, typed and narrow
 # (a 100 M-row export is audited in memory). Text ids are gone once the loader has checked

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from weishang.audit import ids
 from weishang.audit.arrays import arrow_array, booleans, known
 from weishang.audit.checks import Mask, Scan, staging
-from weishang.audit.contract import BASIS, KIND, MEMBERS, REWARDS, TRANSACTIONS
+from weishang.audit.contract import BASIS, KIND, MEMBERS, REWARDS, TRANSACTIONS, VALUE_SYNONYMS
 from weishang.audit.load import RawFile
 
 DAY_US = 86_400_000_000
@@ -40,7 +40,10 @@ _CHECKS = {
     ("unknown_kind", "kind"): "no_code",
     ("unknown_basis", "basis"): "no_code",
 }
-_CODES = {TRANSACTIONS.name: ("kind", KIND), REWARDS.name: ("basis", BASIS)}
+_CODES = {
+    TRANSACTIONS.name: ("kind", KIND | {w: KIND[v] for w, v in VALUE_SYNONYMS["kind"].items()}),
+    REWARDS.name: ("basis", BASIS | {w: BASIS[v] for w, v in VALUE_SYNONYMS["basis"].items()}),
+}
 
 
 def _arrow_type(raw: RawFile, column: str) -> pa.DataType | None:

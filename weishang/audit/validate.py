@@ -19,9 +19,11 @@ file, a missing required column or no usable member stops the audit.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
+import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,21 +33,15 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from weishang.audit import ids, money, native
+from weishang.audit import formats, ids, money, native, source
 from weishang.audit.arrays import integers
 from weishang.audit.clean import CleanTable, OwnIds
-from weishang.audit.contract import MEMBERS, REWARDS, TABLES, TRANSACTIONS, AuditParams
-from weishang.audit.load import (
-    DatasetInfo,
-    RawFile,
-    open_source,
-    read_info,
-    register_raw,
-    temporary_workdir,
-)
+from weishang.audit.contract import MEMBERS, REWARDS, TABLES, TRANSACTIONS, AuditParams, ReadOptions
+from weishang.audit.load import RawFile, open_source, register_raw, temporary_workdir
 from weishang.audit.members import MemberKeys, clean_members, report_cycles
 from weishang.audit.memory import retained
 from weishang.audit.problems import Action, Problem, ProblemLog, UnusableDataError
+from weishang.audit.source import DatasetInfo, read_info
 from weishang.audit.sums import MemberSums, reward_ranks
 from weishang.audit.totals import Totals
 
@@ -74,6 +70,8 @@ class AuditDataset:
     totals: Totals | None = None
     # the rows of each clean table the loader did not keep (``load_dataset``)
     not_kept: dict[str, int] = field(default_factory=dict)
+    # the data rows of each file, usable or not (a row with too many fields included)
+    file_rows: dict[str, int] = field(default_factory=dict)
 
     def row_counts(self) -> dict[str, int]:
         counts = {}
@@ -90,6 +88,10 @@ class AuditDataset:
         if name in self.not_kept:
             raise ValueError(f"the clean {name} were not kept: load_dataset(..., keep=True)")
         return self.con.sql(f"SELECT * FROM {name}").to_arrow_table()
+
+    def close(self) -> None:
+        """Close the database and remove whatever it spilled to disk."""
+        close(self.con)
 
     @property
     def complete(self) -> bool:
@@ -138,13 +140,11 @@ def _clean_all(
             done = fn(*args)
             return lambda: done
 
-        # DuckDB's typed pass needs its batches in row order (Arrow's keep it by themselves)
-        with _in_row_order(con):
-            # the rewards' first pass waits for a core: the transactions' two passes are the
-            # longest chain of the load
-            own = {"transactions": start(OwnIds, raws["transactions"], "ref_txn_id")}
-            table, members = clean_members(con, raws["members"], log, cross["sponsor"])
-            own["rewards"] = start(OwnIds, raws["rewards"])
+        # the rewards' first pass waits for a core: the transactions' two passes are the
+        # longest chain of the load
+        own = {"transactions": start(OwnIds, raws["transactions"], "ref_txn_id")}
+        table, members = clean_members(con, raws["members"], log, cross["sponsor"])
+        own["rewards"] = start(OwnIds, raws["rewards"])
         if not table.num_rows:
             label = raws["members"].label
             fatal = Problem(
@@ -167,7 +167,7 @@ def _clean_all(
                     cursor, seen, members, sums, totals, logs["transactions"], cross,
                     keep=keep_transactions,
                 )  # fmt: skip
-                raws["transactions"].close(cursor)
+                raws["transactions"].close()
             return clean
 
         def run_rewards() -> CleanTable:
@@ -176,21 +176,19 @@ def _clean_all(
                 clean = money.clean_rewards(
                     cursor, raws["rewards"], members, seen, sums, logs["rewards"], cross
                 )
-                raws["rewards"].close(cursor)
+                raws["rewards"].close()
             return clean
 
-        ordered = not all(native.suits(raws[name]) for name in logs)
-        with _in_row_order(con) if ordered else contextlib.nullcontext():
-            transactions_done, rewards_done = start(run_transactions), start(run_rewards)
-            clean_transactions = transactions_done()
-            if clean_transactions is not None:
-                con.register("transactions", clean_transactions)
-            clean_rewards = rewards_done()
-            # the members' flows (and ranks) are built beside the rewards' last columns
-            flows = start(lambda: None if sums.overflowed else _flows_and_ranks(sums, kept))
-            rewards = clean_rewards.table(money.source_activity(transactions.days, totals))
-            con.register("rewards", rewards)
-            flows_and_ranks = flows()
+        transactions_done, rewards_done = start(run_transactions), start(run_rewards)
+        clean_transactions = transactions_done()
+        if clean_transactions is not None:
+            con.register("transactions", clean_transactions)
+        clean_rewards = rewards_done()
+        # the members' flows (and ranks) are built beside the rewards' last columns
+        flows = start(lambda: None if sums.overflowed else _flows_and_ranks(sums, kept))
+        rewards = clean_rewards.table(money.source_activity(transactions.days, totals))
+        con.register("rewards", rewards)
+        flows_and_ranks = flows()
     for name in ("transactions", "rewards"):
         log.problems.extend(logs[name].problems)
     member_flows, ranks = flows_and_ranks or (None, None)
@@ -200,18 +198,6 @@ def _clean_all(
 def _flows_and_ranks(sums: MemberSums, kept: np.ndarray) -> tuple[pa.Table, pa.Table]:
     flows = sums.table(kept)
     return flows, reward_ranks(flows)
-
-
-@contextlib.contextmanager
-def _in_row_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """DuckDB's ``preserve_insertion_order`` on while ``TypedScan`` reads (its batches must
-    come in row order), off again after (``connect``); a setting of the whole database, so it
-    is set around all the scans that run at once."""
-    con.execute("SET preserve_insertion_order = true")
-    try:
-        yield
-    finally:
-        con.execute("SET preserve_insertion_order = false")
 
 
 def _memory_limit_mib() -> int:
@@ -227,8 +213,8 @@ def connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # the command reports progress itself
-    # Nothing depends on the physical order of a table the audit makes, and without it DuckDB
-    # writes tables and spills with less memory.
+    # Nothing depends on the order DuckDB returns rows in (a typed batch carries each row's
+    # own number, ``checks.TypedScan``), and without it DuckDB writes and spills with less memory.
     con.execute("SET preserve_insertion_order = false")
     # Half the machine's memory for DuckDB's buffers (its default is 80%): past it, DuckDB
     # spills to disk rather than taking the machine's memory from everything else.
@@ -238,14 +224,40 @@ def connect() -> duckdb.DuckDBPyConnection:
     # used more than 128 MiB; up to its limit it keeps it for the next (``memory.py``).
     for setting in ("allocator_flush_threshold", "allocator_bulk_deallocation_flush_threshold"):
         con.execute(f"SET {setting} = '{limit}MiB'")
-    # Spill under the system's temporary folder, never into whatever folder the command runs in.
-    spill = Path(tempfile.gettempdir()) / f"weishang-audit-{os.getpid()}"
-    con.execute(f"SET temp_directory = '{spill.as_posix()}'")
+    # Spill into a folder of this connection's own under the system's temporary folder
+    # (``AuditDataset.close`` removes it), never into whatever folder the command runs in.
+    con.execute(f"SET temp_directory = '{spill_folder(con).as_posix()}'")
     return con
 
 
+_connections = itertools.count()
+_SPILL: dict[int, Path] = {}
+
+
+def spill_folder(con: duckdb.DuckDBPyConnection) -> Path:
+    """Where ``con`` spills (DuckDB makes the folder only when it needs it)."""
+    key = id(con)
+    if key not in _SPILL:
+        _SPILL[key] = (
+            Path(tempfile.gettempdir()) / f"weishang-audit-{os.getpid()}-{next(_connections)}"
+        )
+    return _SPILL[key]
+
+
+def close(con: duckdb.DuckDBPyConnection) -> None:
+    """Close an audit's connection and remove what it spilled."""
+    con.close()
+    folder = _SPILL.pop(id(con), None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def load_dataset(
-    path: str | Path, params: AuditParams | None = None, *, keep: bool = True
+    path: str | Path,
+    params: AuditParams | None = None,
+    *,
+    keep: bool = True,
+    options: ReadOptions | None = None,
 ) -> AuditDataset:
     """Load and validate an export; raises ``UnusableDataError`` when it cannot be audited.
 
@@ -256,33 +268,48 @@ def load_dataset(
     when the loader's own sums answer everything the embedded engine would read of it over
     ``params``: the dataset is then for one audit on that engine, over those windows
     (``api.audit``). When the sums passed 64 bits it keeps the table all the same, and
-    reads the export a second time for it."""
+    reads the export a second time for it.
+
+    ``options``: how to read what the files cannot say themselves (a mapping of headers, the
+    decimal separator, the order of day and month)."""
     with retained():  # ``memory.py``
-        dataset = _load(Path(path), params or AuditParams(), keep)
+        options = options or ReadOptions()
+        dataset = _load(Path(path), params or AuditParams(), keep, options)
         if dataset.flows is None and not dataset.complete:
-            dataset.con.close()
-            dataset = _load(Path(path), params or AuditParams(), True)
+            dataset.close()
+            dataset = _load(Path(path), params or AuditParams(), True, options)
         return dataset
 
 
-def _load(path: Path, params: AuditParams, keep: bool) -> AuditDataset:
+def _load(path: Path, params: AuditParams, keep: bool, options: ReadOptions) -> AuditDataset:
     log = ProblemLog()
     con = connect()
     with temporary_workdir() as workdir:
         try:
             folder = open_source(path, Path(workdir))
         except (FileNotFoundError, OSError) as exc:
+            what = (
+                "no such file or folder"
+                if isinstance(exc, FileNotFoundError)
+                else "cannot be opened"
+            )
             problem = Problem(
-                "missing_source", str(path), None, 1, Action.FATAL,
-                f"not a folder or a .zip file ({exc.__class__.__name__})",
+                "missing_source", source.printable(path) or "", None, 1, Action.FATAL,
+                f"{what}: give a folder, a .zip or a workbook holding members, transactions "
+                "and rewards",
             )  # fmt: skip
             raise UnusableDataError([problem]) from None
         info = read_info(folder, log)
         raws: dict[str, RawFile] = {}
         for spec in (MEMBERS, TRANSACTIONS, REWARDS):
-            raw = register_raw(con, folder, spec, log)
-            if raw is not None:
-                raws[spec.name] = raw
+            raw = register_raw(con, folder, spec, log, options.columns.get(spec.name))
+            if raw is None:
+                continue
+            try:
+                raw.formats = formats.decide(raw, log, options)
+            except formats.FormatError as exc:
+                log.add(Problem("ambiguous_format", raw.label, None, 1, Action.FATAL, str(exc)))
+            raws[spec.name] = raw
         if log.fatal:
             raise UnusableDataError(log.fatal)
         # Cross checks are reported after every file's own problems, in this order.
@@ -291,19 +318,27 @@ def _load(path: Path, params: AuditParams, keep: bool) -> AuditDataset:
         }
         try:
             cleaned = _clean_all(con, raws, log, cross, params, keep)
-        except (pa.ArrowException, OSError, duckdb.Error) as exc:  # a file broken part-way
-            fatal = Problem("unreadable_file", str(path), None, 1, Action.FATAL, f"not readable: {exc}")  # fmt: skip
+        except (pa.ArrowException, OSError, duckdb.Error):  # a file broken part-way
+            fatal = Problem(
+                "unreadable_file", source.printable(path) or "", None, 1, Action.FATAL,
+                "a file is damaged part-way through (cut short, or not what its name says)",
+            )  # fmt: skip
             raise UnusableDataError([fatal]) from None
         finally:
             for raw in raws.values():
-                raw.close(con)
+                raw.close()
         for found in cross.values():
             log.problems.extend(found.problems)
         report_cycles(log, raws["members"], cleaned.members.level)
     files = {name: raw.label for name, raw in raws.items()}
+    file_rows = {
+        name: raw.rows
+        + sum(p.count for p in log.problems if p.file == raw.label and p.code == "malformed_row")
+        for name, raw in raws.items()
+    }
     not_kept = {} if keep else {"transactions": cleaned.transaction_rows}
     return AuditDataset(
         con, info, log, str(path), files,
         flows=cleaned.flows, flows_params=params, ranks=cleaned.ranks, totals=cleaned.totals,
-        not_kept=not_kept,
+        not_kept=not_kept, file_rows=file_rows,
     )  # fmt: skip
