@@ -40,7 +40,9 @@ def _export(seed: int, messy: bool) -> dict[str, pa.Table]:
         "member_id": [f"m{i}" for i in range(MEMBERS)],
         "sponsor_id": sponsor,
         "joined_at": _time(joined),
-        "left_at": ["" if s < 0 else t for s, t in zip(left, _time(np.maximum(left, 0)))],
+        "left_at": [
+            "" if s < 0 else t for s, t in zip(left, _time(np.maximum(left, 0)), strict=True)
+        ],
     }
     kinds = rng.choice(["sale", "sale", "sale", "fee", "buyback", "refund"], TRANSACTIONS)
     at = rng.integers(0, 300 * 86_400, TRANSACTIONS)
@@ -53,7 +55,7 @@ def _export(seed: int, messy: bool) -> dict[str, pa.Table]:
         "seller_id": [
             "" if rng.random() < 0.2 else f"m{s}" for s in rng.integers(0, MEMBERS, TRANSACTIONS)
         ],
-        "buyer_id": [f"c{p}" if o else f"m{p}" for p, o in zip(person, outsider)],
+        "buyer_id": [f"c{p}" if o else f"m{p}" for p, o in zip(person, outsider, strict=True)],
         "amount": [f"{c / 100:.2f}" for c in rng.integers(100, 500_000, TRANSACTIONS)],
         "ref_txn_id": [
             f"t{rng.integers(0, i + 1)}" if k == "refund" else "" for i, k in enumerate(kinds)

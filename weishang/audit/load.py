@@ -422,7 +422,10 @@ def register_raw(
     book = _workbook(folder) if not found else None
     if not found and book is None:
         _fatal(
-            log, "missing_file", spec.name, f"no {spec.name} file (.csv, .xlsx or .parquet) in the export"
+            log,
+            "missing_file",
+            spec.name,
+            f"no {spec.name} file (.csv, .xlsx or .parquet) in the export",
         )
         return None
     path = found[0] if found else book
