@@ -27,7 +27,7 @@ def test_json_has_exactly_indicators_and_jurisdictions(
     assert list(document) == ["indicators", "jurisdictions"]
     assert list(document["jurisdictions"]) == ["CN", "EU", "UK", "US"]
     for verdict in document["jurisdictions"].values():
-        assert list(verdict) == ["verdict", "severity", "findings", "outcomes"]
+        assert list(verdict) == ["verdict", "severity", "reasons", "findings", "outcomes"]
         assert verdict["verdict"] in ("compliant", "at_risk", "violation")
         assert all(set(f) == FINDING_KEYS for f in verdict["findings"])
         assert list(verdict["outcomes"]) == [

@@ -6,16 +6,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from weishang.audit.contract import AuditParams
+from weishang.audit.contract import AuditParams, ReadOptions
 from weishang.audit.engine import Engine, duckdb_engine
 from weishang.audit.indicators import compute_indicators
 from weishang.audit.memory import retained
-from weishang.audit.problems import Action
+from weishang.audit.problems import Action, Problem
 from weishang.audit.result import AuditResult, InputSummary
 from weishang.audit.rules import load_packs
 from weishang.audit.series import compute_series
+from weishang.audit.source import printable
 from weishang.audit.validate import AuditDataset, load_dataset
-from weishang.audit.verdict import judge
+from weishang.audit.verdict import Coverage, judge
 
 Progress = Callable[[str], None]
 
@@ -30,8 +31,11 @@ def audit(
     params: AuditParams | None = None,
     jurisdictions: list[str] | None = None,
     progress: Progress = _quiet,
+    options: ReadOptions | None = None,
 ) -> AuditResult:
-    """Audit an export (a folder or a .zip) on the embedded DuckDB engine.
+    """Audit an export (a folder, a .zip or a workbook) on the embedded DuckDB engine.
+
+    ``options``: how to read what the export's own values cannot say (``ReadOptions``).
 
     Raises ``UnusableDataError`` (with the problems) when the export cannot be audited.
     """
@@ -39,7 +43,7 @@ def audit(
     progress(f"loading and validating {path}")
     with retained():  # the memory the load frees serves the indicators (``memory.py``)
         # for this one audit: no clean transactions table when the loader's sums answer
-        dataset = load_dataset(path, params, keep=False)
+        dataset = load_dataset(path, params, keep=False, options=options)
         loaded = time.perf_counter() - started
         result = audit_dataset(
             dataset, params=params, jurisdictions=jurisdictions, progress=progress
@@ -47,6 +51,24 @@ def audit(
         dataset.close()  # the clean tables go while freed memory is still kept
     result.timings["load"] = round(loaded, 3)
     return result
+
+
+def _coverage(dataset: AuditDataset, counts: dict[str, int], problems: list[Problem]) -> Coverage:
+    """How many of the money rows were usable, and the main reasons the others were not."""
+    money = ("transactions", "rewards")
+    rows = sum(dataset.file_rows.get(name, counts[name]) for name in money)
+    usable = sum(counts[name] for name in money)
+    labels = {dataset.files[name]: name for name in money if name in dataset.files}
+    skipping = sorted(
+        (p for p in problems if p.file in labels and p.action is Action.ROW_SKIPPED),
+        key=lambda p: -p.count,
+    )
+    reasons = tuple(
+        f"{p.count:,} {labels[p.file]} rows: {p.message}"
+        + (f" (for example {printable(p.values[0], 40)!r})" if p.values and p.values[0] else "")
+        for p in skipping[:3]
+    )
+    return Coverage(rows, usable, reasons)
 
 
 def audit_dataset(
@@ -72,8 +94,14 @@ def audit_dataset(
     problems = list(dataset.problems.problems)
     computed = time.perf_counter() - started
     progress("judging against the jurisdiction packs")
+    # rows counted, not problems: a row with two problems is one skipped row
+    skipped = {
+        name: max(dataset.file_rows.get(name, counts[name]) - counts[name], 0)
+        for name in dataset.files
+    }
+    coverage = _coverage(dataset, counts, problems)
     verdicts = {
-        pack.jurisdiction: judge(pack, indicators, dataset.info.currency)
+        pack.jurisdiction: judge(pack, indicators, dataset.info.currency, coverage)
         for pack in load_packs(jurisdictions)
     }
     summary = InputSummary(
@@ -82,12 +110,7 @@ def audit_dataset(
         currency=dataset.info.currency,
         period=dataset.info.period,
         rows=counts,
-        skipped_rows={
-            name: sum(
-                p.count for p in problems if p.file == label and p.action is Action.ROW_SKIPPED
-            )
-            for name, label in dataset.files.items()
-        },
+        skipped_rows=skipped,
         problems=tuple(problems),
     )
     return AuditResult(

@@ -55,6 +55,7 @@ _ISO = r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?$"
 _YMD = r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})"
 _CHINESE = r"年"
 _DMY = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})"
+_DMY_PARTS = r"^(?P<first>\d{1,2})[/.\-](?P<second>\d{1,2})[/.\-](?P<year>\d{4})"
 _COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
 _SERIAL = r"^\d{5}(?:\.\d+)?$"  # Excel's days since 1899-12-30: 10000 (1927) to 99999 (2173)
 _EXCEL_EPOCH_US = -2_209_161_600_000_000  # 1899-12-30 in microseconds since 1970
@@ -63,6 +64,10 @@ _DAY_US = 86_400_000_000
 
 class FormatError(ValueError):
     """A column whose values can be read more than one way."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
 
 
 @dataclass
@@ -144,17 +149,19 @@ def _money(
     if decimal is None:
         if c.get("point") and c.get("comma"):
             raise FormatError(
-                f"{raw_label}, column {column}: some amounts have a decimal point "
+                column,
+                f"some amounts have a decimal point "
                 f"({tally.example('point')}) and some a decimal comma ({tally.example('comma')}); "
-                "say which with --decimal . or --decimal ,"
+                "say which with --decimal . or --decimal ,",
             )
         if c.get("comma"):
             decimal = ","
         elif c.get("dot_groups") and not c.get("point"):
             raise FormatError(
-                f"{raw_label}, column {column}: cannot tell whether the point in "
+                column,
+                f"cannot tell whether the point in "
                 f"{tally.example('dot_groups')} is a decimal point or separates thousands; "
-                "say which with --decimal . or --decimal ,"
+                "say which with --decimal . or --decimal ,",
             )
         else:
             decimal = "."
@@ -193,7 +200,7 @@ def _date_tally(values: pa.Array, tally: _Tally, offset: int) -> None:
     tally.add("serial", values, _SERIAL, offset)
     matches = pc.match_substring_regex(values, _DMY).fill_null(False)
     if pc.any(matches).as_py():
-        dmy = pc.extract_regex(pc.if_else(matches, values, None), _DMY)
+        dmy = pc.extract_regex(pc.if_else(matches, values, None), _DMY_PARTS)
         first = pc.cast(pc.struct_field(dmy, [0]), pa.int32())
         second = pc.cast(pc.struct_field(dmy, [1]), pa.int32())
         tally.add("dmy", values, _DMY, offset)
@@ -218,15 +225,17 @@ def _dates(
         if day_first is None:
             if c.get("day_first") and c.get("month_first"):
                 raise FormatError(
-                    f"{raw_label}, column {column}: some dates put the day first "
+                    column,
+                    f"some dates put the day first "
                     f"({tally.example('day_first')}) and some the month "
-                    f"({tally.example('month_first')}); say which with --day-first or --month-first"
+                    f"({tally.example('month_first')}); say which with --day-first or --month-first",
                 )
             if not c.get("day_first") and not c.get("month_first"):
                 raise FormatError(
-                    f"{raw_label}, column {column}: cannot tell whether {tally.example('dmy')} "
+                    column,
+                    f"cannot tell whether {tally.example('dmy')} "
                     "puts the day or the month first (no day above 12 in the column); say which "
-                    "with --day-first or --month-first"
+                    "with --day-first or --month-first",
                 )
             day_first = bool(c.get("day_first"))
         order = r"\3-\2-\1" if day_first else r"\3-\1-\2"

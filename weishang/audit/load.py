@@ -160,7 +160,10 @@ def _read_csv(path: Path, label: str, log: ProblemLog) -> pa.Table | None:
                 delimiter=delimiter, invalid_row_handler=skip_row, newlines_in_values=False
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in header}, strings_can_be_null=True
+                # only an empty field is no value: "NA", "null" or "n/a" are the file's text
+                column_types={c: pa.string() for c in header},
+                strings_can_be_null=True,
+                null_values=[""],
             ),
         )
 

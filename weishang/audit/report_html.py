@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from weishang.audit.engine import duckdb_engine
-from weishang.audit.report_assets.charts import esc, money, pct
+from weishang.audit.report_assets.charts import capped_levels, esc, money, pct
 from weishang.audit.report_assets.figures import charts_section
 from weishang.audit.report_assets.style import STYLESHEET
 from weishang.audit.result import AuditResult
@@ -31,14 +31,20 @@ from weishang.audit.verdict import Finding, JurisdictionVerdict
 
 SERIES_KEYS = ("net_cash_histogram", "reward_lorenz")
 JURISDICTION_ORDER = ("CN", "US", "EU", "UK")
-VERDICT_LABELS = {"compliant": "Compliant", "at_risk": "At risk", "violation": "Violation"}
+VERDICT_LABELS = {
+    "compliant": "Compliant",
+    "at_risk": "At risk",
+    "violation": "Violation",
+    "insufficient_data": "Cannot tell",
+}
 RESULT_LABELS = {
     "violation": "✗ Violation",
     "at_risk": "! At risk",
+    "cannot_tell": "? Cannot tell",
     "pass": "✓ Pass",
     "not_applicable": "– Not applicable",
 }
-RESULT_ORDER = {"violation": 0, "at_risk": 1, "pass": 2, "not_applicable": 3}
+RESULT_ORDER = {"violation": 0, "at_risk": 1, "cannot_tell": 2, "pass": 3, "not_applicable": 4}
 OPS = {">": ">", ">=": "≥", "<": "<", "<=": "≤", "==": "=", "!=": "≠"}
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 CJK_TERM = re.compile(r"[\u3400-\u9fff][\u3400-\u9fff、]*")
@@ -59,10 +65,11 @@ def write_report(
 def render_report(result: AuditResult, series: dict[str, Any] | None = None) -> str:
     found = member_series(result, series)
     i, inp = result.indicators, result.input
-    cur = inp.currency or ""
+    cur = inp.currency or "(currency not stated)"
     title = inp.name or Path(inp.source).name or "export"
     sections = [
         _header(result, title, cur),
+        _alert(result),
         _glance(result, cur),
         _findings(result),
         charts_section(i, found, cur),
@@ -183,10 +190,36 @@ def _header(result: AuditResult, title: str, cur: str) -> str:
     )
 
 
+def _alert(result: AuditResult) -> str:
+    """In red, before anything else: an export the audit could not judge, and why."""
+    inp = result.input
+    unsure = [v for v in _ordered(result) if v.verdict == "insufficient_data"]
+    used = sum(inp.rows.get(n, 0) for n in ("transactions", "rewards"))
+    if not unsure and used:
+        return ""
+    lines: list[str] = []
+    if not used:
+        lines.append(
+            "Not one transaction or reward in this export could be used: every money row was "
+            "skipped or there were none. Nothing below says the channel is honest."
+        )
+    for v in unsure:
+        lines.append(f"{v.jurisdiction}: " + " ".join(v.reasons))
+    items = "".join(f"<li>{esc(line)}</li>" for line in dict.fromkeys(lines))
+    return (
+        '<section id="alert" class="alert" role="alert"><h2>The audit cannot tell</h2>'
+        "<p>Too little of this export could be read to say whether the channel is honest. "
+        "Where the verdict is “Cannot tell”, the findings below are not a clean bill.</p>"
+        f"<ul>{items}</ul></section>"
+    )
+
+
 def _verdict_card(v: JurisdictionVerdict) -> str:
     tripped = _tripped(v)
     severity = f'<span class="severity">{esc(v.severity)}</span>' if v.severity else ""
-    if tripped:
+    if v.verdict == "insufficient_data":
+        why = " ".join(v.reasons[:2])
+    elif tripped:
         rules = "rule" if len(v.findings) == 1 else "rules"
         ids = ", ".join(f.rule_id for f in tripped)
         why = f"{len(tripped)} of {len(v.findings)} {rules} tripped: {ids}"
@@ -225,10 +258,21 @@ def _glance(result: AuditResult, cur: str) -> str:
         "from the rules each applies; beside them, what happened to the people who joined."
         f'</p><div class="glance"><div class="verdicts">{cards}</div>'
         f'<div class="outcomes" id="outcomes"><h3>Participant outcomes</h3>{rows}'
+        f"{_comparison(result)}</div></div></section>"
+    )
+
+
+def _comparison(result: AuditResult) -> str:
+    """The historical figures, only beside an outcome they compare with: a measured share
+    of members who lost money, from an export the audit could judge."""
+    lost = result.indicators.get("members_lost_money_share")
+    judged = all(v.verdict != "insufficient_data" for v in result.jurisdictions.values())
+    if lost is None or not judged:
+        return ""
+    return (
         '<p class="compare">For comparison: in FTC v. BurnLounge 93.84% of participants never '
         "recovered what they paid; an FTC staff review (2024) of 70 income disclosures found "
-        "most participants earned at most 1,000 USD a year before expenses.</p></div></div>"
-        "</section>"
+        "most participants earned at most 1,000 USD a year before expenses.</p>"
     )
 
 
@@ -328,6 +372,11 @@ def _appendix(i: dict[str, Any]) -> str:
     for key, value in i.items():
         if key in SERIES_KEYS:
             continue
+        if key == "members_per_level" and isinstance(value, dict):
+            value = capped_levels({str(k): int(v) for k, v in value.items()})
+        elif isinstance(value, dict) and len(value) > 60:  # a person reads no more
+            kept = dict(list(value.items())[:60])
+            value = kept | {"…": f"{len(value) - 60:,} more in --format json"}
         shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
         rows.append(f'<tr><td class="indicator">{esc(key)}</td><td>{esc(shown)}</td></tr>')
     return (

@@ -11,11 +11,14 @@ adding a jurisdiction is adding a file.
 from __future__ import annotations
 
 import operator
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
+
+from weishang.audit.registry import NAMES
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
@@ -27,6 +30,11 @@ OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 OUTCOMES = ("violation", "at_risk")
 RANK = {"compliant": 0, "at_risk": 1, "violation": 2}
+# what a rule does when its indicator cannot be measured: trip, pass, or say it cannot tell
+# (the default: the jurisdiction's verdict is then ``insufficient_data`` unless a violation
+# was found)
+IF_MISSING = ("unknown", "trip", "pass")
+_TEMPLATE_NAMES = re.compile(r"\{ind\[([^\]]*)\]\}")
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,7 @@ class Rule:
     evidence: str
     unit: str = "number"  # share | money | count | number | flag
     severity: str | None = None
-    if_missing: str = "pass"  # "trip": an indicator that cannot be measured trips the rule
+    if_missing: str = "unknown"  # ``IF_MISSING``
     when: tuple[Condition, ...] = ()
     evidence_missing: str | None = None  # the sentence when the indicator can't be measured
 
@@ -61,16 +69,26 @@ class Pack:
     has_severity: bool
     fx: dict[str, float]
     rules: tuple[Rule, ...] = field(default=())
+    # enough data for a verdict: at least this share of the money rows (transactions and
+    # rewards together) usable; below it the verdict is ``insufficient_data``
+    min_usable_share: float = 0.9
 
 
 class PackError(ValueError):
     pass
 
 
+def _indicator(name: object, where: str) -> str:
+    if name not in NAMES:
+        raise PackError(f"{where}: no indicator is called {name!r} (see registry.py)")
+    return str(name)
+
+
 def _condition(data: dict[str, Any], where: str) -> Condition:
     if data.get("op") not in OPS:
         raise PackError(f"{where}: unknown op {data.get('op')!r}")
-    return Condition(data["indicator"], data["op"], data["threshold"], data.get("unit", "number"))
+    indicator = _indicator(data.get("indicator"), where)
+    return Condition(indicator, data["op"], data["threshold"], data.get("unit", "number"))
 
 
 def parse_pack(data: dict[str, Any]) -> Pack:
@@ -81,10 +99,15 @@ def parse_pack(data: dict[str, Any]) -> Pack:
             raise PackError(f"{where}: op or outcome not understood")
         if not raw.get("source"):
             raise PackError(f"{where}: every rule cites its source")
+        if raw.get("if_missing", "unknown") not in IF_MISSING:
+            raise PackError(f"{where}: if_missing is one of " + ", ".join(IF_MISSING))
+        for template in (raw.get("evidence", ""), raw.get("evidence_missing") or ""):
+            for name in _TEMPLATE_NAMES.findall(template):
+                _indicator(name, where)
         rules.append(
             Rule(
                 id=raw["id"],
-                indicator=raw["indicator"],
+                indicator=_indicator(raw.get("indicator"), where),
                 op=raw["op"],
                 threshold=raw["threshold"],
                 outcome=raw["outcome"],
@@ -92,12 +115,18 @@ def parse_pack(data: dict[str, Any]) -> Pack:
                 evidence=raw["evidence"],
                 unit=raw.get("unit", "number"),
                 severity=raw.get("severity"),
-                if_missing=raw.get("if_missing", "pass"),
+                if_missing=raw.get("if_missing", "unknown"),
                 when=tuple(_condition(c, where) for c in raw.get("when", [])),
                 evidence_missing=raw.get("evidence_missing"),
             )
         )
+    usable = data.get("data", {}).get("min_usable_share")
+    if not isinstance(usable, int | float) or not 0 <= usable <= 1:
+        raise PackError(
+            f"{data.get('jurisdiction')}: [data] min_usable_share, a share from 0 to 1, says how much usable data a verdict needs"
+        )
     return Pack(
+        min_usable_share=float(usable),
         jurisdiction=data["jurisdiction"],
         name=data["name"],
         currency=data["currency"],

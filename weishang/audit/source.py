@@ -13,6 +13,7 @@ printable.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import unicodedata
 import zipfile
@@ -34,6 +35,8 @@ MAX_ENTRIES = 10_000
 MAX_INFO_BYTES = 64 << 10  # dataset.json
 MAX_INFO_TEXT = 200  # characters kept of a name, currency or period
 _CHUNK = 1 << 20
+# a terminal's escape sequences: CSI (ESC [ ... final byte) and OSC (ESC ] ... BEL or ESC \)
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?")
 
 
 @dataclass
@@ -180,8 +183,7 @@ def printable(value: object, limit: int = MAX_INFO_TEXT) -> str | None:
     at most ``limit`` characters; None for no value or an object."""
     if value is None or isinstance(value, dict | list):
         return None
-    text = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in str(value)
-    )
+    text = _ESCAPES.sub("", str(value))
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
     text = " ".join(text.split())
     return (text[: limit - 1] + "…") if len(text) > limit else (text or None)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from weishang.audit.result import AuditResult
+from weishang.audit.verdict import percent
 
-MARKS = {"violation": "✗", "at_risk": "!", "pass": "✓", "not_applicable": "·"}
+MARKS = {"violation": "✗", "at_risk": "!", "cannot_tell": "?", "pass": "✓", "not_applicable": "·"}
 
 
 def _pct(value: Any) -> str:
-    return "n/a" if value is None else f"{float(value):.1%}"
+    return "n/a" if value is None else percent(float(value))
 
 
 def _money(value: Any, currency: str) -> str:
@@ -19,8 +20,17 @@ def _money(value: Any, currency: str) -> str:
 
 def render_text(result: AuditResult) -> str:
     i, inp = result.indicators, result.input
-    cur = inp.currency or ""
+    cur = inp.currency or "(currency not stated)"
     lines = [f"Audit of {inp.name or inp.source}" + (f" ({inp.period})" if inp.period else "")]
+    unsure = [v for v in result.jurisdictions.values() if v.verdict == "insufficient_data"]
+    if unsure or not any(inp.rows.get(n) for n in ("transactions", "rewards")):
+        lines += [
+            "",
+            "THE AUDIT CANNOT TELL whether this channel is honest: too little of the export could be read.",
+        ]
+        for v in unsure:
+            lines.append(f"  {v.jurisdiction}: " + " ".join(v.reasons))
+        lines.append("")
     rows = inp.rows
     lines.append(
         f"Input: {rows['members']:,} members, {rows['transactions']:,} transactions, "
@@ -51,12 +61,21 @@ def render_text(result: AuditResult) -> str:
     ]
     for code, verdict in result.jurisdictions.items():
         severity = f" ({verdict.severity})" if verdict.severity else ""
-        lines += ["", f"{code} {verdict.name}: {verdict.verdict.upper()}{severity}"]
+        shown = (
+            "CANNOT TELL (insufficient data)"
+            if verdict.verdict == "insufficient_data"
+            else verdict.verdict.upper()
+        )
+        lines += ["", f"{code} {verdict.name}: {shown}{severity}"]
         for f in verdict.findings:
-            if f.result in ("violation", "at_risk"):
+            if f.result in ("violation", "at_risk", "cannot_tell"):
                 lines.append(f"  {MARKS[f.result]} {f.rule_id}: {f.evidence}")
                 lines.append(f"      source: {f.source}")
-        passed = [f.rule_id for f in verdict.findings if f.result not in ("violation", "at_risk")]
+        passed = [
+            f.rule_id
+            for f in verdict.findings
+            if f.result not in ("violation", "at_risk", "cannot_tell")
+        ]
         if passed:
             lines.append("  ✓ not tripped: " + ", ".join(passed))
     return "\n".join(lines)

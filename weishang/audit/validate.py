@@ -308,7 +308,9 @@ def _load(path: Path, params: AuditParams, keep: bool, options: ReadOptions) -> 
             try:
                 raw.formats = formats.decide(raw, log, options)
             except formats.FormatError as exc:
-                log.add(Problem("ambiguous_format", raw.label, None, 1, Action.FATAL, str(exc)))
+                log.add(
+                    Problem("ambiguous_format", raw.label, exc.column, 1, Action.FATAL, str(exc))
+                )
             raws[spec.name] = raw
         if log.fatal:
             raise UnusableDataError(log.fatal)

@@ -37,28 +37,55 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """How much of the export's money rows (transactions and rewards) the audit could use."""
+
+    rows: int  # data rows in the two files
+    usable: int
+    reasons: tuple[str, ...] = ()  # the main reasons rows were skipped, most rows first
+
+    @property
+    def share(self) -> float:
+        return self.usable / self.rows if self.rows else 0.0
+
+
+@dataclass(frozen=True)
 class JurisdictionVerdict:
     jurisdiction: str
     name: str
-    verdict: str  # compliant | at_risk | violation
+    verdict: str  # compliant | at_risk | violation | insufficient_data
     severity: str | None  # CN only: administrative | criminal
     findings: tuple[Finding, ...]
     outcomes: dict[str, Any]
+    # why the audit cannot tell (``insufficient_data``), in words for a reader
+    reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
             "severity": self.severity,
+            "reasons": list(self.reasons),
             "findings": [f.to_dict() for f in self.findings],
             "outcomes": dict(self.outcomes),
         }
+
+
+def percent(value: float, places: int = 1) -> str:
+    """A share as a percentage that never rounds to 0% or 100% unless it is exactly that
+    (99.97% is not 100%)."""
+    for digits in range(places, places + 5):
+        text = f"{value:.{digits}%}"
+        exact_end = value in (0, 1)
+        if exact_end or float(text.rstrip("%")) not in (0.0, 100.0):
+            return text
+    return text
 
 
 def _fmt(value: Any, unit: str, currency: str) -> str:
     if value is None:
         return "not measurable"
     if unit == "share":
-        return f"{float(value):.1%}"
+        return percent(float(value))
     if unit == "money":
         return f"{float(value):,.2f} {currency}"
     if unit == "flag":
@@ -107,7 +134,7 @@ def evaluate_rule(
     if not applies:
         result = "not_applicable"
     elif value is None:
-        result = rule.outcome if rule.if_missing == "trip" else "pass"
+        result = {"trip": rule.outcome, "pass": "pass"}.get(rule.if_missing, "cannot_tell")
     else:
         result = rule.outcome if OPS[rule.op](value, rule.threshold) else "pass"
     context = {
@@ -153,13 +180,41 @@ class _Formatted(dict[str, str]):
 
 
 def judge(
-    pack: Pack, indicators: dict[str, Any], currency: str | None = None
+    pack: Pack,
+    indicators: dict[str, Any],
+    currency: str | None = None,
+    coverage: Coverage | None = None,
 ) -> JurisdictionVerdict:
+    """The pack's verdict: the worst outcome of its rules; ``insufficient_data`` instead when
+    too little of the export was usable (``coverage`` under the pack's ``min_usable_share``,
+    whatever the rules found), or when a rule could not be measured and none found a
+    violation."""
     findings = tuple(evaluate_rule(rule, indicators, pack, currency) for rule in pack.rules)
     verdict = "compliant"
     for f in findings:
         if f.result in RANK and RANK[f.result] > RANK[verdict]:
             verdict = f.result
+    reasons: list[str] = []
+    if coverage is not None and (not coverage.rows or coverage.share < pack.min_usable_share):
+        if not coverage.rows:
+            reasons.append(
+                "The export holds no transactions and no rewards: there is no money to judge."
+            )
+        else:
+            reasons.append(
+                f"Only {coverage.usable:,} of its {coverage.rows:,} transactions and rewards "
+                f"({percent(coverage.share)}) could be read; a verdict needs at least "
+                f"{percent(pack.min_usable_share, 0)}."
+            )
+            reasons += coverage.reasons
+        verdict = "insufficient_data"
+    unmeasured = [f for f in findings if f.result == "cannot_tell"]
+    if unmeasured and verdict != "violation":
+        reasons += [
+            f"{f.rule_id} could not be checked: {f.indicator} could not be measured."
+            for f in unmeasured
+        ]
+        verdict = "insufficient_data"
     severity = None
     if pack.has_severity and verdict == "violation":
         tripped = {f.severity for f in findings if f.result == "violation"}
@@ -171,4 +226,5 @@ def judge(
         severity=severity,
         findings=findings,
         outcomes={k: indicators.get(k) for k in OUTCOME_KEYS},
+        reasons=tuple(reasons),
     )

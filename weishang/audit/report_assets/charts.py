@@ -54,7 +54,36 @@ def axis_format(values: Sequence[float]) -> Callable[[float], str]:
 
 
 def pct(share: float | None, digits: int = 1) -> str:
-    return "n/a" if share is None else f"{share * 100:,.{digits}f}%"
+    """A share as a percentage; one that is not exactly 0 or 1 never shows as 0% or 100%
+    (99.97% gets the digits it needs)."""
+    if share is None:
+        return "n/a"
+    for places in range(digits, digits + 5):
+        text = f"{share * 100:,.{places}f}"
+        if share in (0, 1) or float(text.replace(",", "")) not in (0.0, 100.0):
+            return text + "%"
+    return text + "%"
+
+
+def capped_levels(per_level: dict[str, int], shown: int = 40) -> dict[str, int]:
+    """Members per level for a person to read: the first ``shown`` levels one by one, the
+    rest in ranges that grow tenfold (41–100, 101–1,000 ...), so a chain a million levels
+    deep is a dozen rows, not a million."""
+    out: dict[str, int] = {}
+    ranges: dict[tuple[int, int], int] = {}
+    for key, count in per_level.items():
+        level = int(key) if str(key).isdigit() else 0
+        if level <= shown:
+            out[str(key)] = count
+            continue
+        top = 100
+        while level > top:
+            top *= 10
+        low = shown + 1 if top == 100 else top // 10 + 1
+        ranges[(low, top)] = ranges.get((low, top), 0) + count
+    for (low, top), count in sorted(ranges.items()):
+        out[f"{low:,}–{top:,}"] = count
+    return out
 
 
 def money(value: Any, currency: str) -> str:
@@ -124,7 +153,12 @@ def legend(items: Sequence[tuple[str, str, str]]) -> str:
 # --- members by level -------------------------------------------------------------------------
 def levels_chart(per_level: dict[str, int]) -> str:
     """Horizontal bars, level 1 (the roots) on top: a pyramid reads as a pyramid."""
-    items = sorted((int(k), int(v)) for k, v in per_level.items())
+
+    def first(key: str) -> int:
+        text = key.split("–")[0].replace(",", "")
+        return int(text) if text.isdigit() else 0
+
+    items = sorted(((str(k), int(v)) for k, v in per_level.items()), key=lambda kv: first(kv[0]))
     if not items:
         return empty("levels", "No member could be placed in the sponsor tree.")
     total, top = sum(v for _, v in items), max(v for _, v in items)
@@ -147,7 +181,7 @@ def levels_chart(per_level: dict[str, int]) -> str:
                     _text(label_w + 14 + width, mid, f"{count:,} ({pct(count / total)})", "val")
                 )
     body.append(_line(label_w + 8, y0, label_w + 8, y0 + len(items) * row, MUTED))
-    label = f"Members by level: {len(items)} levels, {total:,} members placed"
+    label = f"Members by level: {total:,} members placed"
     return _svg("levels", y0 + len(items) * row + 6, label, body)
 
 

@@ -36,15 +36,16 @@ def _data_table(headers: list[str], rows: list[list[str]], numeric_from: int = 1
 
 
 def _levels_figure(i: dict[str, Any]) -> str:
-    per_level = {str(k): int(v) for k, v in (i.get("members_per_level") or {}).items()}
-    total = sum(per_level.values())
+    every_level = {str(k): int(v) for k, v in (i.get("members_per_level") or {}).items()}
+    total = sum(every_level.values())
     takeaway = "No member could be placed in a sponsor tree."
-    if per_level:
-        biggest = max(per_level, key=lambda k: per_level[k])
+    if every_level:
+        biggest = max(every_level, key=lambda k: every_level[k])
         takeaway = (
-            f"{len(per_level)} levels; the largest, level {biggest}, holds "
-            f"{pct(per_level[biggest] / total)} of the members."
+            f"{len(every_level):,} levels; the largest, level {biggest}, holds "
+            f"{pct(every_level[biggest] / total)} of the members."
         )
+    per_level = charts.capped_levels(every_level)
     caption = "Level 1 is a root (a member with no sponsor); level 2 its recruits, and so on."
     if i.get("members_unplaced"):
         caption += f" {i['members_unplaced']:,} members sit in a sponsor cycle and have no level."
@@ -59,7 +60,8 @@ def _levels_figure(i: dict[str, Any]) -> str:
 
 
 def _level_key(item: tuple[str, int]) -> int:
-    return int(item[0]) if item[0].isdigit() else 0
+    first = item[0].split("–")[0].replace(",", "")
+    return int(first) if first.isdigit() else 0
 
 
 def _growth_figure(i: dict[str, Any]) -> str:

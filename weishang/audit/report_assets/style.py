@@ -42,6 +42,14 @@ h3 { margin: 0 0 2px; font-size: 16px; font-weight: 650; }
 .verdict.at_risk { border-top-color: #c27a12; background: var(--warn-bg); }
 .verdict.at_risk .label { color: var(--warn); }
 .verdict.violation { border-top-color: var(--bad); background: var(--bad-bg); }
+.verdict.insufficient_data { border-top-color: var(--bad); background: #fff; border-style: dashed; }
+.verdict.insufficient_data .label { color: var(--bad); }
+.alert { border: 2px solid var(--bad); background: var(--bad-bg); color: var(--bad);
+  padding: 12px 16px; border-radius: 4px; margin: 16px 0; }
+.alert h2 { color: var(--bad); margin-top: 0; }
+.alert p, .alert li { color: #5c130f; }
+.pill.insufficient_data, .mark.cannot_tell { color: var(--bad); }
+.pill.insufficient_data { background: #fff; border: 1px dashed var(--bad); }
 .verdict.violation .label { color: var(--bad); }
 .verdict.criminal { border-top-color: var(--crime); background: var(--crime-bg); }
 .verdict.criminal .label { color: var(--crime); }
