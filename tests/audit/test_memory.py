@@ -68,3 +68,27 @@ def test_the_last_audit_to_end_restores_the_defaults() -> None:
     thread.join(10)
     assert memory._running == 0
     assert pa.default_memory_pool().backend_name == pool
+
+
+def test_the_library_leaves_the_process_settings_alone(export) -> None:  # type: ignore[no-untyped-def]
+    """``audit()`` changes no allocator of the process: only a caller that opts in does."""
+    from weishang.audit import audit
+
+    pool = pa.default_memory_pool().backend_name
+    seen = []
+    audit(export, progress=lambda _: seen.append(pa.default_memory_pool().backend_name))
+    assert seen and set(seen) == {pool}
+    assert memory._running == 0
+
+
+def test_what_the_process_started_with_comes_back() -> None:
+    environ = {
+        "MALLOC_TRIM_THRESHOLD_": "1048576",
+        "GLIBC_TUNABLES": "glibc.malloc.arena_max=2:glibc.malloc.top_pad=0x1000",
+    }
+    values = memory._started_with(environ)
+    assert values[memory._M_TRIM_THRESHOLD] == 1 << 20
+    assert values[memory._M_ARENA_MAX] == 2
+    assert values[memory._M_TOP_PAD] == 0x1000
+    assert values[memory._M_MMAP_MAX] == memory._DEFAULTS[memory._M_MMAP_MAX]
+    assert memory._started_with({}) == memory._DEFAULTS

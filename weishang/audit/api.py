@@ -9,7 +9,6 @@ from pathlib import Path
 from weishang.audit.contract import AuditParams, ReadOptions
 from weishang.audit.engine import Engine, duckdb_engine
 from weishang.audit.indicators import compute_indicators
-from weishang.audit.memory import retained
 from weishang.audit.problems import Action, Problem
 from weishang.audit.result import AuditResult, InputSummary
 from weishang.audit.rules import load_packs
@@ -41,14 +40,15 @@ def audit(
     """
     started = time.perf_counter()
     progress(f"loading and validating {path}")
-    with retained():  # the memory the load frees serves the indicators (``memory.py``)
-        # for this one audit: no clean transactions table when the loader's sums answer
-        dataset = load_dataset(path, params, keep=False, options=options)
+    # for this one audit: no clean transactions table when the loader's sums answer
+    dataset = load_dataset(path, params, keep=False, options=options)
+    try:
         loaded = time.perf_counter() - started
         result = audit_dataset(
             dataset, params=params, jurisdictions=jurisdictions, progress=progress
         )
-        dataset.close()  # the clean tables go while freed memory is still kept
+    finally:
+        dataset.close()
     result.timings["load"] = round(loaded, 3)
     return result
 
@@ -87,10 +87,9 @@ def audit_dataset(
         f"computing indicators on {engine.kind}: {counts['members']:,} members, "
         f"{counts['transactions']:,} transactions, {counts['rewards']:,} rewards"
     )
-    with retained():
-        indicators = compute_indicators(engine, params)
-        # Compact per-member series for the report's histogram and Lorenz curve (~1.4 KB).
-        indicators |= compute_series(engine)
+    indicators = compute_indicators(engine, params)
+    # Compact per-member series for the report's histogram and Lorenz curve (~1.4 KB).
+    indicators |= compute_series(engine)
     problems = list(dataset.problems.problems)
     computed = time.perf_counter() - started
     progress("judging against the jurisdiction packs")

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from weishang.audit import memory
 from weishang.audit.api import audit
 from weishang.audit.contract import FILES, AuditParams, ReadOptions
 from weishang.audit.problems import UnusableDataError
@@ -75,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
         default=3600,
         metavar="SECONDS",
         help="give up after this long (default 3600)",
+    )
+    parser.add_argument(
+        "--no-retain-memory",
+        dest="retain_memory",
+        action="store_false",
+        help="let the C library hand freed memory back to the system during the audit "
+        "(by default this one-shot command keeps it for reuse: faster on large exports, "
+        "see docs/performance.md)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
@@ -157,7 +166,8 @@ def main(argv: list[str]) -> int:
             print(f"weishang audit: {exc}", file=sys.stderr)
             return EXIT_USAGE
         params = AuditParams(entry_window_days=args.entry_window_days)
-        with _bounded_in_time(args.time_limit):
+        kept = memory.retained() if args.retain_memory else contextlib.nullcontext()
+        with _bounded_in_time(args.time_limit), kept:
             result = audit(
                 args.path, params=params, jurisdictions=args.jurisdiction, progress=progress,
                 options=options,

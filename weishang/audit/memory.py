@@ -11,21 +11,26 @@ about 2.4 CPU-seconds in the kernel, against 0.05 for a GiB used again
 
 ``retained()`` keeps what is freed in the process while an audit runs: glibc's malloc takes
 every block from its one heap and never trims it, and Arrow allocates through that malloc
-(its own pool hands pages back on a timer). When the last audit running ends, the defaults
-come back and the heap is trimmed, so a long-lived process (the platform's workers) keeps
-no more than it did (glibc's mmap threshold then stays at its default of 128 KiB instead of
-adjusting itself, as in any process that has called ``mallopt``). DuckDB's part is a setting
-of the audit's own database (``validate.connect``). Where the C library is not glibc,
-nothing changes here.
+(its own pool hands pages back on a timer). These are settings of the whole process, so the
+library never makes them by itself: a caller that owns its process opts in (the one-shot
+``weishang audit`` command does, unless ``--no-retain-memory``; the platform's server does
+not). When the last audit running ends, what was there before comes back: Arrow's pool as
+it was, and glibc's parameters as the process was started with them (its environment's
+``MALLOC_*_`` variables or ``GLIBC_TUNABLES``, else glibc's documented defaults; glibc has
+no call that reads them back); then the heap is trimmed. glibc's mmap threshold then stays
+where it was set instead of adjusting itself, as in any process that has called
+``mallopt``. DuckDB's part is a setting of the audit's own database
+(``validate.connect``). Where the C library is not glibc, nothing changes here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import platform
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import pyarrow as pa
 
@@ -45,6 +50,30 @@ _DEFAULTS = {
     _M_MMAP_THRESHOLD: 128 * 1024,
     _M_ARENA_MAX: 0,  # glibc's own choice (8 per core)
 }
+# how a process sets them when it starts: MALLOC_TRIM_THRESHOLD_=... or
+# GLIBC_TUNABLES=glibc.malloc.trim_threshold=...:glibc.malloc.arena_max=...
+_NAMES = {
+    _M_MMAP_MAX: "mmap_max",
+    _M_TRIM_THRESHOLD: "trim_threshold",
+    _M_TOP_PAD: "top_pad",
+    _M_MMAP_THRESHOLD: "mmap_threshold",
+    _M_ARENA_MAX: "arena_max",
+}
+
+
+def _started_with(environ: Mapping[str, str] = os.environ) -> dict[int, int]:
+    """glibc's malloc parameters as the process started: its defaults, overridden by the
+    environment the process was started with."""
+    values = dict(_DEFAULTS)
+    tunables = dict(
+        item.split("=", 1) for item in environ.get("GLIBC_TUNABLES", "").split(":") if "=" in item
+    )
+    for option, name in _NAMES.items():
+        for given in (environ.get(f"MALLOC_{name.upper()}_"), tunables.get(f"glibc.malloc.{name}")):
+            with contextlib.suppress(TypeError, ValueError):
+                values[option] = int(given, 0)  # type: ignore[arg-type]
+    return values
+
 
 _lock = threading.Lock()
 _running = 0
@@ -82,7 +111,7 @@ def _end() -> None:
     if _LIBC is not None:
         mallopt, trim = _LIBC
         pa.set_memory_pool(_arrow_pool)
-        for option, value in _DEFAULTS.items():
+        for option, value in _started_with().items():
             mallopt(option, value)
         trim(0)
 

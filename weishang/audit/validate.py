@@ -39,7 +39,6 @@ from weishang.audit.clean import CleanTable, OwnIds
 from weishang.audit.contract import MEMBERS, REWARDS, TABLES, TRANSACTIONS, AuditParams, ReadOptions
 from weishang.audit.load import RawFile, open_source, register_raw, temporary_workdir
 from weishang.audit.members import MemberKeys, clean_members, report_cycles
-from weishang.audit.memory import retained
 from weishang.audit.problems import Action, Problem, ProblemLog, UnusableDataError
 from weishang.audit.source import DatasetInfo, read_info
 from weishang.audit.sums import MemberSums, reward_ranks
@@ -272,18 +271,31 @@ def load_dataset(
 
     ``options``: how to read what the files cannot say themselves (a mapping of headers, the
     decimal separator, the order of day and month)."""
-    with retained():  # ``memory.py``
-        options = options or ReadOptions()
-        dataset = _load(Path(path), params or AuditParams(), keep, options)
-        if dataset.flows is None and not dataset.complete:
-            dataset.close()
-            dataset = _load(Path(path), params or AuditParams(), True, options)
-        return dataset
+    options = options or ReadOptions()
+    dataset = _load(Path(path), params or AuditParams(), keep, options)
+    if dataset.flows is None and not dataset.complete:
+        dataset.close()
+        dataset = _load(Path(path), params or AuditParams(), True, options)
+    return dataset
 
 
 def _load(path: Path, params: AuditParams, keep: bool, options: ReadOptions) -> AuditDataset:
-    log = ProblemLog()
     con = connect()
+    try:
+        return _load_into(con, path, params, keep, options)
+    except BaseException:
+        close(con)  # and what it spilled
+        raise
+
+
+def _load_into(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    params: AuditParams,
+    keep: bool,
+    options: ReadOptions,
+) -> AuditDataset:
+    log = ProblemLog()
     with temporary_workdir() as workdir:
         try:
             folder = open_source(path, Path(workdir))
