@@ -111,6 +111,8 @@ def audit_dataset(
         rows=counts,
         skipped_rows=skipped,
         problems=tuple(problems),
+        time_zone=dataset.info.time_zone,
+        time_zone_from=dataset.info.time_zone_from,
     )
     return AuditResult(
         indicators=indicators,

@@ -67,12 +67,13 @@ def _typed(raw: RawFile, column: str) -> bool:
 
 def _timestamp(raw: RawFile, column: str) -> str:
     dtype = raw.columns.get(column, "")
-    if dtype == "TIMESTAMP WITH TIME ZONE":  # as Spark and pandas write it: the UTC instant
-        return f'make_timestamp(epoch_us("{column}"))'
+    if dtype == "TIMESTAMP WITH TIME ZONE":  # as Spark and pandas write it: an instant,
+        return f'CAST("{column}" AS TIMESTAMP)'  # as the clock read in the session's zone
     if dtype.startswith("TIMESTAMP") or dtype == "DATE":
         return f'CAST("{column}" AS TIMESTAMP)'
     text = _text(raw, column)
-    # ISO text, with or without an offset, lands in UTC (the session time zone is UTC)
+    # ISO text: without an offset, as written (the dataset's own clock, the session's zone);
+    # with one, converted to the dataset's clock
     parsers = [f"TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"]
     parsers += [f"TRY_STRPTIME({text}, '{fmt}')" for fmt in DATE_FORMATS]
     return "COALESCE(" + ", ".join(parsers) + ")"

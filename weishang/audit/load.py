@@ -319,6 +319,8 @@ class RawFile:
     table: pa.Table | None = None  # CSV: the whole file, every column as text
     # how its text amounts and dates are written (``formats.decide``)
     formats: Formats = field(default_factory=Formats)
+    # the dataset's time zone: a time with a zone is read as the wall clock there
+    time_zone: str = "UTC"
 
     @property
     def batch_rows(self) -> int:

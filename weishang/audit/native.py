@@ -18,6 +18,7 @@ import numba as nb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from weishang.audit import ids
@@ -236,6 +237,11 @@ class NativeScan(Scan):
             space.array(name + "_day", np.int32, n),
         )
         array = _single(column)
+        zone = self.raw.time_zone
+        if pa.types.is_timestamp(array.type) and array.type.tz is not None and zone != "UTC":
+            # an instant: as the clock read in the dataset's zone (``checks._timestamp``)
+            zoned = pa.timestamp(array.type.unit, zone)
+            array = pc.local_timestamp(array.cast(zoned))
         if pa.types.is_date32(array.type):
             values, bitmap, nulls = _buffers(array, 4)
             unit = 0

@@ -173,6 +173,7 @@ def _header(result: AuditResult, title: str, cur: str) -> str:
         ("Source", inp.source),
         ("Period", inp.period or "not stated"),
         ("Currency", inp.currency or "not stated"),
+        ("Time zone", f"{inp.time_zone} ({inp.time_zone_from})"),
     ]
     figures = [
         (_count(i.get("members")), "members"),

@@ -18,6 +18,9 @@ class InputSummary:
     rows: dict[str, int]  # usable rows per table
     skipped_rows: dict[str, int]
     problems: tuple[Problem, ...]
+    # the zone of times written without one, and why that one
+    time_zone: str = "UTC"
+    time_zone_from: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -25,6 +28,8 @@ class InputSummary:
             "name": self.name,
             "currency": self.currency,
             "period": self.period,
+            "time_zone": self.time_zone,
+            "time_zone_from": self.time_zone_from,
             "rows": dict(self.rows),
             "skipped_rows": dict(self.skipped_rows),
             "problems": [p.to_dict() for p in self.problems],

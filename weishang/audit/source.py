@@ -17,6 +17,7 @@ import re
 import shutil
 import unicodedata
 import zipfile
+import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -44,6 +45,22 @@ class DatasetInfo:
     name: str | None = None
     currency: str | None = None
     period: str | None = None
+    # the IANA time zone of times written without one: as ``dataset.json`` declares it, else
+    # the currency's country's, else UTC (``time_zone``)
+    time_zone: str = "UTC"
+    time_zone_from: str = "no currency or time zone declared"
+
+
+# the time zone of a currency's country, for times an export writes without a zone (a
+# currency of several zones, the USD's, takes its most populous one)
+CURRENCY_ZONES = {
+    "CNY": "Asia/Shanghai", "RMB": "Asia/Shanghai", "HKD": "Asia/Hong_Kong",
+    "MOP": "Asia/Macau", "TWD": "Asia/Taipei", "JPY": "Asia/Tokyo", "KRW": "Asia/Seoul",
+    "SGD": "Asia/Singapore", "MYR": "Asia/Kuala_Lumpur", "THB": "Asia/Bangkok",
+    "VND": "Asia/Ho_Chi_Minh", "IDR": "Asia/Jakarta", "PHP": "Asia/Manila",
+    "INR": "Asia/Kolkata", "GBP": "Europe/London", "EUR": "Europe/Paris",
+    "USD": "America/New_York", "CAD": "America/Toronto", "AUD": "Australia/Sydney",
+}  # fmt: skip
 
 
 def unusable(source: str, message: str) -> UnusableDataError:
@@ -171,11 +188,34 @@ def read_info(folder: Path, log: ProblemLog) -> DatasetInfo:
         return ignored(f"not valid JSON ({exc.__class__.__name__})")
     if not isinstance(parsed, dict):
         return ignored("not a JSON object")
-    return DatasetInfo(
+    info = DatasetInfo(
         name=printable(parsed.get("name")),
         currency=printable(parsed.get("currency")),
         period=printable(parsed.get("period")),
     )
+    declared = printable(parsed.get("timezone") or parsed.get("time_zone"), 64)
+    if declared:
+        if _is_zone(declared):
+            info.time_zone, info.time_zone_from = declared, "declared in dataset.json"
+            return info
+        log.add(
+            Problem(
+                "bad_time_zone", "dataset.json", "timezone", 1, Action.KEPT,
+                f"{declared!r} is not a time zone (say e.g. Asia/Shanghai); ignored",
+            )
+        )  # fmt: skip
+    zone = CURRENCY_ZONES.get((info.currency or "").upper())
+    if zone:
+        info.time_zone, info.time_zone_from = zone, f"the country of its currency, {info.currency}"
+    return info
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def printable(value: object, limit: int = MAX_INFO_TEXT) -> str | None:

@@ -32,6 +32,7 @@ def render_text(result: AuditResult) -> str:
             lines.append(f"  {v.jurisdiction}: " + " ".join(v.reasons))
         lines.append("")
     rows = inp.rows
+    lines.append(f"Times without a zone read as {inp.time_zone} ({inp.time_zone_from})")
     lines.append(
         f"Input: {rows['members']:,} members, {rows['transactions']:,} transactions, "
         f"{rows['rewards']:,} rewards usable"

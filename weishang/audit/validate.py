@@ -312,11 +312,15 @@ def _load_into(
             )  # fmt: skip
             raise UnusableDataError([problem]) from None
         info = read_info(folder, log)
+        # times written without a zone are the dataset's wall clock; those with one are
+        # converted to it (``checks._timestamp``, ``native``), so a day is the dataset's day
+        con.execute(f"SET GLOBAL TimeZone = '{info.time_zone}'")
         raws: dict[str, RawFile] = {}
         for spec in (MEMBERS, TRANSACTIONS, REWARDS):
             raw = register_raw(con, folder, spec, log, options.columns.get(spec.name))
             if raw is None:
                 continue
+            raw.time_zone = info.time_zone
             try:
                 raw.formats = formats.decide(raw, log, options)
             except formats.FormatError as exc:
