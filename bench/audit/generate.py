@@ -20,6 +20,7 @@ member) plus one chunk. Transactions and rewards are written by two processes at
 The same ``--seed`` and sizes give the same files.
 
     .venv/bin/python bench/audit/generate.py --preset 1m          # -> bench/data/audit-1m
+    .venv/bin/python bench/audit/generate.py --preset 1m --csv    # and bench/data/audit-1m-csv
     .venv/bin/python bench/audit/generate.py --members 1000 --transactions 20000 \\
         --rewards 5000 --out /tmp/small
 """
@@ -39,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 BENCH_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -460,6 +462,20 @@ def generate(
     return info
 
 
+def write_csv(folder: Path, out: Path) -> float:
+    """The same export as CSV (as a back office would write it, one file per table, times
+    in ISO with their zone), row group by row group; ``dataset.json`` copied."""
+    began = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("members", "transactions", "rewards"):
+        source = pq.ParquetFile(folder / f"{name}.parquet")
+        with pacsv.CSVWriter(out / f"{name}.csv", source.schema_arrow) as writer:
+            for group in range(source.num_row_groups):
+                writer.write_table(source.read_row_group(group))
+    (out / "dataset.json").write_bytes((folder / "dataset.json").read_bytes())
+    return time.perf_counter() - began
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", choices=sorted(PRESETS), help="sizes: members, txns, rewards")
@@ -470,6 +486,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk", type=int, default=1_000_000, help="rows per row group")
     parser.add_argument("--jobs", type=int, default=2, help="1 or 2 processes")
     parser.add_argument("--out", type=Path, help="folder (default bench/data/audit-PRESET)")
+    parser.add_argument(
+        "--csv", action="store_true", help="also write the same export as CSV in OUT-csv"
+    )
     args = parser.parse_args(argv)
     sizes = list(PRESETS[args.preset] if args.preset else (None, None, None))
     for i, given in enumerate((args.members, args.transactions, args.rewards)):
@@ -498,6 +517,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{n_txns:,} transactions, {n_rewards:,} rewards; {size / 2**30:.2f} GiB"
     )
     print("seconds:", json.dumps(info["seconds"]))
+    if args.csv:
+        csv_out = out.with_name(out.name + "-csv")
+        seconds = write_csv(out, csv_out)
+        size = sum(p.stat().st_size for p in csv_out.glob("*.csv"))
+        print(f"{csv_out}: the same as CSV, {size / 2**30:.2f} GiB in {seconds:.1f} s")
     return 0
 
 

@@ -165,7 +165,7 @@ CLEAN_SCHEMAS: dict[str, dict[str, str]] = {
         # how many levels above the source the paid member sits (1: the source's sponsor),
         # when the paid member is an ancestor of the source; else null
         "levels_above": "INTEGER",
-        # what the source member did on the reward's day (UTC): bought as a participant, paid
+        # what the source member did on the reward's day (the dataset's zone): bought as a participant, paid
         # a fee, sold to an outside consumer, joined (false without a source)
         "source_bought": "BOOLEAN",
         "source_paid_fee": "BOOLEAN",

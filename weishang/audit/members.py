@@ -54,9 +54,9 @@ class MemberKeys:
     """What a member reference resolves to, by the member's position in the members file."""
 
     index: ids.MemberIndex | numbered.NumberedIndex
-    joined_us: Rows  # microseconds since 1970, UTC
+    joined_us: Rows  # microseconds since 1970, on the dataset's clock
     # [joined, left] per member, side by side (one read of memory for both): microseconds
-    # since 1970, UTC; left is the largest int64 when not known
+    # since 1970, on the dataset's clock; left is the largest int64 when not known
     times: Rows
     sponsor: Rows  # the sponsor's position, -1 for a root
     level: sponsors.Levels  # 1 for a root; sponsors.UNPLACED in or below a cycle
@@ -74,7 +74,7 @@ class MemberKeys:
         return self.index.lookup(strings, space, column, with_hashes)
 
     def sources(self, positions: Rows, at_us: Rows, space: ids.Workspace) -> dict[str, pa.Array]:
-        """For rewards: whether the source member joined on the reward's day (UTC), and the
+        """For rewards: whether the source member joined on the reward's day (the dataset's zone), and the
         seconds from its joining to the reward (within INTEGER's range; null without a
         source)."""
         n = len(positions)
