@@ -113,7 +113,10 @@ def _typed(table: pa.Table) -> pa.Table:
         column = table.column(name)
         if name in ("at", "joined_at", "left_at"):
             text = pa.compute.if_else(pa.compute.equal(column, ""), None, column)
-            column = pa.compute.strptime(text, "%Y-%m-%d %H:%M:%S", "us")
+            # instants, as Spark and pandas write them: read on the dataset's clock
+            column = pa.compute.strptime(text, "%Y-%m-%d %H:%M:%S", "us").cast(
+                pa.timestamp("us", "UTC")
+            )
         elif name == "amount":
             column = column.cast(pa.decimal128(18, 2))
         elif name == "seller_collects":
@@ -179,6 +182,18 @@ def test_every_form_gives_one_document_on_every_run(tmp_path: Path) -> None:
 
 
 def test_typed_parquet_and_its_csv_agree(tmp_path: Path) -> None:
-    tables = _export(11, messy=False)
-    csv = document(_write(tables, tmp_path / "csv", "csv"))
-    assert document(_write(tables, tmp_path / "typed", "typed")) == csv
+    """Parquet of native types (times with a zone, decimals, booleans) and the CSV written
+    from it (times ending in Z), in a dataset whose clock is Shanghai's: every time is moved
+    to that clock alike, on the compiled path and on DuckDB's."""
+    typed = {name: _typed(table) for name, table in _export(11, messy=False).items()}
+    parquet, csv = tmp_path / "typed", tmp_path / "csv"
+    for folder in (parquet, csv):
+        folder.mkdir()
+        (folder / "dataset.json").write_text('{"currency": "CNY"}', "utf-8")
+    for name, table in typed.items():
+        pq.write_table(table, parquet / f"{name}.parquet", row_group_size=5_000)
+        pacsv.write_csv(table, csv / f"{name}.csv")
+    assert "Z" in (csv / "members.csv").read_text().split("\n")[1]
+    expected = document(parquet)
+    assert json.loads(expected)["indicators"]["input"]["time_zone"] == "Asia/Shanghai"
+    assert document(csv) == expected

@@ -210,7 +210,9 @@ def _memory_limit_mib() -> int:
 def connect() -> duckdb.DuckDBPyConnection:
     """The audit's DuckDB: UTC, half the machine's memory, spilling under the temp folder."""
     con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
+    # a setting of the whole database, so that every cursor reads times alike (``_load_into``
+    # sets the dataset's zone)
+    con.execute("SET GLOBAL TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # the command reports progress itself
     # Nothing depends on the order DuckDB returns rows in (a typed batch carries each row's
     # own number, ``checks.TypedScan``), and without it DuckDB writes and spills with less memory.
