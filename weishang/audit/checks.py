@@ -11,6 +11,7 @@ same scan (``TypedScan.report``), so a file's problems keep one order.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from weishang.audit import formats
 from weishang.audit.contract import (
     MEMBERS,
     REWARD_BASES,
@@ -33,6 +35,10 @@ from weishang.audit.load import RawFile
 from weishang.audit.problems import EXAMPLES_PER_PROBLEM, Action, Problem, ProblemLog
 
 DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d")
+# DuckDB's name of the types ``formats.typed_plainly`` gives a column
+_DUCKDB_TYPES = {"timestamp[us]": "TIMESTAMP", "decimal128(18, 2)": "DECIMAL(18,2)"}
+# a time written with its zone: Z, UTC, an offset (+08, +0800, +08:00) or a named zone
+ZONED = r"(?i)(z|utc|gmt|[+-]\d{2}(:?\d{2})?|[a-z_]+/[a-z_]+)$"
 SKIP, CLEAR, KEPT = Action.ROW_SKIPPED, Action.VALUE_CLEARED, Action.KEPT
 Rows = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -72,11 +78,16 @@ def _timestamp(raw: RawFile, column: str) -> str:
     if dtype.startswith("TIMESTAMP") or dtype == "DATE":
         return f'CAST("{column}" AS TIMESTAMP)'
     text = _text(raw, column)
-    # ISO text: without an offset, as written (the dataset's own clock, the session's zone);
-    # with one, converted to the dataset's clock
-    parsers = [f"TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"]
-    parsers += [f"TRY_STRPTIME({text}, '{fmt}')" for fmt in DATE_FORMATS]
-    return "COALESCE(" + ", ".join(parsers) + ")"
+    # ISO text: with a zone (Z, an offset, a named zone), converted to the dataset's clock
+    # (the session's zone); without one, as written, never through the zone (where the clock
+    # skips an hour, a time in that hour would move)
+    zoned = f"TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    plain = [f"TRY_CAST({text} AS TIMESTAMP)"]
+    plain += [f"TRY_STRPTIME({text}, '{fmt}')" for fmt in DATE_FORMATS]
+    return (
+        f"CASE WHEN regexp_matches({text}, '{ZONED}') THEN {zoned} "
+        f"ELSE COALESCE({', '.join(plain)}) END"
+    )
 
 
 def _decimal(raw: RawFile, column: str) -> str:
@@ -294,37 +305,65 @@ class TypedScan(Scan):
         self.wanted = list(
             dict.fromkeys(self.id_columns + [c for c in raw.spec.columns if c in raw.names])
         )
-        self.prepare = prepare or raw.formats.prepare
+        self.prepare: Callable[[pa.Table], pa.Table] = prepare or raw.formats.prepare
         self.view = f"_batch_{raw.spec.name}"
+        self.outputs = outputs
+        self._queries: dict[tuple[tuple[str, str], ...], str] = {}
+        self.query = self._query(raw)
+
+    def _query(self, raw: RawFile) -> str:
+        """The query over a batch whose columns have ``raw.columns``' types; the checks (and
+        so the bits of ``_bad``) are the file's, whatever a batch's types."""
         cols, _ = staging(raw)
         bits = " + ".join(
             f"CASE WHEN {c.condition} THEN {1 << n} ELSE 0 END"
             for n, (_, c) in enumerate(self.flagging)
         )
         typed = ", ".join(f'{expr} AS "{name}"' for name, expr in cols.items())
-        picked = ", ".join(f'{expr} AS "{name}"' for name, expr in outputs.items())
-        self.query = (
+        picked = ", ".join(f'{expr} AS "{name}"' for name, expr in self.outputs.items())
+        return (
             f"SELECT {picked}, CAST({bits or 0} AS INTEGER) AS _bad, _pos "
             f"FROM (SELECT {typed}, _pos FROM {self.view})"
         )
+
+    def _query_for(self, batch: pa.Table) -> str:
+        """The query for a batch some of whose text columns Arrow has typed already
+        (``formats.typed_plainly``)."""
+        types = tuple(
+            (name, _DUCKDB_TYPES[kind])
+            for name in batch.column_names
+            if self.raw.columns.get(name) == "VARCHAR"
+            and (kind := str(batch.schema.field(name).type)) in _DUCKDB_TYPES
+        )
+        if not types:
+            return self.query
+        if types not in self._queries:
+            typed = dataclasses.replace(self.raw, columns=self.raw.columns | dict(types))
+            self._queries[types] = self._query(typed)
+        return self._queries[types]
 
     def _typed(self, batch: pa.Table) -> pa.Table:
         """The typed columns of one batch, in the batch's row order (by ``_pos``)."""
         n = batch.num_rows
         source = batch.select([c for c in self.wanted if c in batch.column_names])
-        if self.prepare is not None:
-            source = self.prepare(source)
+        source = formats.typed_plainly(
+            self.prepare(source), self.raw.time_zone, self.raw.formats.plain
+        )
         source = source.append_column("_pos", pa.array(np.arange(n, dtype=np.int64)))
         self.con.register(self.view, source)
         try:
-            result = self.con.sql(self.query).to_arrow_table()
+            result = self.con.sql(self._query_for(source)).to_arrow_table()
         finally:
             self.con.unregister(self.view)
         pos = result.column("_pos").to_numpy()
+        rows = np.arange(n, dtype=np.int64)
+        result = result.drop_columns(["_pos"])
+        if np.array_equal(pos, rows):  # DuckDB kept the batch's order
+            return result
         order = np.argsort(pos, kind="stable")
-        if len(pos) != n or not np.array_equal(pos[order], np.arange(n, dtype=np.int64)):
+        if len(pos) != n or not np.array_equal(pos[order], rows):
             raise RuntimeError(f"{self.raw.label}: a typed batch lost rows")  # never
-        return result.drop_columns(["_pos"]).take(pa.array(order))
+        return result.take(pa.array(order))
 
     def batches(self) -> Iterator[tuple[int, pa.Table, pa.Table, Mask]]:
         """(first row, 0-based; the typed columns; the id columns; rows skipped by a check)
