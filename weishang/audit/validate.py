@@ -290,6 +290,15 @@ def _load(path: Path, params: AuditParams, keep: bool, options: ReadOptions) -> 
         raise
 
 
+def _decide(raw: RawFile, options: ReadOptions) -> tuple[formats.Formats, ProblemLog]:
+    notes = ProblemLog()
+    try:
+        return formats.decide(raw, notes, options), notes
+    except formats.FormatError as exc:
+        notes.add(Problem("ambiguous_format", raw.label, exc.column, 1, Action.FATAL, str(exc)))
+        return formats.Formats(), notes
+
+
 def _load_into(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -320,16 +329,16 @@ def _load_into(
         raws: dict[str, RawFile] = {}
         for spec in (MEMBERS, TRANSACTIONS, REWARDS):
             raw = register_raw(con, folder, spec, log, options.columns.get(spec.name))
-            if raw is None:
-                continue
-            raw.time_zone = info.time_zone
-            try:
-                raw.formats = formats.decide(raw, log, options)
-            except formats.FormatError as exc:
-                log.add(
-                    Problem("ambiguous_format", raw.label, exc.column, 1, Action.FATAL, str(exc))
-                )
-            raws[spec.name] = raw
+            if raw is not None:
+                raw.time_zone = info.time_zone
+                raws[spec.name] = raw
+        # how each file writes its amounts and dates, the files side by side (Arrow's regular
+        # expressions run without the GIL); their notes logged in the files' order
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            decided = [(raw, pool.submit(_decide, raw, options)) for raw in raws.values()]
+            for raw, done in decided:
+                raw.formats, notes = done.result()
+                log.problems.extend(notes.problems)
         if log.fatal:
             raise UnusableDataError(log.fatal)
         # Cross checks are reported after every file's own problems, in this order.
