@@ -26,6 +26,7 @@ from weishang.audit.report_assets.style import STYLESHEET
 from weishang.audit.result import AuditResult
 from weishang.audit.rules import PackError, load_packs
 from weishang.audit.series import compute_series
+from weishang.audit.summary import grouped_reasons
 from weishang.audit.validate import load_dataset
 from weishang.audit.verdict import Finding, JurisdictionVerdict
 
@@ -204,13 +205,14 @@ def _alert(result: AuditResult) -> str:
             "Not one transaction or reward in this export could be used: every money row was "
             "skipped or there were none. Nothing below says the channel is honest."
         )
-    for v in unsure:
-        lines.append(f"{v.jurisdiction}: " + " ".join(v.reasons))
-    items = "".join(f"<li>{esc(line)}</li>" for line in dict.fromkeys(lines))
+    for codes, reasons in grouped_reasons(unsure):
+        lines.append(", ".join(codes) + ": " + " ".join(reasons))
+    items = "".join(f"<li>{esc(line)}</li>" for line in lines)
     return (
         '<section id="alert" class="alert" role="alert"><h2>The audit cannot tell</h2>'
-        "<p>Too little of this export could be read to say whether the channel is honest. "
-        "Where the verdict is “Cannot tell”, the findings below are not a clean bill.</p>"
+        "<p>This export does not let the audit say whether the channel is honest, for the "
+        "reasons below. Where the verdict is “Cannot tell”, the findings further down are "
+        "not a clean bill.</p>"
         f"<ul>{items}</ul></section>"
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from weishang.audit.result import AuditResult
-from weishang.audit.verdict import percent
+from weishang.audit.verdict import JurisdictionVerdict, percent
 
 MARKS = {"violation": "✗", "at_risk": "!", "cannot_tell": "?", "pass": "✓", "not_applicable": "·"}
 
@@ -18,6 +18,14 @@ def _money(value: Any, currency: str) -> str:
     return f"{float(value or 0):,.2f} {currency}".rstrip()
 
 
+def grouped_reasons(verdicts: list[JurisdictionVerdict]) -> list[tuple[list[str], tuple[str, ...]]]:
+    """The jurisdictions that cannot tell, those with the same reasons together."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for v in verdicts:
+        groups.setdefault(v.reasons, []).append(v.jurisdiction)
+    return [(codes, reasons) for reasons, codes in groups.items()]
+
+
 def render_text(result: AuditResult) -> str:
     i, inp = result.indicators, result.input
     cur = inp.currency or "(currency not stated)"
@@ -26,10 +34,11 @@ def render_text(result: AuditResult) -> str:
     if unsure or not any(inp.rows.get(n) for n in ("transactions", "rewards")):
         lines += [
             "",
-            "THE AUDIT CANNOT TELL whether this channel is honest: too little of the export could be read.",
+            "THE AUDIT CANNOT TELL whether this channel is honest, for these reasons:",
         ]
-        for v in unsure:
-            lines.append(f"  {v.jurisdiction}: " + " ".join(v.reasons))
+        for codes, reasons in grouped_reasons(unsure):
+            lines.append(f"  {', '.join(codes)}:")
+            lines += [f"    - {reason}" for reason in reasons]
         lines.append("")
     rows = inp.rows
     lines.append(f"Times without a zone read as {inp.time_zone} ({inp.time_zone_from})")
