@@ -333,3 +333,38 @@ def test_series_are_the_same_on_spark(replica_dirs: dict[str, Path], spark_sessi
         found = dict(zip(replica_dirs, pool.map(both, replica_dirs.values()), strict=True))
     for name, (on_duckdb, on_spark) in found.items():
         assert on_spark == on_duckdb, name
+
+
+def test_a_chain_a_million_levels_deep_makes_a_small_report(export: Path) -> None:
+    """A person reads a few dozen levels: past 40 they are summed in ranges, in the chart and
+    in the appendix, so the report stays small however deep the tree."""
+    result = audit(export)
+    deep = {str(level): 1 for level in range(1, 1_000_001)}
+    indicators = result.indicators | {
+        "members_per_level": deep,
+        "depth": 1_000_000,
+        "rewards_by_levels_above_source": {str(k): 1.0 for k in range(1, 100_001)},
+    }
+    html = render_report(dataclasses.replace(result, indicators=indicators))
+    assert len(html) < 300_000
+    assert "100,001–1,000,000" in html and "41–100" in html
+    assert "1,000,000 levels" in html
+
+
+def test_shares_near_the_ends_are_not_rounded_to_them(export: Path) -> None:
+    result = audit(export)
+    indicators = result.indicators | {"members_lost_money_share": 0.9997}
+    html = render_report(dataclasses.replace(result, indicators=indicators))
+    assert "99.97%" in html and "100.0%" not in html.split('id="outcomes"')[1][:400]
+
+
+def test_an_export_with_no_usable_money_says_so_first_in_red(tmp_path: Path) -> None:
+    txns = "txn_id,at,kind,seller_id,buyer_id,amount\nt1,2024-01-02,sale,a,x1,lots\n"
+    rewards = "reward_id,at,member_id,amount,basis,source_member_id\n"
+    result = audit(write_export(tmp_path / "x", transactions=txns, rewards=rewards))
+    html = render_report(result)
+    alert = html.index('id="alert"')
+    assert alert < html.index('id="verdicts"')
+    assert "Not one transaction or reward in this export could be used" in html
+    assert html.count("Cannot tell") >= 4
+    assert "For comparison: in FTC v. BurnLounge" not in html

@@ -199,21 +199,25 @@ def _alert(result: AuditResult) -> str:
     used = sum(inp.rows.get(n, 0) for n in ("transactions", "rewards"))
     if not unsure and used:
         return ""
-    lines: list[str] = []
+    parts: list[str] = []
     if not used:
-        lines.append(
-            "Not one transaction or reward in this export could be used: every money row was "
-            "skipped or there were none. Nothing below says the channel is honest."
+        parts.append(
+            "<p>Not one transaction or reward in this export could be used: every money row "
+            "was skipped or there were none. Nothing below says the channel is honest.</p>"
         )
     for codes, reasons in grouped_reasons(unsure):
-        lines.append(", ".join(codes) + ": " + " ".join(reasons))
-    items = "".join(f"<li>{esc(line)}</li>" for line in lines)
+        parts.append(
+            f"<p><b>{esc(', '.join(codes))}</b></p><ul>"
+            + "".join(f"<li>{esc(reason)}</li>" for reason in reasons)
+            + "</ul>"
+        )
+    items = "".join(parts)
     return (
         '<section id="alert" class="alert" role="alert"><h2>The audit cannot tell</h2>'
         "<p>This export does not let the audit say whether the channel is honest, for the "
         "reasons below. Where the verdict is “Cannot tell”, the findings further down are "
         "not a clean bill.</p>"
-        f"<ul>{items}</ul></section>"
+        f"{items}</section>"
     )
 
 
@@ -221,7 +225,7 @@ def _verdict_card(v: JurisdictionVerdict) -> str:
     tripped = _tripped(v)
     severity = f'<span class="severity">{esc(v.severity)}</span>' if v.severity else ""
     if v.verdict == "insufficient_data":
-        why = " ".join(v.reasons[:2])
+        why = v.reasons[0] if v.reasons else ""
     elif tripped:
         rules = "rule" if len(v.findings) == 1 else "rules"
         ids = ", ".join(f.rule_id for f in tripped)
