@@ -37,8 +37,14 @@ def _money(value: Any) -> float:
 
 
 def _share(part: Any, whole: Any) -> float | None:
+    """``part`` / ``whole`` to 6 places, but never rounded to 0 or 1 when it is not that: a
+    rule asking whether any reward was for recruiting (``> 0``) sees the smallest one."""
     whole = float(whole or 0)
-    return None if whole == 0 else round(float(part or 0) / whole, 6)
+    if whole == 0:
+        return None
+    value = float(part or 0) / whole
+    rounded = round(value, 6)
+    return value if rounded in (0.0, 1.0) and value not in (0.0, 1.0) else rounded
 
 
 def annotated_transactions(t: ir.Table, params: AuditParams) -> ir.Table:
@@ -312,7 +318,10 @@ def _classified_rewards(r: ir.Table, params: AuditParams) -> ir.Table:
     entrant = behaviour.isin([fee_share, recruitment]) | (
         (behaviour == purchase)
         & ~own
-        & (r.source_since_join <= params.entry_window_days * DAY).fill_null(False)
+        # the source's entry window: from a day before joining to the window's days after
+        & (
+            (r.source_since_join >= -DAY) & (r.source_since_join <= params.entry_window_days * DAY)
+        ).fill_null(False)
     )
     return r.select(
         basis=basis.cast("int8"),

@@ -98,7 +98,8 @@ def _classified(b, own, did, joined, recent):  # type: ignore[no-untyped-def]
     """(basis by behaviour, funded by entrants) of a reward of declared basis ``b``, as
     ``indicators._classified_rewards`` tells them: whether its source is its recipient or
     none (``own``), what the source did that day (``did``, ``activity``'s flags), whether
-    the source joined that day, and whether it joined at most the entry window before."""
+    the source joined that day, and whether the reward falls in the source's entry window
+    (from a day before joining to the window's days after)."""
     bought, fee, sold = (did & BOUGHT) != 0, (did & PAID_FEE) != 0, (did & SOLD) != 0
     came = joined and not own
     on_sales = b in (_OWN, _DOWNLINE)
@@ -156,7 +157,7 @@ def _reward_cells(  # type: ignore[no-untyped-def]
     for i in range(basis.shape[0]):
         b = basis[i]
         own = np.int64(source[i] == 0 or source[i] == member[i])
-        recent = np.int64(since_known[i] and since[i] <= window_s)
+        recent = np.int64(since_known[i] and -DAY <= since[i] <= window_s)
         c = classes[b, own, did[i] & 7, np.int64(joined[i]), recent]
         behaviour, e = c >> 1, c & 1
         level = max(0, min(levels - 1, above[i]))
