@@ -356,12 +356,12 @@ class TypedScan(Scan):
         finally:
             self.con.unregister(self.view)
         pos = result.column("_pos").to_numpy()
-        rows = np.arange(n, dtype=np.int64)
         result = result.drop_columns(["_pos"])
-        if np.array_equal(pos, rows):  # DuckDB kept the batch's order
-            return result
-        order = np.argsort(pos, kind="stable")
-        if len(pos) != n or not np.array_equal(pos[order], rows):
+        if len(pos) != n:
+            raise RuntimeError(f"{self.raw.label}: a typed batch lost rows")  # never
+        order = np.empty(n, np.int64)
+        order[pos] = np.arange(n, dtype=np.int64)  # where each row of the batch came out
+        if not np.array_equal(pos[order], np.arange(n, dtype=np.int64)):
             raise RuntimeError(f"{self.raw.label}: a typed batch lost rows")  # never
         return result.take(pa.array(order))
 

@@ -340,23 +340,31 @@ def decide(raw: RawFile, log: ProblemLog, options: ReadOptions) -> Formats:
 # holds the two to each other on random values), at a tenth of the cost. Any value of
 # another form, or one Arrow refuses (2024-02-30, 24:00), leaves the whole column of that
 # batch to DuckDB.
-_PLAIN_TIME = r"^(?:19|20)\d{2}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$"
-_PLAIN_UTC = r"^(?:19|20)\d{2}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?Z$"
 _PLAIN_AMOUNT = r"^-?\d{1,16}(?:\.\d{1,2})?$"
-PLAIN = {"time": _PLAIN_TIME, "utc": _PLAIN_UTC, "amount": _PLAIN_AMOUNT}
+# either, in one pass: a Z only after a time of day
+_PLAIN_ANY_TIME = r"^(?:19|20)\d{2}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?Z?)?$"
 _US = 1_000_000
 
 
 def _no_empty(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     """The values, an empty one as no value (as DuckDB's ``NULLIF(trim(x), '')``)."""
     values = pa.concat_arrays(column.chunks) if isinstance(column, pa.ChunkedArray) else column
+    if not pc.any(pc.equal(values, "")).as_py():
+        return values
     return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
 
 
 def _plain_form(values: pa.Array, column: str) -> str | None:
-    """The one plain form every value of ``values`` has, if any."""
-    candidates = ("amount",) if column in MONEY_COLUMNS else ("time", "utc")
-    return next((form for form in candidates if _all(values, PLAIN[form])), None)
+    """The one plain form every value of ``values`` has, if any: one pass of one regular
+    expression, then whether the times end in Z (all or none)."""
+    if column in MONEY_COLUMNS:
+        return "amount" if _all(values, _PLAIN_AMOUNT) else None
+    if not _all(values, _PLAIN_ANY_TIME):
+        return None
+    zoned = pc.sum(pc.ends_with(values, "Z")).as_py() or 0
+    if zoned == 0:
+        return "time"
+    return "utc" if zoned == len(values) - values.null_count else None
 
 
 def _all(values: pa.Array, pattern: str) -> bool:
@@ -383,7 +391,7 @@ def _plain_time(values: pa.Array, form: str, zone: str) -> pa.Array | None:
     try:
         if form == "time":
             return pc.cast(values, pa.timestamp("us"))
-        utc = pc.cast(pc.utf8_slice_codeunits(values, 0, -1), pa.timestamp("us"))
+        utc = pc.cast(values, pa.timestamp("us", "UTC")).cast(pa.timestamp("us"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if zone == "UTC":
