@@ -181,19 +181,27 @@ def test_every_form_gives_one_document_on_every_run(tmp_path: Path) -> None:
         other.join()
 
 
-def test_typed_parquet_and_its_csv_agree(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("info", "zone"),
+    [
+        ('{"currency": "CNY"}', "Asia/Shanghai"),
+        ('{"timezone": "America/New_York"}', "America/New_York"),
+    ],
+)
+def test_typed_parquet_and_its_csv_agree(tmp_path: Path, info: str, zone: str) -> None:
     """Parquet of native types (times with a zone, decimals, booleans) and the CSV written
-    from it (times ending in Z), in a dataset whose clock is Shanghai's: every time is moved
-    to that clock alike, on the compiled path and on DuckDB's."""
+    from it (times ending in Z), in a dataset whose clock is Shanghai's (one offset) or New
+    York's (daylight saving): every time is moved to that clock alike, on the compiled path
+    and on DuckDB's."""
     typed = {name: _typed(table) for name, table in _export(11, messy=False).items()}
     parquet, csv = tmp_path / "typed", tmp_path / "csv"
     for folder in (parquet, csv):
         folder.mkdir()
-        (folder / "dataset.json").write_text('{"currency": "CNY"}', "utf-8")
+        (folder / "dataset.json").write_text(info, "utf-8")
     for name, table in typed.items():
         pq.write_table(table, parquet / f"{name}.parquet", row_group_size=5_000)
         pacsv.write_csv(table, csv / f"{name}.csv")
     assert "Z" in (csv / "members.csv").read_text().split("\n")[1]
     expected = document(parquet)
-    assert json.loads(expected)["indicators"]["input"]["time_zone"] == "Asia/Shanghai"
+    assert json.loads(expected)["indicators"]["input"]["time_zone"] == zone
     assert document(csv) == expected

@@ -371,7 +371,7 @@ def _all(values: pa.Array, pattern: str) -> bool:
     return bool(pc.all(pc.match_substring_regex(values, pattern)).as_py() is not False)
 
 
-def _offset_us(zone: str, low_us: int, high_us: int) -> int | None:
+def offset_us(zone: str, low_us: int, high_us: int) -> int | None:
     """The zone's UTC offset in microseconds if it is the same every day from ``low_us`` to
     ``high_us`` (UTC), else None (a daylight-saving change in between)."""
     tz = zoneinfo.ZoneInfo(zone)
@@ -400,7 +400,7 @@ def _plain_time(values: pa.Array, form: str, zone: str) -> pa.Array | None:
     low, high = pc.min(micros).as_py(), pc.max(micros).as_py()
     if low is None:
         return utc
-    offset = _offset_us(zone, low, high)
+    offset = offset_us(zone, low, high)
     if offset is None:
         return None
     return pc.add(micros, offset).cast(pa.timestamp("us"))

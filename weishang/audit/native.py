@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from weishang.audit import ids
+from weishang.audit import formats, ids
 from weishang.audit.arrays import arrow_array, booleans, known
 from weishang.audit.checks import Mask, Scan, staging
 from weishang.audit.contract import BASIS, KIND, MEMBERS, REWARDS, TRANSACTIONS, VALUE_SYNONYMS
@@ -103,10 +103,11 @@ def _valid(bitmap, has_nulls, at):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def _times(values, bitmap, has_nulls, offset, unit, out_us, out_day, bad, bit):  # type: ignore[no-untyped-def]
+def _times(values, bitmap, has_nulls, offset, unit, shift, out_us, out_day, bad, bit):  # type: ignore[no-untyped-def]
     """Microseconds since 1970 (a timestamp of ``unit``: > 0 multiplies, < 0 divides rounding
-    half away from zero, as DuckDB casts nanoseconds; 0: days) and the day; ``bit`` where
-    there is no value."""
+    half away from zero, as DuckDB casts nanoseconds; 0: days), moved by ``shift``
+    microseconds (an instant to the dataset's clock), and the day; ``bit`` where there is no
+    value."""
     for i in nb.prange(out_us.shape[0]):
         if not _valid(bitmap, has_nulls, offset + i):
             out_us[i] = 0
@@ -121,6 +122,7 @@ def _times(values, bitmap, has_nulls, offset, unit, out_us, out_day, bad, bit): 
         else:
             d = -unit
             us = (v + d // 2) // d if v >= 0 else -((-v + d // 2) // d)
+        us += shift
         out_us[i] = us
         out_day[i] = np.int32(us // DAY_US)
 
@@ -237,18 +239,28 @@ class NativeScan(Scan):
             space.array(name + "_day", np.int32, n),
         )
         array = _single(column)
-        zone = self.raw.time_zone
+        zone, shift = self.raw.time_zone, 0
         if pa.types.is_timestamp(array.type) and array.type.tz is not None and zone != "UTC":
-            # an instant: as the clock read in the dataset's zone (``checks._timestamp``)
-            zoned = pa.timestamp(array.type.unit, zone)
-            array = pc.local_timestamp(array.cast(zoned))
+            # an instant: as the clock read in the dataset's zone (``checks._timestamp``), by
+            # the zone's one offset over the batch where it has one (no copy), else by Arrow
+            ends = pc.min_max(array.view(pa.int64()))
+            scale = _UNITS[array.type.unit]
+            low, high = (
+                None if v is None else (v * scale if scale > 0 else v // -scale)
+                for v in (ends["min"].as_py(), ends["max"].as_py())
+            )
+            fixed = None if low is None or high is None else formats.offset_us(zone, low, high)
+            if fixed is None:
+                array = pc.local_timestamp(array.cast(pa.timestamp(array.type.unit, zone)))
+            else:
+                shift = fixed
         if pa.types.is_date32(array.type):
             values, bitmap, nulls = _buffers(array, 4)
             unit = 0
         else:
             values, bitmap, nulls = _buffers(array, 8)
             unit = _UNITS[array.type.unit]
-        _times(values, bitmap, nulls, array.offset, unit, values_us, days, bad, bit)
+        _times(values, bitmap, nulls, array.offset, unit, shift, values_us, days, bad, bit)
         return values_us, days
 
     def _member_columns(
