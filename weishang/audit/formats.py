@@ -61,7 +61,6 @@ _DMY_PARTS = r"^(?P<first>\d{1,2})[/.\-](?P<second>\d{1,2})[/.\-](?P<year>\d{4})
 _COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
 _SERIAL = r"^\d{5}(?:\.\d+)?$"  # Excel's days since 1899-12-30: 10000 (1927) to 99999 (2173)
 _EXCEL_EPOCH_US = -2_209_161_600_000_000  # 1899-12-30 in microseconds since 1970
-_DAY_US = 86_400_000_000
 
 
 class FormatError(ValueError):
@@ -77,7 +76,8 @@ class Formats:
     """What to do to each column of a batch before it is typed (nothing for most files)."""
 
     steps: dict[str, list[Step]] = field(default_factory=dict)
-    # columns whose every value has one plain form (``PLAIN``), which ``typed_plainly``
+    # columns whose every value has one plain form ("amount", "time" or "utc": a time ending
+    # in Z), which ``typed_plainly``
     # then types without looking at the values again
     plain: dict[str, str] = field(default_factory=dict)
 
