@@ -77,8 +77,7 @@ class Formats:
 
     steps: dict[str, list[Step]] = field(default_factory=dict)
     # columns whose every value has one plain form ("amount", "time" or "utc": a time ending
-    # in Z), which ``typed_plainly``
-    # then types without looking at the values again
+    # in Z), which ``typed_plainly`` then types without looking at the values again
     plain: dict[str, str] = field(default_factory=dict)
 
     def prepare(self, batch: pa.Table) -> pa.Table:
