@@ -167,20 +167,20 @@ def _read_csv(path: Path, label: str, log: ProblemLog) -> pa.Table | None:
             ),
         )
 
-    table = None
+    block = _BLOCK
     try:
-        for block in (_BLOCK, _BIG_BLOCK):
+        while True:
             try:
                 table = read(encoding, block)
+                break
             except pa.ArrowInvalid as exc:
                 malformed.clear()
                 if encoding == "utf-8" and "UTF8" in str(exc):
-                    encoding = "gb18030"
-                    table = read(encoding, block)
-                elif "straddl" not in str(exc) or block == _BIG_BLOCK:
+                    encoding = "gb18030"  # as Excel saves CSV in China
+                elif "straddl" in str(exc) and block < _BIG_BLOCK:
+                    block = _BIG_BLOCK  # a row longer than a block: once more, in bigger ones
+                else:
                     raise
-            if table is not None:
-                break
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         reason = (
             f"a row is longer than {_BIG_BLOCK >> 20} MiB"
@@ -189,7 +189,6 @@ def _read_csv(path: Path, label: str, log: ProblemLog) -> pa.Table | None:
         )
         _fatal(log, "unreadable_file", label, f"not a readable CSV file: {reason}")
         return None
-    assert table is not None
     if encoding == "gb18030":
         log.add(
             Problem("encoding", label, None, 1, Action.KEPT, "not UTF-8; read as GBK (GB18030)")
