@@ -56,9 +56,12 @@ ID_COLUMNS = {"member_id", "sponsor_id", "txn_id", "seller_id", "buyer_id", "ref
 ID_COLUMNS |= {"reward_id", "source_member_id"}
 
 SHARE_TOLERANCE = 6e-7  # the engine rounds shares to 6 places
-# more with WEISHANG_REFERENCE_EXAMPLES=500 (run on purpose, not in every CI run)
+# The suite runs the same examples every time (``derandomize``), so that CI is never red by
+# chance; to explore new ones, run on purpose with WEISHANG_REFERENCE_EXAMPLES=500.
+EXPLORE = os.environ.get("WEISHANG_REFERENCE_EXAMPLES")
 EXAMPLES = settings(
-    max_examples=int(os.environ.get("WEISHANG_REFERENCE_EXAMPLES", "10")),
+    max_examples=int(EXPLORE or "10"),
+    derandomize=not EXPLORE,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
