@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from weishang.audit import formats
+from weishang.audit import checks, formats
 from weishang.audit.problems import UnusableDataError
 from weishang.audit.validate import load_dataset
 
@@ -51,17 +51,31 @@ def amounts(draw: st.DrawFn) -> str:
     return sign + whole + fraction
 
 
-def _export(folder: Path, joined: list[str], at: list[str], money: list[str], zone: str) -> Path:
-    members = ["member_id,sponsor_id,joined_at"]
-    members += [f"m{k},,{t}" for k, t in enumerate(joined)]
-    txns = ["txn_id,at,kind,seller_id,buyer_id,amount"]
+KINDS = ["sale", "sale", "fee", "buyback", "refund", "Sale", " fee", "", "销售", "gift"]
+BASES = ["own_sales", "downline_sales", "purchase_volume", "recruitment", "fee_share", "other"]
+BASES += ["Other", "", "bonus", "直推奖"]
+FLAGS = ["", "true", "false", "t", "0", "y", "no", "TRUE", "maybe"]
+UNITS = ["", "1", "-3", "007", "123456789012345678", "1234567890123456789", "x", " 2"]
+
+
+def _export(
+    folder: Path, joined: list[str], rows: list[tuple[str, ...]], zone: str, typed: bool
+) -> Path:
+    members = ["member_id,sponsor_id,joined_at,left_at"]
+    members += [f"m{k},,{t},{joined[-1 - k]}" for k, t in enumerate(joined)]
+    txns = ["txn_id,at,kind,seller_id,buyer_id,amount,seller_collects,units"]
     txns += [
-        f"t{k},{t},sale,m0,m{k % len(joined)},{a}"
-        for k, (t, a) in enumerate(zip(at, money, strict=True))
+        f"t{k},{at},{kind},m0,m{k % len(joined)},{money},{flag},{units}"
+        for k, (at, money, kind, flag, units, _) in enumerate(rows)
+    ]
+    rewards = ["reward_id,at,member_id,amount,basis,source_member_id"]
+    rewards += [
+        f"r{k},{at},m{k % len(joined)},{money},{basis},m0"
+        for k, (at, money, _, _, _, basis) in enumerate(rows)
     ]
     folder = write_export(
         folder, members="\n".join(members) + "\n", transactions="\n".join(txns) + "\n",
-        rewards="reward_id,at,member_id,amount,basis,source_member_id\n",
+        rewards="\n".join(rewards) + "\n",
     )  # fmt: skip
     (folder / "dataset.json").write_text(json.dumps({"timezone": zone}))
     return folder
@@ -73,7 +87,9 @@ def _loaded(folder: Path) -> tuple[dict[str, object], list[object]]:
     except UnusableDataError as exc:
         return {}, [p.to_dict() for p in exc.problems]
     try:
-        tables = {name: dataset.table(name).to_pylist() for name in ("members", "transactions")}
+        tables = {
+            name: dataset.table(name).to_pylist() for name in ("members", "transactions", "rewards")
+        }
         return tables, [p.to_dict() for p in dataset.problems.problems]
     finally:
         dataset.close()
@@ -84,18 +100,29 @@ def _loaded(folder: Path) -> tuple[dict[str, object], list[object]]:
 )
 @given(
     joined=st.lists(times(), min_size=1, max_size=12),
-    rows=st.lists(st.tuples(times(), amounts()), min_size=1, max_size=12),
+    rows=st.lists(
+        st.tuples(
+            times(),
+            amounts(),
+            st.sampled_from(KINDS),
+            st.sampled_from(FLAGS),
+            st.sampled_from(UNITS),
+            st.sampled_from(BASES),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
     zone=st.sampled_from(["UTC", "Asia/Shanghai", "America/New_York", "Europe/London"]),
 )
 def test_arrow_types_plain_text_as_duckdb_parses_it(
-    joined: list[str], rows: list[tuple[str, str]], zone: str, monkeypatch: pytest.MonkeyPatch
+    joined: list[str], rows: list[tuple[str, ...]], zone: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at, money = [r[0] for r in rows], [r[1] for r in rows]
     with tempfile.TemporaryDirectory() as tmp:
-        folder = _export(Path(tmp) / "x", joined, at, money, zone)
+        folder = _export(Path(tmp) / "x", joined, rows, zone, False)
         fast = _loaded(folder)
         with monkeypatch.context() as patched:
             patched.setattr(formats, "typed_plainly", lambda batch, *_: batch)
+            patched.setattr(checks, "plainly_checked", lambda *_: None)
             slow = _loaded(folder)
     assert fast == slow
 

@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from weishang.audit import formats
 from weishang.audit.contract import (
@@ -349,6 +350,9 @@ class TypedScan(Scan):
         source = formats.typed_plainly(
             self.prepare(source), self.raw.time_zone, self.raw.formats.plain
         )
+        direct = plainly_checked(source, self.raw, self.outputs, self.flagging)
+        if direct is not None:
+            return direct
         source = source.append_column("_pos", pa.array(np.arange(n, dtype=np.int64)))
         self.con.register(self.view, source)
         try:
@@ -374,3 +378,118 @@ class TypedScan(Scan):
             skip = self._flagged(typed.column("_bad").to_numpy(), first)
             yield first, typed, batch.select(self.id_columns), skip
             first += batch.num_rows
+
+
+# --- a batch of plain values, checked without DuckDB -----------------------------------------
+_BOOLEANS = {"true": True, "t": True, "1": True, "yes": True, "y": True}
+_BOOLEANS |= {"false": False, "f": False, "0": False, "no": False, "n": False}
+_WHOLE = r"^-?\d{1,18}$"
+_CODES = {"kind": TXN_KINDS, "basis": REWARD_BASES}
+_DAY_US = 86_400_000_000
+
+
+def _plain_text(column: pa.ChunkedArray, allowed: pa.Array | None, pattern: str | None) -> bool:
+    """Whether every value is empty, or one of ``allowed`` as it is written, or matches
+    ``pattern``: values DuckDB's staging reads exactly as this module does below."""
+    values = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    empty = pc.fill_null(pc.equal(values, ""), True)
+    fits = (
+        pc.is_in(values, allowed)
+        if allowed is not None
+        else pc.match_substring_regex(values, pattern)
+    )
+    return bool(pc.all(pc.or_(empty, pc.fill_null(fits, False))).as_py())
+
+
+def plainly_checked(
+    batch: pa.Table, raw: RawFile, outputs: dict[str, str], flagging: list[tuple[int, Check]]
+) -> pa.Table | None:
+    """The typed columns and ``_bad`` of a batch whose times and amounts Arrow typed
+    (``formats.typed_plainly``) and whose codes, booleans and units are written plainly
+    (``kind`` as ``sale``, ``seller_collects`` as ``true``): computed in Arrow and numpy, the
+    same values DuckDB's query gives (``tests/audit/test_fast_text.py`` holds the two to each
+    other). None for any other batch, which DuckDB reads."""
+    names = set(batch.column_names)
+    for column in ("at", "joined_at", "left_at"):
+        if column in names and batch.schema.field(column).type != pa.timestamp("us"):
+            return None
+    if "amount" in names and batch.schema.field("amount").type != pa.decimal128(18, 2):
+        return None
+    for column, words in _CODES.items():
+        if column in names and not _plain_text(batch.column(column), pa.array(words), None):
+            return None
+    if "seller_collects" in names and (
+        not pa.types.is_string(batch.schema.field("seller_collects").type)
+        or not _plain_text(batch.column("seller_collects"), pa.array(list(_BOOLEANS)), None)
+    ):
+        return None
+    if "units" in names and (
+        not pa.types.is_string(batch.schema.field("units").type)
+        or not _plain_text(batch.column("units"), None, _WHOLE)
+    ):
+        return None
+    n = batch.num_rows
+
+    def micros(column: str) -> npt.NDArray[np.int64]:
+        values = pc.fill_null(batch.column(column).combine_chunks().cast(pa.int64()), 0)
+        return values.to_numpy()
+
+    def known(column: str) -> npt.NDArray[np.bool_]:
+        return batch.column(column).is_valid().to_numpy(zero_copy_only=False)
+
+    found: dict[str, npt.NDArray[np.bool_]] = {}  # each check's rows
+    out: dict[str, pa.Array] = {}
+    if raw.spec is MEMBERS:
+        joined, joined_ok = micros("joined_at"), known("joined_at")
+        if "left_at" in names:
+            left, left_ok = micros("left_at"), known("left_at")
+        else:
+            left, left_ok = np.zeros(n, np.int64), np.zeros(n, np.bool_)
+        early = left_ok & joined_ok & (left < joined)
+        found = {"joined_at": ~joined_ok, "left_at": np.zeros(n, np.bool_), "left_early": early}
+        out["joined_us"] = pa.array(joined, mask=~joined_ok)
+        out["left_us"] = pa.array(left, mask=~left_ok | early)
+    else:
+        at, at_ok = micros("at"), known("at")
+        amount = batch.column("amount").combine_chunks()
+        words = amount.buffers()[1]
+        cents = np.frombuffer(words, np.int64)[2 * amount.offset : 2 * (amount.offset + n) : 2]
+        amount_ok = amount.is_valid().to_numpy(zero_copy_only=False)
+        found = {"at": ~at_ok, "amount": ~amount_ok, "negative": amount_ok & (cents < 0)}
+        out["at_us"] = pa.array(at, mask=~at_ok)
+        day = np.floor_divide(at, _DAY_US).astype(np.int32)
+        out["day"] = pa.array(day, mask=~at_ok).cast(pa.date32())
+        out["amount_c"] = pa.array(cents.copy(), mask=~amount_ok)
+        for column, words_ in _CODES.items():
+            if column in outputs and column in names:
+                code = pc.index_in(batch.column(column).combine_chunks(), pa.array(words_))
+                found[column] = ~code.is_valid().to_numpy(zero_copy_only=False)
+                out[column] = code.cast(pa.int8())
+        if "seller_collects" in outputs:
+            if "seller_collects" in names:
+                text = batch.column("seller_collects").combine_chunks()
+                keys = pa.array(list(_BOOLEANS))
+                flags = pa.array(list(_BOOLEANS.values()))
+                picked = pc.take(flags, pc.index_in(text, keys))
+                out["seller_collects"] = pc.fill_null(picked, True)
+            else:
+                out["seller_collects"] = pa.array(np.ones(n, np.bool_))
+    bad = np.zeros(n, np.int32)
+    by_check = {
+        ("bad_date", "joined_at"): "joined_at", ("bad_date", "left_at"): "left_at",
+        ("left_before_joined", "left_at"): "left_early", ("bad_date", "at"): "at",
+        ("bad_amount", "amount"): "amount", ("negative_amount", "amount"): "negative",
+        ("unknown_kind", "kind"): "kind", ("unknown_basis", "basis"): "basis",
+        ("bad_units", "units"): "", ("bad_boolean", "seller_collects"): "",
+    }  # fmt: skip
+    for bit, (_, check) in enumerate(flagging):
+        key = by_check.get((check.code, check.column))
+        if key is None:
+            return None  # a check this path does not know: DuckDB's
+        if key:
+            bad[found[key]] |= 1 << bit
+    if set(outputs) - set(out):
+        return None
+    columns = {name: out[name] for name in outputs}
+    columns["_bad"] = pa.array(bad)
+    return pa.table(columns)
