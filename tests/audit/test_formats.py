@@ -237,3 +237,20 @@ def test_one_workbook_a_file(tmp_path: Path) -> None:
             book.active.append(row)
         book.save(folder / f"{name}.xlsx")
     _same_as_plain(tmp_path, folder)
+
+
+def test_a_decimal_comma_in_a_later_batch_still_meets_the_points_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decision is per column, not per batch: plain amounts with a decimal point in the
+    first batch and decimal commas in the next read two ways, and are refused."""
+    from weishang.audit import load
+
+    monkeypatch.setattr(load, "BATCH_ROWS", 4)
+    amounts = ["12.50", "50.00", "80.00", "60.00", "41,06", "20,00"]
+    with pytest.raises(UnusableDataError) as caught:
+        audit(write_export(tmp_path / "x", transactions=_with_amounts(amounts)))
+    (problem,) = caught.value.problems
+    assert (
+        problem.code == "ambiguous_format" and "decimal point (row 1: '12.50')" in problem.message
+    )

@@ -48,7 +48,6 @@ _SIGNS = r"[¥￥$€£]|(?i:rmb|cny|usd|eur|gbp|hkd|jpy|us\$)"
 _SUFFIXES = r"元|圆|人民币|(?i:rmb|cny|usd|eur|gbp|hkd|jpy)"
 _AFFIXES = rf"^(?:{_SIGNS})\s*|\s*(?:{_SUFFIXES})$"
 _SPACES = r"[\s\x{00a0}\x{202f}\x{2009}']"  # spaces and apostrophes that group thousands
-_PLAIN_MONEY = r"^-?\d+(?:\.\d{1,2})?$"
 _POINT = r"^-?\d{1,3}(?:,\d{3})+\.\d+$|^-?\d*\.\d{1,2}$|^-?\d+\.\d{4,}$"
 _COMMA = r"^-?\d{1,3}(?:\.\d{3})+,\d+$|^-?\d*,\d{1,2}$|^-?\d+,\d{4,}$"
 _DOT_GROUPS = r"^-?\d{1,3}(?:\.\d{3})+$"  # 1.234: a thousand, or one and a bit?
@@ -133,14 +132,12 @@ def _money_text(values: pa.Array) -> pa.Array:
 
 
 def _money_tally(values: pa.Array, tally: _Tally, offset: int) -> None:
-    plain = _count(values, _PLAIN_MONEY)[0] + values.null_count
-    if plain < len(values):
-        tally.add("affix", values, _AFFIXES, offset)
-        text = _money_text(values)
-        tally.add("point", text, _POINT, offset)
-        tally.add("comma", text, _COMMA, offset)
-        tally.add("dot_groups", text, _DOT_GROUPS, offset)
-        tally.add("separators", text, r"[.,].*[.,]|^-?\d{1,3},\d{3}", offset)
+    tally.add("affix", values, _AFFIXES, offset)
+    text = _money_text(values)
+    tally.add("point", text, _POINT, offset)
+    tally.add("comma", text, _COMMA, offset)
+    tally.add("dot_groups", text, _DOT_GROUPS, offset)
+    tally.add("separators", text, r"[.,].*[.,]|^-?\d{1,3},\d{3}", offset)
 
 
 def _money(
@@ -316,8 +313,13 @@ def decide(raw: RawFile, log: ProblemLog, options: ReadOptions) -> Formats:
     offset = 0
     for batch in raw.batches(wanted):
         for c in wanted:
-            forms[c].add(_plain_form(_no_empty(batch.column(c)), c))
-            if forms[c] == {None} or len(forms[c]) > 1:  # not one plain form: look closer
+            form = _plain_form(_no_empty(batch.column(c)), c)
+            forms[c].add(form)
+            if form == "amount":
+                # a plain batch's only evidence: its decimal points, which a decimal comma
+                # in another batch of the column contradicts
+                tallies[c].add("point", batch.column(c).combine_chunks(), r"\.", offset)
+            elif form is None:  # not one plain form: look closer
                 tally = _money_tally if c in MONEY_COLUMNS else _date_tally
                 tally(_trimmed(batch.column(c)), tallies[c], offset)
         offset += batch.num_rows
