@@ -40,6 +40,9 @@ DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d")
 _DUCKDB_TYPES = {"timestamp[us]": "TIMESTAMP", "decimal128(18, 2)": "DECIMAL(18,2)"}
 # a time written with its zone: Z, UTC, an offset (+08, +0800, +08:00) or a named zone
 ZONED = r"(?i)(z|utc|gmt|[+-]\d{2}(:?\d{2})?|[a-z_]+/[a-z_]+)$"
+# how a true/false column may say it (lower case), in DuckDB's staging and the plain path
+BOOLEANS = {"true": True, "t": True, "1": True, "yes": True, "y": True}
+BOOLEANS |= {"false": False, "f": False, "0": False, "no": False, "n": False}
 SKIP, CLEAR, KEPT = Action.ROW_SKIPPED, Action.VALUE_CLEARED, Action.KEPT
 Rows = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -105,9 +108,11 @@ def _boolean(raw: RawFile, column: str) -> str:
     if raw.columns.get(column) == "BOOLEAN":
         return f'"{column}"'
     text = f"lower({_text(raw, column)})"
+    words = {
+        flag: _in(tuple(w for w, f in BOOLEANS.items() if f is flag)) for flag in (True, False)
+    }
     return (
-        f"CASE WHEN {text} IN ('true', 't', '1', 'yes', 'y') THEN true "
-        f"WHEN {text} IN ('false', 'f', '0', 'no', 'n') THEN false END"
+        f"CASE WHEN {text} IN {words[True]} THEN true WHEN {text} IN {words[False]} THEN false END"
     )
 
 
@@ -297,7 +302,6 @@ class TypedScan(Scan):
         raw: RawFile,
         outputs: dict[str, str],
         id_columns: list[str],
-        prepare: Callable[[pa.Table], pa.Table] | None = None,
     ):
         super().__init__(raw)
         self.con = con
@@ -306,7 +310,6 @@ class TypedScan(Scan):
         self.wanted = list(
             dict.fromkeys(self.id_columns + [c for c in raw.spec.columns if c in raw.names])
         )
-        self.prepare: Callable[[pa.Table], pa.Table] = prepare or raw.formats.prepare
         self.view = f"_batch_{raw.spec.name}"
         self.outputs = outputs
         self._queries: dict[tuple[tuple[str, str], ...], str] = {}
@@ -348,7 +351,7 @@ class TypedScan(Scan):
         n = batch.num_rows
         source = batch.select([c for c in self.wanted if c in batch.column_names])
         source = formats.typed_plainly(
-            self.prepare(source), self.raw.time_zone, self.raw.formats.plain
+            self.raw.formats.prepare(source), self.raw.time_zone, self.raw.formats.plain
         )
         direct = plainly_checked(source, self.raw, self.outputs, self.flagging)
         if direct is not None:
@@ -381,9 +384,16 @@ class TypedScan(Scan):
 
 
 # --- a batch of plain values, checked without DuckDB -----------------------------------------
-_BOOLEANS = {"true": True, "t": True, "1": True, "yes": True, "y": True}
-_BOOLEANS |= {"false": False, "f": False, "0": False, "no": False, "n": False}
 _WHOLE = r"^-?\d{1,18}$"
+# each row check (code, column) as the plain path finds it: the rows of one of its masks, or
+# none ("": a plain value never trips it); a check missing here leaves the batch to DuckDB
+_PLAIN_CHECKS = {
+    ("bad_date", "joined_at"): "joined_at", ("bad_date", "left_at"): "left_at",
+    ("left_before_joined", "left_at"): "left_early", ("bad_date", "at"): "at",
+    ("bad_amount", "amount"): "amount", ("negative_amount", "amount"): "negative",
+    ("unknown_kind", "kind"): "kind", ("unknown_basis", "basis"): "basis",
+    ("bad_units", "units"): "", ("bad_boolean", "seller_collects"): "",
+}  # fmt: skip
 _CODES = {"kind": TXN_KINDS, "basis": REWARD_BASES}
 _DAY_US = 86_400_000_000
 
@@ -420,7 +430,7 @@ def plainly_checked(
             return None
     if "seller_collects" in names and (
         not pa.types.is_string(batch.schema.field("seller_collects").type)
-        or not _plain_text(batch.column("seller_collects"), pa.array(list(_BOOLEANS)), None)
+        or not _plain_text(batch.column("seller_collects"), pa.array(list(BOOLEANS)), None)
     ):
         return None
     if "units" in names and (
@@ -452,38 +462,33 @@ def plainly_checked(
     else:
         at, at_ok = micros("at"), known("at")
         amount = batch.column("amount").combine_chunks()
-        words = amount.buffers()[1]
-        cents = np.frombuffer(words, np.int64)[2 * amount.offset : 2 * (amount.offset + n) : 2]
+        # decimal128(18, 2) holds cents as 16-byte integers; every one fits the low 8 bytes
+        cents = np.frombuffer(amount.buffers()[1], np.int64)[
+            2 * amount.offset : 2 * (amount.offset + n) : 2
+        ]
         amount_ok = amount.is_valid().to_numpy(zero_copy_only=False)
         found = {"at": ~at_ok, "amount": ~amount_ok, "negative": amount_ok & (cents < 0)}
         out["at_us"] = pa.array(at, mask=~at_ok)
         day = np.floor_divide(at, _DAY_US).astype(np.int32)
         out["day"] = pa.array(day, mask=~at_ok).cast(pa.date32())
         out["amount_c"] = pa.array(cents.copy(), mask=~amount_ok)
-        for column, words_ in _CODES.items():
+        for column, words in _CODES.items():
             if column in outputs and column in names:
-                code = pc.index_in(batch.column(column).combine_chunks(), pa.array(words_))
+                code = pc.index_in(batch.column(column).combine_chunks(), pa.array(words))
                 found[column] = ~code.is_valid().to_numpy(zero_copy_only=False)
                 out[column] = code.cast(pa.int8())
         if "seller_collects" in outputs:
             if "seller_collects" in names:
                 text = batch.column("seller_collects").combine_chunks()
-                keys = pa.array(list(_BOOLEANS))
-                flags = pa.array(list(_BOOLEANS.values()))
+                keys = pa.array(list(BOOLEANS))
+                flags = pa.array(list(BOOLEANS.values()))
                 picked = pc.take(flags, pc.index_in(text, keys))
                 out["seller_collects"] = pc.fill_null(picked, True)
             else:
                 out["seller_collects"] = pa.array(np.ones(n, np.bool_))
     bad = np.zeros(n, np.int32)
-    by_check = {
-        ("bad_date", "joined_at"): "joined_at", ("bad_date", "left_at"): "left_at",
-        ("left_before_joined", "left_at"): "left_early", ("bad_date", "at"): "at",
-        ("bad_amount", "amount"): "amount", ("negative_amount", "amount"): "negative",
-        ("unknown_kind", "kind"): "kind", ("unknown_basis", "basis"): "basis",
-        ("bad_units", "units"): "", ("bad_boolean", "seller_collects"): "",
-    }  # fmt: skip
     for bit, (_, check) in enumerate(flagging):
-        key = by_check.get((check.code, check.column))
+        key = _PLAIN_CHECKS.get((check.code, check.column))
         if key is None:
             return None  # a check this path does not know: DuckDB's
         if key:

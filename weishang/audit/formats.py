@@ -81,11 +81,9 @@ class Formats:
 
     def prepare(self, batch: pa.Table) -> pa.Table:
         for name, steps in self.steps.items():
-            if name not in batch.column_names or not steps:
+            if name not in batch.column_names:
                 continue
-            column = pa.concat_arrays(batch.column(name).chunks) if batch.num_rows else None
-            if column is None:
-                continue
+            column = _array(batch.column(name))
             for step in steps:
                 column = step(column)
             batch = batch.set_column(batch.column_names.index(name), name, column)
@@ -118,9 +116,12 @@ class _Tally:
         return f"row {row}: {value!r}"
 
 
+def _array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
 def _trimmed(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    array = pa.concat_arrays(column.chunks) if isinstance(column, pa.ChunkedArray) else column
-    return pc.utf8_trim_whitespace(array.cast(pa.string()))
+    return pc.utf8_trim_whitespace(_array(column).cast(pa.string()))
 
 
 def _money_text(values: pa.Array) -> pa.Array:
@@ -318,7 +319,7 @@ def decide(raw: RawFile, log: ProblemLog, options: ReadOptions) -> Formats:
             if form == "amount":
                 # a plain batch's only evidence: its decimal points, which a decimal comma
                 # in another batch of the column contradicts
-                tallies[c].add("point", batch.column(c).combine_chunks(), r"\.", offset)
+                tallies[c].add("point", _array(batch.column(c)), r"\.", offset)
             elif form is None:  # not one plain form: look closer
                 tally = _money_tally if c in MONEY_COLUMNS else _date_tally
                 tally(_trimmed(batch.column(c)), tallies[c], offset)
@@ -349,7 +350,7 @@ _US = 1_000_000
 
 def _no_empty(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     """The values, an empty one as no value (as DuckDB's ``NULLIF(trim(x), '')``)."""
-    values = pa.concat_arrays(column.chunks) if isinstance(column, pa.ChunkedArray) else column
+    values = _array(column)
     if not pc.any(pc.equal(values, "")).as_py():
         return values
     return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)

@@ -59,22 +59,6 @@ def open_source(path: Path, workdir: Path) -> Path:
     raise FileNotFoundError(path)
 
 
-def _candidates(folder: Path, name: str) -> list[Path]:
-    found: list[Path] = []
-    for entry in sorted(folder.iterdir()):
-        stem = entry.name.lower()
-        if (
-            entry.is_file()
-            and stem
-            in {
-                name + s
-                for s in source.TEXT_SUFFIXES + source.PARQUET_SUFFIXES + source.EXCEL_SUFFIXES
-            }
-        ) or (entry.is_dir() and stem == name and any(entry.glob("*.parquet"))):
-            found.append(entry)
-    return found
-
-
 def _workbook(folder: Path) -> Path | None:
     """The one workbook that holds every file as a sheet, if the folder has one."""
     books = [e for e in sorted(folder.iterdir()) if e.suffix.lower() in source.EXCEL_SUFFIXES]
@@ -236,11 +220,13 @@ def _bounded(table: pa.Table, label: str, log: ProblemLog) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
-def _read_sheet(book: Path, sheet: str | int, label: str, log: ProblemLog) -> pa.Table | None:
-    """One sheet of a workbook (calamine: .xlsx, .xls, .ods; formulas are not run, their
-    saved values are read), every column as text: dates as ISO text, numbers as written."""
+def _read_sheet(book: Path, name: str | None, label: str, log: ProblemLog) -> pa.Table | None:
+    """The sheet of a workbook that holds the file ``name`` (``_sheet``; the first sheet for
+    None), through calamine (.xlsx, .xls, .ods; formulas are not run, their saved values
+    are read), every column as text: dates as ISO text, numbers as written."""
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(book))
+        sheet = 0 if name is None else _sheet(workbook.sheet_names, name)
         rows = (
             workbook.get_sheet_by_name(sheet)
             if isinstance(sheet, str)
@@ -422,7 +408,7 @@ def register_raw(
     if unusable. ``columns`` maps a contract column to the file's own header for it (the
     command's ``--columns``); other headers are matched by name and by the built-in synonyms
     (``contract.HEADER_SYNONYMS``: Chinese and English back-office headers)."""
-    found = _candidates(folder, spec.name)
+    found = source.files_of(folder, spec.name)
     book = _workbook(folder) if not found else None
     if not found and book is None:
         _fatal(
@@ -445,7 +431,7 @@ def register_raw(
             raw.rows = sum(p.metadata.num_rows for p in raw.parts)
         else:
             if path.suffix.lower() in source.EXCEL_SUFFIXES:
-                table = _read_sheet(path, _sheet(path, spec.name) if book else 0, raw.label, log)
+                table = _read_sheet(path, spec.name if book else None, raw.label, log)
             else:
                 table = _read_csv(path, raw.label, log)
             if table is None:
@@ -547,13 +533,9 @@ def _match_columns(
     return names
 
 
-def _sheet(book: Path, name: str) -> str | int:
-    """The sheet of a workbook that holds ``name``: by its name or a synonym, else by its
-    position (members, transactions, rewards)."""
-    try:
-        sheets = python_calamine.CalamineWorkbook.from_path(str(book)).sheet_names
-    except Exception:  # reported when the sheet is read
-        return 0
+def _sheet(sheets: list[str], name: str) -> str | int:
+    """Of a workbook's ``sheets``, the one that holds ``name``: by its name or a synonym,
+    else by its position (members, transactions, rewards)."""
     wanted = {_normalised(n) for n in (name, *SHEET_SYNONYMS.get(name, ()))}
     for sheet in sheets:
         if _normalised(sheet) in wanted:

@@ -156,11 +156,18 @@ def export_folder(folder: Path) -> Path:
 
 
 def _holds(folder: Path, name: str) -> bool:
-    return any(
-        (e.is_file() and e.name.lower() in {name + s for s in SUFFIXES})
-        or (e.is_dir() and e.name.lower() == name)
-        for e in folder.iterdir()
-    )
+    return bool(files_of(folder, name))
+
+
+def files_of(folder: Path, name: str) -> list[Path]:
+    """The entries of ``folder`` that hold the file ``name``, in name order: ``name`` with a
+    suffix the audit reads, or a folder of Parquet parts."""
+    return [
+        entry
+        for entry in sorted(folder.iterdir())
+        if (entry.is_file() and entry.name.lower() in {name + s for s in SUFFIXES})
+        or (entry.is_dir() and entry.name.lower() == name and any(entry.glob("*.parquet")))
+    ]
 
 
 def read_info(folder: Path, log: ProblemLog) -> DatasetInfo:

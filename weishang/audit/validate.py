@@ -207,6 +207,10 @@ def _memory_limit_mib() -> int:
     return max(512, total // 2 >> 20)
 
 
+_connections = itertools.count()  # each connection spills into a folder of its own
+_SPILL_PREFIX = "weishang-audit-spill-"
+
+
 def connect() -> duckdb.DuckDBPyConnection:
     """The audit's DuckDB: UTC, half the machine's memory, spilling under the temp folder."""
     con = duckdb.connect()
@@ -227,29 +231,16 @@ def connect() -> duckdb.DuckDBPyConnection:
         con.execute(f"SET {setting} = '{limit}MiB'")
     # Spill into a folder of this connection's own under the system's temporary folder
     # (``AuditDataset.close`` removes it), never into whatever folder the command runs in.
-    con.execute(f"SET temp_directory = '{spill_folder(con).as_posix()}'")
+    spill = Path(tempfile.gettempdir()) / f"{_SPILL_PREFIX}{os.getpid()}-{next(_connections)}"
+    con.execute(f"SET temp_directory = '{spill.as_posix()}'")
     return con
 
 
-_connections = itertools.count()
-_SPILL: dict[int, Path] = {}
-
-
-def spill_folder(con: duckdb.DuckDBPyConnection) -> Path:
-    """Where ``con`` spills (DuckDB makes the folder only when it needs it)."""
-    key = id(con)
-    if key not in _SPILL:
-        _SPILL[key] = (
-            Path(tempfile.gettempdir()) / f"weishang-audit-{os.getpid()}-{next(_connections)}"
-        )
-    return _SPILL[key]
-
-
 def close(con: duckdb.DuckDBPyConnection) -> None:
-    """Close an audit's connection and remove what it spilled."""
+    """Close an audit's connection and remove what it spilled (its own folder, ``connect``)."""
+    ((folder,),) = con.execute("SELECT current_setting('temp_directory')").fetchall()
     con.close()
-    folder = _SPILL.pop(id(con), None)
-    if folder is not None:
+    if folder and Path(folder).name.startswith(_SPILL_PREFIX):  # not a folder someone set
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -70,15 +70,15 @@ class JurisdictionVerdict:
         }
 
 
-def percent(value: float, places: int = 1) -> str:
-    """A share as a percentage that never rounds to 0% or 100% unless it is exactly that
-    (99.97% is not 100%)."""
+def percent(value: float, places: int = 1, *, grouped: bool = False) -> str:
+    """A share as a percentage that never rounds to 0% or 100% unless it is exactly that:
+    99.97% gets the digits it needs. ``grouped``: thousands separated (1,230.0%)."""
+    group = "," if grouped else ""
     for digits in range(places, places + 5):
-        text = f"{value:.{digits}%}"
-        exact_end = value in (0, 1)
-        if exact_end or float(text.rstrip("%")) not in (0.0, 100.0):
-            return text
-    return text
+        text = f"{value * 100:{group}.{digits}f}"
+        if value in (0, 1) or float(text.replace(",", "")) not in (0.0, 100.0):
+            break
+    return text + "%"
 
 
 def _fmt(value: Any, unit: str, currency: str) -> str:

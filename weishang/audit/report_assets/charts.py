@@ -14,6 +14,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from weishang.audit.verdict import percent
+
 W = 480  # viewBox width of every chart
 
 INK, MUTED, GRID = "#1b1f24", "#5b6470", "#e3e6ea"
@@ -54,15 +56,8 @@ def axis_format(values: Sequence[float]) -> Callable[[float], str]:
 
 
 def pct(share: float | None, digits: int = 1) -> str:
-    """A share as a percentage; one that is not exactly 0 or 1 never shows as 0% or 100%
-    (99.97% gets the digits it needs)."""
-    if share is None:
-        return "n/a"
-    for places in range(digits, digits + 5):
-        text = f"{share * 100:,.{places}f}"
-        if share in (0, 1) or float(text.replace(",", "")) not in (0.0, 100.0):
-            return text + "%"
-    return text + "%"
+    """``verdict.percent``, and n/a for no value."""
+    return "n/a" if share is None else percent(share, digits, grouped=True)
 
 
 def capped_levels(per_level: dict[str, int], shown: int = 40) -> dict[str, int]:
