@@ -319,7 +319,8 @@ def decide(raw: RawFile, log: ProblemLog, options: ReadOptions) -> Formats:
             if form == "amount":
                 # a plain batch's only evidence: its decimal points, which a decimal comma
                 # in another batch of the column contradicts
-                tallies[c].add("point", _array(batch.column(c)), r"\.", offset)
+                values = _array(batch.column(c))
+                _note(tallies[c], "point", values, pc.match_substring(values, "."), offset)
             elif form is None:  # not one plain form: look closer
                 tally = _money_tally if c in MONEY_COLUMNS else _date_tally
                 tally(_trimmed(batch.column(c)), tallies[c], offset)
