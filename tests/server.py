@@ -39,6 +39,34 @@ def test_database_url() -> str:
     return f"postgresql://{user}{password}{at}{host}:{port}/{settings['NAME']}"
 
 
+def children(pid: int) -> list[tuple[int, str]]:
+    """The direct children of a process, with their command lines (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append((int(entry.name), cmdline))
+    return found
+
+
+def server_processes(pid: int) -> dict[str, list[int]]:
+    """``weishang serve``'s tree: the granian master, its server workers, the task worker."""
+    tree: dict[str, list[int]] = {"granian": [], "web_workers": [], "task_worker": []}
+    for child, cmdline in children(pid):
+        if "granian" in cmdline:
+            tree["granian"].append(child)
+            tree["web_workers"] += [worker for worker, _ in children(child)]
+        elif "db_worker" in cmdline:
+            tree["task_worker"].append(child)
+    return tree
+
+
 @contextmanager
 def production_server(
     data_dir: Path,
@@ -51,6 +79,21 @@ def production_server(
 
     The database is the test database unless ``database_url`` names another (the benchmarks).
     """
+    with production_server_process(
+        data_dir, workers=workers, database_url=database_url, extra_env=extra_env
+    ) as (base, _pid):
+        yield base
+
+
+@contextmanager
+def production_server_process(
+    data_dir: Path,
+    *,
+    workers: int = 2,
+    database_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[tuple[str, int]]:
+    """``production_server``, yielding the supervisor's process id beside the base URL."""
     from django.conf import settings
 
     port = free_port()
@@ -61,6 +104,7 @@ def production_server(
         # Photos the test stored are where the test process put them.
         MEDIA_ROOT=str(settings.MEDIA_ROOT) if database_url is None else str(data_dir / "media"),
         DJANGO_SETTINGS_MODULE="weishang.settings",
+        SECRET_KEY=os.environ.get("SECRET_KEY", "weishang-test-server-key-" + "x" * 40),
         RATELIMIT_ENABLE="0",
         # Users made by the tests carry the tests' fast password hashes.
         WEISHANG_FAST_PASSWORDS="1",
@@ -104,7 +148,7 @@ def production_server(
                     "server did not start:\n" + (data_dir / "server.log").read_text()[-3000:]
                 )
             time.sleep(0.2)
-        yield base
+        yield base, proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -21,3 +22,10 @@ def test_weishang_serve_answers_and_serves_uploaded_files(tmp_path: Path) -> Non
             assert response.read() == b"ok"
         with urllib.request.urlopen(base + "/media/products/a.jpg") as response:
             assert response.read() == b"jpeg bytes"
+            assert response.headers["Content-Type"] == "image/jpeg"
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert "immutable" in response.headers["Cache-Control"]
+        for missing in ("/media/products/b.jpg", "/media/../secret_key", "/media/products/a.html"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + missing)
+            assert refused.value.code == 404

@@ -12,6 +12,7 @@ import argparse
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -33,7 +34,8 @@ def _manage(*args: str) -> None:
     call_command(*args)
 
 
-def _ensure_secret_key(data_dir: Path) -> None:
+def _demo_secret_key(data_dir: Path) -> None:
+    """The demo signs its cookies with a key of its own, generated once into its data folder."""
     if os.environ.get("SECRET_KEY"):
         return
     key_file = data_dir / "secret_key"
@@ -43,8 +45,88 @@ def _ensure_secret_key(data_dir: Path) -> None:
         key_file.chmod(0o600)
 
 
+def _port_taken(host: str, port: int) -> bool:
+    """True when something already answers on host:port (granian would share it silently)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _refuse_taken_port(host: str, port: int) -> int | None:
+    if _port_taken(host, port):
+        print(
+            f"weishang: port {port} on {host} is already in use; stop what runs there or pass"
+            " --port with another number.",
+            file=sys.stderr,
+        )
+        return 2
+    return None
+
+
+class Supervised:
+    """One child process that is started again when it dies, unless it keeps dying at once."""
+
+    QUICK_EXIT_SECONDS = 10.0  # a child that ends sooner than this after starting failed to start
+    MAX_QUICK_EXITS = 3
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.name, self.argv, self.env = name, argv, env
+        self.quick_exits = 0
+        self.start()
+
+    def start(self) -> None:
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(self.argv, env=self.env)
+
+    def check(self) -> bool:
+        """Restart the child if it died; False when it keeps failing to start."""
+        code = self.proc.poll()
+        if code is None:
+            return True
+        quick = time.monotonic() - self.started < self.QUICK_EXIT_SECONDS
+        self.quick_exits = self.quick_exits + 1 if quick else 0
+        if self.quick_exits >= self.MAX_QUICK_EXITS:
+            print(f"weishang: the {self.name} keeps exiting (code {code}); stopping.", flush=True)
+            return False
+        print(f"weishang: the {self.name} exited (code {code}); starting it again.", flush=True)
+        time.sleep(min(2**self.quick_exits, 8) if quick else 0.2)
+        self.start()
+        return True
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+
+    def wait(self) -> int:
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        return self.proc.returncode or 0
+
+
+def _sweep_enqueue() -> None:
+    """Queue the sweep that expires unpaid orders whose own expiry task was lost."""
+    from django.db import connection
+
+    from weishang.orders.tasks import orders_expire_sweep
+
+    try:
+        orders_expire_sweep.enqueue()
+    except Exception as exc:  # the database is down: say so, try again next round
+        print(f"weishang: could not queue the expiry sweep: {exc}", file=sys.stderr, flush=True)
+    finally:
+        connection.close()
+
+
 def _serve(host: str, port: int, workers: int, *, threads: int, access_log: bool = False) -> int:
-    """Run granian and the task worker until either stops or we are told to stop."""
+    """Run granian and the task worker, keep both running, and queue the periodic sweep.
+
+    Granian replaces a server worker that dies (``--respawn-failed-workers``); this loop starts
+    granian or the task worker again if either dies, and stops when one keeps failing to start
+    or when we are told to stop.
+    """
     from django.conf import settings
 
     env = dict(os.environ, DJANGO_SETTINGS_MODULE=SETTINGS)
@@ -52,10 +134,9 @@ def _serve(host: str, port: int, workers: int, *, threads: int, access_log: bool
         sys.executable, "-m", "granian", "--interface", "wsgi",
         "--host", host, "--port", str(port), "--workers", str(workers),
         "--blocking-threads", str(threads), "--backlog", "2048",
+        "--respawn-failed-workers", "--respawn-interval", "0.5",
         "--static-path-route", settings.STATIC_URL.rstrip("/"),
         "--static-path-mount", str(settings.STATIC_ROOT),
-        "--static-path-route", settings.MEDIA_URL.rstrip("/"),
-        "--static-path-mount", str(settings.MEDIA_ROOT),
         "--static-path-expires", "1d",
         # Bound the graceful shutdown: a worker still busy after 10 s is ended.
         "--workers-kill-timeout", "10",
@@ -64,26 +145,34 @@ def _serve(host: str, port: int, workers: int, *, threads: int, access_log: bool
     ]  # fmt: skip
     worker = [sys.executable, "-m", "weishang.cli", "db_worker", "--interval", "1"]
     Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
-    procs = [subprocess.Popen(web, env=env), subprocess.Popen(worker, env=env)]
+    children = [Supervised("web server", web, env), Supervised("task worker", worker, env)]
+    stopping = False
 
     def stop(*_args: object) -> None:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
+        nonlocal stopping
+        stopping = True
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    sweep_every = settings.ORDER_SWEEP_SECONDS
+    next_sweep = time.monotonic() + min(sweep_every, 5)
+    failed = False
     try:
-        while all(proc.poll() is None for proc in procs):
-            time.sleep(0.5)
+        while not stopping:
+            time.sleep(0.2)
+            if stopping:
+                break
+            if not all(child.check() for child in children):
+                failed = True
+                break
+            if time.monotonic() >= next_sweep:
+                _sweep_enqueue()
+                next_sweep = time.monotonic() + sweep_every
     finally:
-        stop()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-    return max(proc.returncode or 0 for proc in procs)
+        for child in children:
+            child.stop()
+        codes = [child.wait() for child in children]
+    return 1 if failed else max(codes)
 
 
 def cmd_serve(argv: list[str]) -> int:
@@ -99,9 +188,16 @@ def cmd_serve(argv: list[str]) -> int:
     )
     parser.add_argument("--access-log", action="store_true")
     args = parser.parse_args(argv)
-    from weishang import settings as raw_settings
-
-    _ensure_secret_key(raw_settings.DATA_DIR)
+    if not os.environ.get("SECRET_KEY"):
+        print(
+            "weishang serve: set SECRET_KEY first (it signs logins and carts; keep it secret and"
+            " the same across restarts), e.g.\n  export SECRET_KEY="
+            "\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')\"",
+            file=sys.stderr,
+        )
+        return 2
+    if (refused := _refuse_taken_port(args.host, args.port)) is not None:
+        return refused
     _django_setup()
     if not args.no_migrate:
         _manage("migrate", "--no-input", "--verbosity", "0")
@@ -121,13 +217,15 @@ def cmd_demo(argv: list[str]) -> int:
     parser.add_argument("--data-dir", default=os.environ.get("WEISHANG_DATA_DIR", "var/demo"))
     parser.add_argument("--no-serve", action="store_true", help="build the demo database and stop")
     args = parser.parse_args(argv)
+    if not args.no_serve and (refused := _refuse_taken_port(args.host, args.port)) is not None:
+        return refused
     data_dir = Path(args.data_dir).resolve()
     os.environ.pop("DATABASE_URL", None)  # the demo is always the embedded SQLite database
     os.environ["WEISHANG_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
     for name in ("weishang.sqlite3", "weishang.sqlite3-wal", "weishang.sqlite3-shm"):
         (data_dir / name).unlink(missing_ok=True)
-    _ensure_secret_key(data_dir)
+    _demo_secret_key(data_dir)
     _django_setup()
     from weishang.demo.seed import demo_seed
 

@@ -31,8 +31,9 @@ DATA_DIR = Path(os.environ.get("WEISHANG_DATA_DIR", Path.cwd() / "var")).resolve
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY_FILE = DATA_DIR / "secret_key"
-# The environment wins; else the key `weishang serve` generated into the data folder; else a
-# development key that is only ever used by tests and one-off management commands.
+# The environment wins (`weishang serve` refuses to start without it); else the key the demo
+# generated into its data folder; else a development key used only by tests and one-off
+# management commands.
 SECRET_KEY = (
     os.environ.get("SECRET_KEY")
     or (SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.is_file() else "")
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "weishang.core.middleware.RequestLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -188,7 +190,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# What one request may cost (core.middleware.RequestLimitsMiddleware refuses more, unread): a
+# form without files, and a signed-in seller's upload (a product's nine 10 MB photos at most).
+REQUEST_FORM_MAX_BYTES = 256 * 1024
+REQUEST_UPLOAD_MAX_BYTES = 9 * 10 * 1024 * 1024 + 256 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_FORM_MAX_BYTES
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # --- Mail -----------------------------------------------------------------------------------
@@ -213,6 +220,8 @@ RATELIMIT_VIEW = "weishang.core.views.rate_limited"
 STOREFRONT_PAGE_CACHE_SECONDS = int(os.environ.get("STOREFRONT_PAGE_CACHE_SECONDS", "2"))
 # Minutes an unpaid manual-transfer order holds its stock before it expires.
 ORDER_PAYMENT_WINDOW_MINUTES = int(os.environ.get("ORDER_PAYMENT_WINDOW_MINUTES", "30"))
+# Seconds between two sweeps that release unpaid orders whose own expiry task was lost.
+ORDER_SWEEP_SECONDS = max(1, int(os.environ.get("ORDER_SWEEP_SECONDS", "60")))
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,6 @@
-from django.conf import settings
-from django.urls import include, path, re_path
-from django.views.static import serve
+from django.urls import include, path
 
-from weishang.core.views import healthz
+from weishang.core.views import healthz, media
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -10,8 +8,8 @@ urlpatterns = [
     path("accounts/", include("weishang.accounts.urls")),
     path("dashboard/", include("weishang.dashboard.urls")),
     # Uploaded photos. A large deployment puts a CDN or nginx in front of MEDIA_URL; a one-person
-    # shop is served by the application server itself.
-    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    # shop is served by the application server itself (core.views.media pins the type).
+    path("media/<path:path>", media, name="media"),
     # The storefront owns the root: /<shop-slug>/...
     path("", include("weishang.storefront.urls")),
 ]

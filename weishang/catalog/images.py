@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import secrets
+import threading
 from dataclasses import dataclass
 from enum import Enum
 from typing import IO
@@ -21,8 +22,16 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from weishang.core.errors import UserError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a 48 MP phone photo is 8000×6000; a decompression bomb is far larger
+# What decoding one upload may cost. A JPEG is decoded at a reduced scale (its DCT allows 1/2,
+# 1/4, 1/8), so even a 48 MP phone photo (8000×6000) costs little; PNG and WebP are decoded
+# whole, so they get a lower cap (a 4000×3000 screenshot or scan is fine).
+MAX_PIXELS = 50_000_000
+MAX_LOSSLESS_PIXELS = 12_000_000
+# The longest edge kept after decoding: the largest size a page uses (1200 px) with room for 2×.
+WORKING_EDGE = 2400
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# One decode at a time per server process: eight uploads at once queue instead of adding up.
+_DECODING = threading.BoundedSemaphore(1)
 
 # name → (box, square crop?)
 SIZES: dict[str, tuple[int, bool]] = {
@@ -61,14 +70,8 @@ def image_open_checked(upload: IO[bytes], *, size: int | None = None) -> Image.I
     upload.seek(0)
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        image: Image.Image = Image.open(upload)
-        if image.format not in ACCEPTED_FORMATS:
-            raise ImageRejected(
-                ImageErrorCode.UNSUPPORTED_FORMAT, _("Please upload a JPEG, PNG or WebP photo.")
-            )
-        if image.width * image.height > MAX_PIXELS:
-            raise ImageRejected(ImageErrorCode.TOO_MANY_PIXELS, _("The photo has too many pixels."))
-        image.load()
+        with _DECODING:
+            return _decoded(upload)
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -79,8 +82,24 @@ def image_open_checked(upload: IO[bytes], *, size: int | None = None) -> Image.I
         raise ImageRejected(
             ImageErrorCode.NOT_AN_IMAGE, _("That file is not a photo we can read.")
         ) from None
+
+
+def _decoded(upload: IO[bytes]) -> Image.Image:
+    """Decode within the bounds above: the header is checked before any pixel is read."""
+    image: Image.Image = Image.open(upload)
+    if image.format not in ACCEPTED_FORMATS:
+        raise ImageRejected(
+            ImageErrorCode.UNSUPPORTED_FORMAT, _("Please upload a JPEG, PNG or WebP photo.")
+        )
+    limit = MAX_PIXELS if image.format == "JPEG" else MAX_LOSSLESS_PIXELS
+    if image.width * image.height > limit:
+        raise ImageRejected(ImageErrorCode.TOO_MANY_PIXELS, _("The photo has too many pixels."))
+    if image.format == "JPEG":
+        image.draft("RGB", (WORKING_EDGE, WORKING_EDGE))
+    image.load()
     # Phones store "which way is up" as metadata; apply it to the pixels before it is dropped.
     image = ImageOps.exif_transpose(image)
+    image.thumbnail((WORKING_EDGE, WORKING_EDGE), Image.Resampling.LANCZOS)
     if image.mode in ("RGBA", "LA", "P"):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))

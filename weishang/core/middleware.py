@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from .errors import UserError
 
@@ -27,3 +31,64 @@ class UserErrorMiddleware:
             )
             return response.render()
         return None
+
+
+def _refuse(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    response = TemplateResponse(
+        request, "core/error.html", {"message": message, "code": code}, status=status
+    )
+    return response.render()
+
+
+class RequestLimitsMiddleware:
+    """Bound what a request may cost before anything parses it, and refuse what no page takes.
+
+    Sits after authentication (a session is a signed cookie: knowing the user costs no query) and
+    before every view and the CSRF check, which are the first to read a body. A body larger than
+    its kind may be is refused from its declared length, unread; a body without a length is read
+    as empty by Django, so none gets through unbounded. Only a signed-in seller may send files.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.refusal(request) or self.get_response(request)
+
+    def refusal(self, request: HttpRequest) -> HttpResponse | None:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return _refuse(request, 400, "nul_character", _("That address is not valid."))
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _refuse(request, 400, "bad_length", _("That request is not valid."))
+        if length <= 0:
+            return None
+        charset = request.content_params.get("charset") if request.content_params else None
+        if charset:
+            try:
+                codecs.lookup(charset)
+            except LookupError:
+                return _refuse(
+                    request, 415, "unknown_charset", _("That request's text encoding is unknown.")
+                )
+        files = request.content_type == "multipart/form-data"
+        uploader = files and request.user.is_authenticated
+        limit = settings.REQUEST_UPLOAD_MAX_BYTES if uploader else settings.REQUEST_FORM_MAX_BYTES
+        if length > limit:
+            return _refuse(
+                request,
+                413,
+                "too_large",
+                _("That is more than this page accepts (at most %(size)s).")
+                % {"size": filesizeformat(limit)},
+            )
+        # Forms refuse NUL characters themselves; this covers the values views read directly.
+        urlencoded = request.content_type == "application/x-www-form-urlencoded"
+        if urlencoded and any("\x00" in k or "\x00" in v for k, v in _items(request.POST)):
+            return _refuse(request, 400, "nul_character", _("That form is not valid."))
+        return None
+
+
+def _items(data: QueryDict) -> list[tuple[str, str]]:
+    return [(key, value) for key, values in data.lists() for value in values]
