@@ -53,6 +53,7 @@ def make_product(
     for i in range(variants):
         Variant.objects.create(
             product=product,
+            currency=product.shop.currency,
             name=f"{250 * (i + 1)} g",
             price_minor=price_minor * (i + 1),
             stock=stock,

@@ -112,3 +112,19 @@ def test_a_48_megapixel_phone_jpeg_is_accepted_and_decoded_at_a_reduced_scale() 
     image = image_open_checked(io.BytesIO(buffer.getvalue()))
     assert max(image.size) <= 2400
     assert image.size[0] / image.size[1] == pytest.approx(8000 / 6000, rel=0.01)
+
+
+def test_a_database_that_drops_mid_request_is_a_503_try_again_never_a_500(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import OperationalError
+
+    shop = make_shop(accepts_cash_on_delivery=True)
+
+    def dropped(*args: object, **kwargs: object) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("weishang.storefront.views.cart_load", dropped)
+    answer = Client(raise_request_exception=False).get(f"/{shop.slug}/checkout/")
+    assert answer.status_code == 503 and answer["Retry-After"] == "5"
+    assert "Please try again in a moment." in answer.content.decode()

@@ -42,7 +42,7 @@ def test_the_home_page_counts_todays_orders_and_sales_after_refunds(
     assert today.orders == 3  # unpaid, cash on delivery, paid; not the cancelled one
     assert today.revenue_minor == 5600 + 8400 - 2800
     page = response.content.decode()
-    assert 'data-test="revenue">¥112.00<' in page
+    assert 'data-test="revenue">CN¥112.00<' in page
     assert 'data-test="orders-today">3<' in page
     assert dict(response.context["status_counts"]) == {
         "awaiting_shipment": 3,

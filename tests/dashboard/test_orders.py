@@ -176,7 +176,7 @@ def test_a_full_refund_after_the_goods_came_back_restocks_and_closes_the_order(
     assert (refund.amount_minor, refund.created_by_id, refund.reason) == (7300, seller.pk, "broken")
     assert list(refund.lines.values_list("quantity", "restocked")) == [(2, True)]
     assert events(order)[-1] == ("refund", "refunded", seller.pk)
-    assert "Refunded ¥73.00." in response.content.decode()
+    assert "Refunded CN¥73.00." in response.content.decode()
 
 
 def test_refunding_one_line_of_a_shipped_order_without_the_goods_back_keeps_stock_as_is(

@@ -134,7 +134,7 @@ def test_a_description_is_stored_as_plain_text_and_shown_escaped(
         ("12.345", "too_many_decimals", "Prices in CNY have at most 2 decimal places."),
         ("abc", "not_a_number", "Enter the price as a number, like 28 or 28.50."),
         ("NaN", "not_a_number", "Enter the price as a number, like 28 or 28.50."),
-        ("100000001", "too_high", "That price is too high: at most ¥100,000,000.00."),
+        ("100000001", "too_high", "That price is too high: at most CN¥100,000,000.00."),
         ("", "required", "Enter a price."),
         ("1" * 21, "max_length", None),
     ],
@@ -401,7 +401,7 @@ def test_the_product_list_shows_prices_stock_and_state(shop: Shop, client_en: Cl
 
     page = client_en.get(reverse("dashboard:product_list", args=[shop.slug])).content.decode()
 
-    assert "Jujubes" in page and "¥28.00–¥56.00" in page and "Stock 0" in page
+    assert "Jujubes" in page and "CN¥28.00–CN¥56.00" in page and "Stock 0" in page
     assert "Hidden" in page and "Sold out" in page
 
 

@@ -55,9 +55,16 @@ def tea_shop() -> tuple[Shop, Variant]:
     shop.payment_qr.save("qr.png", qr_rendition(qr))
     product = Product.objects.create(shop=shop, name="明前龙井", subtitle="今年头采 · 手工炒制")
     product_image_add(product=product, upload=photo((214, 190, 140)))
-    Variant.objects.create(product=product, name="50 g", price_minor=12800, stock=10, position=0)
+    Variant.objects.create(
+        product=product, name="50 g", price_minor=12800, currency="CNY", stock=10, position=0
+    )
     big = Variant.objects.create(
-        product=product, name="250 g 礼盒", price_minor=56800, stock=10, position=1
+        product=product,
+        name="250 g 礼盒",
+        price_minor=56800,
+        currency="CNY",
+        stock=10,
+        position=1,
     )
     return shop, big
 

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from weishang.core.money import CURRENCY_CHOICES, Money
 from weishang.shops.models import Shop
 
 
@@ -47,6 +48,9 @@ class Variant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     name = models.CharField(_("variant"), max_length=60)
     price_minor = models.BigIntegerField(_("price"))
+    # The currency the price is in: the shop's when the variant was priced. A shop's currency
+    # cannot change once it has priced anything (shops.services), so the two always agree.
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     stock = models.IntegerField(_("stock"), default=0)
     position = models.PositiveIntegerField(default=0)
 
@@ -60,3 +64,7 @@ class Variant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.name} · {self.name}" if self.name else self.product.name
+
+    @property
+    def price(self) -> Money:
+        return Money(self.price_minor, self.currency)

@@ -129,6 +129,10 @@ def product_create(
     _check_photo_count(None, len(photos))
     prepared = [photo_prepare(upload=upload) for upload in photos]
     with transaction.atomic():
+        # The shop's row lock orders this against a change of its currency (shops.services).
+        currency = (
+            Shop.objects.select_for_update().values_list("currency", flat=True).get(pk=shop.pk)
+        )
         last = shop.products.aggregate(m=Max("position"))["m"]
         product = Product.objects.create(
             shop=shop,
@@ -143,6 +147,7 @@ def product_create(
                 product=product,
                 name=v.name.strip(),
                 price_minor=v.price_minor,
+                currency=currency,
                 stock=v.stock or 0,
                 position=i,
             )
@@ -185,6 +190,7 @@ def product_update(
                     product=product,
                     name=v.name.strip(),
                     price_minor=v.price_minor,
+                    currency=product.shop.currency,
                     stock=v.stock or 0,
                     position=position,
                 )

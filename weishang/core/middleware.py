@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import codecs
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from .errors import UserError
+
+logger = logging.getLogger(__name__)
 
 
 class UserErrorMiddleware:
@@ -22,6 +26,21 @@ class UserErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError | InterfaceError):
+            # The database went away mid-request (a restart, a dropped connection). Whatever
+            # the request wrote was rolled back or committed whole; a retry is safe (a checkout
+            # is idempotent by its key), so say "try again", not "error".
+            logger.warning(
+                "database unavailable: %s %s: %s", request.method, request.path, exception
+            )
+            response = _refuse(
+                request,
+                503,
+                "database_unavailable",
+                _("We could not finish that just now. Please try again in a moment."),
+            )
+            response["Retry-After"] = "5"
+            return response
         if isinstance(exception, UserError):
             response = TemplateResponse(
                 request,

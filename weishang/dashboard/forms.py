@@ -14,10 +14,10 @@ from weishang.catalog.images import MAX_UPLOAD_BYTES
 from weishang.catalog.services import MAX_PHOTOS, MAX_VARIANTS, VariantInput
 from weishang.core.errors import UserError
 from weishang.core.money import (
-    CURRENCIES,
     CURRENCY_CHOICES,
     MAX_PRICE_MINOR,
     MoneyError,
+    exponent,
     format_money,
     parse_amount,
     to_decimal,
@@ -103,7 +103,7 @@ class PriceField(forms.CharField):
             minor = parse_amount(text, self.currency)
         except MoneyError as exc:
             if exc.code == "too_many_decimals":
-                places = CURRENCIES[self.currency][0]
+                places = exponent(self.currency)
                 if places == 0:
                     message = _("Prices in %(currency)s are whole numbers, without decimals.")
                 else:
@@ -197,9 +197,20 @@ class ShopForm(forms.Form):
         widget=forms.EmailInput(attrs={"placeholder": "name@example.com"}),
     )
 
-    def __init__(self, *args: Any, shop_id: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        shop_id: int | None = None,
+        currency_locked: bool = False,
+        **kwargs: Any,
+    ) -> None:
         self.shop_id = shop_id
         super().__init__(*args, **kwargs)
+        if currency_locked:
+            self.fields["currency"].disabled = True
+            self.fields["currency"].help_text = _(
+                "Fixed: this shop already has prices or orders in this currency."
+            )
 
     def clean_slug(self) -> str:
         try:

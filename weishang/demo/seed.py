@@ -130,7 +130,14 @@ def shop_create(spec: ShopSpec, photo: PhotoSource) -> Shop:
             position=position,
         )
         Variant.objects.bulk_create(
-            Variant(product=product, name=name, price_minor=price, stock=stock, position=i)
+            Variant(
+                product=product,
+                name=name,
+                price_minor=price,
+                currency=product.shop.currency,
+                stock=stock,
+                position=i,
+            )
             for i, (name, price, stock) in enumerate(product_spec.variants)
         )
         for shot in range(len(SHOTS[product_spec.good])):

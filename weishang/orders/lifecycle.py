@@ -1,77 +1,210 @@
-"""The order lifecycle: one table of what may follow what, and one function that moves an order.
+"""The one write path for an order's state and money: a table of moves and ``order_change``.
 
-    awaiting_payment ──confirm_payment──▶ awaiting_shipment ──ship──▶ shipped ──complete──▶ completed
-          │  └──expire──▶ expired              │ (cash on delivery starts here, unpaid)
-          └──cancel──▶ cancelled ◀──cancel─────┘ (only while unpaid)
-    awaiting_shipment (paid), shipped, completed ──refund (in full)──▶ refunded
+    (new) ──place──▶ awaiting_payment ──confirm_payment──▶ awaiting_shipment ──ship──▶ shipped
+      └──place (cash on delivery)──────────────────────────▶ │ (unpaid until completed)  │
+    awaiting_payment ──expire──▶ expired                       │                  complete ▼
+    awaiting_payment, awaiting_shipment (unpaid) ──cancel──▶ cancelled               completed
+    awaiting_shipment, shipped, completed (paid) ──refund──▶ refunded (every unit given back)
+                                                 ──partial_refund──▶ (same status, some units)
 
-Every move is checked against the table and recorded as an ``OrderEvent`` with who did it.
+Every change of an order's status or money goes through ``order_change``: it checks the move
+against ``MOVES``, applies what the move does to the order, its lines and the stock, records an
+``OrderEvent`` (who, when, from, to, amount), and queues what must follow (``followups``) in the
+same transaction, so a crash after the commit cannot lose the seller's mail or the expiry. The
+callers (``orders.services``, ``payments.services``) lock the order row and hold the transaction.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from weishang.accounts.models import User
+from weishang.catalog.stock import stock_release
 
 from .errors import OrderError, OrderErrorCode
-from .models import Order, OrderEvent
+from .followups import followups_enqueue
+from .models import Order, OrderEvent, OrderLine, PaymentMethod
 from .models import OrderStatus as S
 
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "confirm_payment": (frozenset({S.AWAITING_PAYMENT}), S.AWAITING_SHIPMENT),
-    "ship": (frozenset({S.AWAITING_SHIPMENT}), S.SHIPPED),
-    "complete": (frozenset({S.SHIPPED}), S.COMPLETED),
-    "cancel": (frozenset({S.AWAITING_PAYMENT, S.AWAITING_SHIPMENT}), S.CANCELLED),
-    "expire": (frozenset({S.AWAITING_PAYMENT}), S.EXPIRED),
-    "refund": (frozenset({S.AWAITING_SHIPMENT, S.SHIPPED, S.COMPLETED}), S.REFUNDED),
+NEW = ""  # an order being placed: its row exists, its first move has not happened yet
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset[str]
+    target: str | None  # None: the status stays (a refund of some units)
+    paid: bool | None = None  # the order must be paid (True), unpaid (False), or either (None)
+    by_seller: bool = True  # offered as a button on the seller's order page
+    stamp: str = ""  # the time field the move sets
+    closes: bool = False  # sets closed_at
+    release_stock: bool = False  # every unit still out goes back on the shelf
+
+
+MOVES: dict[str, Move] = {
+    "place": Move(frozenset({NEW}), S.AWAITING_PAYMENT, by_seller=False),
+    "confirm_payment": Move(
+        frozenset({S.AWAITING_PAYMENT}), S.AWAITING_SHIPMENT, paid=False, stamp="paid_at"
+    ),
+    "ship": Move(frozenset({S.AWAITING_SHIPMENT}), S.SHIPPED, stamp="shipped_at"),
+    "complete": Move(frozenset({S.SHIPPED}), S.COMPLETED, stamp="completed_at"),
+    "cancel": Move(
+        frozenset({S.AWAITING_PAYMENT, S.AWAITING_SHIPMENT}),
+        S.CANCELLED,
+        paid=False,
+        closes=True,
+        release_stock=True,
+    ),
+    "expire": Move(
+        frozenset({S.AWAITING_PAYMENT}),
+        S.EXPIRED,
+        paid=False,
+        by_seller=False,
+        closes=True,
+        release_stock=True,
+    ),
+    "refund": Move(
+        frozenset({S.AWAITING_SHIPMENT, S.SHIPPED, S.COMPLETED}), S.REFUNDED, paid=True, closes=True
+    ),
+    "partial_refund": Move(
+        frozenset({S.AWAITING_SHIPMENT, S.SHIPPED, S.COMPLETED}), None, paid=True, by_seller=False
+    ),
 }
 
-# Statuses in which the goods are still with the seller: cancelling or refunding puts them back.
+# Statuses in which the goods are still with the seller: a refund then always restocks them.
 GOODS_WITH_SELLER = frozenset({S.AWAITING_PAYMENT, S.AWAITING_SHIPMENT})
 OPEN_STATUSES = frozenset({S.AWAITING_PAYMENT, S.AWAITING_SHIPMENT, S.SHIPPED})
 
 
+@dataclass(frozen=True)
+class RefundUnits:
+    """Which units of which lines a refund gives back, and whether they return to stock."""
+
+    quantities: Mapping[int, int]  # order line id → units
+    restock: bool = True
+
+
+def _allowed(order: Order, name: str) -> bool:
+    move = MOVES[name]
+    return order.status in move.sources and (move.paid is None or move.paid == order.is_paid)
+
+
 def allowed_actions(order: Order) -> list[str]:
     """What a seller may do with this order now, in the order the buttons show."""
-    actions = [name for name, (sources, _to) in TRANSITIONS.items() if order.status in sources]
-    if order.is_paid and "cancel" in actions:
-        actions.remove("cancel")  # a paid order is refunded, not cancelled
-    if not order.is_paid and "refund" in actions:
-        actions.remove("refund")
-    if "expire" in actions:
-        actions.remove("expire")  # the system's move, not the seller's
-    return actions
+    return [name for name, move in MOVES.items() if move.by_seller and _allowed(order, name)]
 
 
-def order_transition(
-    order: Order, *, action: str, actor: User | None, note: str = "", to_status: str | None = None
+def order_change(
+    order: Order,
+    action: str,
+    *,
+    actor: User | None,
+    note: str = "",
+    refund: RefundUnits | None = None,
 ) -> OrderEvent:
-    """Move a locked order by ``action``; the caller holds the transaction and the row lock."""
-    sources, target = TRANSITIONS[action]
-    if order.status not in sources or (action == "cancel" and order.is_paid):
+    """Move a locked order by ``action``; the caller holds the transaction and the row lock.
+
+    ``refund`` says which units a ``refund`` gives back; when units remain after it, the move
+    recorded is ``partial_refund``; the event carries the amount given back. Raises
+    ``OrderError`` (nothing written) when the move is not allowed now.
+    """
+    lines: list[OrderLine] = []
+    if action == "refund":
+        if refund is None:
+            raise ValueError("a refund needs the units it gives back")
+        if not _allowed(order, "refund"):
+            raise OrderError(
+                OrderErrorCode.BAD_REFUND,
+                _("Only a paid, open or completed order can be refunded."),
+            )
+        lines = list(order.lines.all())
+        _check_refund(order, lines, refund)
+        remaining = {line.pk: line.quantity - line.refunded_quantity for line in lines}
+        if any(remaining[pk] != refund.quantities.get(pk, 0) for pk in remaining):
+            action = "partial_refund"
+    if not _allowed(order, action):
         raise OrderError(
             OrderErrorCode.INVALID_TRANSITION,
             _("This order is %(status)s; it cannot be changed that way.")
-            % {"status": order.get_status_display()},
+            % {"status": order.get_status_display() or _("being placed")},
         )
+    move = MOVES[action]
     from_status = order.status
-    order.status = to_status or target
     now = timezone.now()
-    stamp = {"confirm_payment": "paid_at", "ship": "shipped_at", "complete": "completed_at"}
-    if action in stamp:
-        setattr(order, stamp[action], now)
-    if action in {"cancel", "expire", "refund"}:
-        order.closed_at = now
+    if move.target is not None:
+        # Cash on delivery skips the payment step: the goods leave unpaid.
+        cod = action == "place" and order.payment_method == PaymentMethod.CASH_ON_DELIVERY
+        order.status = S.AWAITING_SHIPMENT if cod else move.target
+    if move.stamp:
+        setattr(order, move.stamp, now)
     if action == "complete" and order.paid_at is None:
         order.paid_at = now  # cash on delivery: the money arrived with the goods
+    if move.closes:
+        order.closed_at = now
+    amount = 0
+    if refund is not None and action in {"refund", "partial_refund"}:
+        amount = _apply_refund(order, lines, refund, goods_back=from_status in GOODS_WITH_SELLER)
+    if move.release_stock:
+        _release_outstanding(order)
     order.save()
-    return OrderEvent.objects.create(
+    event = OrderEvent.objects.create(
         order=order,
         actor=actor,
         action=action,
         from_status=from_status,
         to_status=order.status,
-        note=note,
+        amount_minor=amount,
+        note=note[:300],
+    )
+    followups_enqueue(order, action)
+    return event
+
+
+def _check_refund(order: Order, lines: list[OrderLine], refund: RefundUnits) -> None:
+    by_id = {line.pk: line for line in lines}
+    wanted = {pk: q for pk, q in refund.quantities.items() if q != 0}
+    if not wanted:
+        raise OrderError(OrderErrorCode.BAD_REFUND, _("Choose at least one item to refund."))
+    for pk, quantity in wanted.items():
+        line = by_id.get(pk)
+        if line is None or quantity < 0 or quantity > line.quantity - line.refunded_quantity:
+            raise OrderError(
+                OrderErrorCode.BAD_REFUND,
+                _("Choose how many of each item to refund, up to what is left."),
+            )
+
+
+def _apply_refund(
+    order: Order, lines: list[OrderLine], refund: RefundUnits, *, goods_back: bool
+) -> int:
+    by_id = {line.pk: line for line in lines}
+    wanted = {pk: q for pk, q in refund.quantities.items() if q != 0}
+    amount = sum(by_id[pk].unit_price_minor * q for pk, q in wanted.items())
+    amount = min(amount, order.total_minor - order.refunded_minor)
+    for pk, quantity in sorted(wanted.items()):
+        by_id[pk].refunded_quantity += quantity
+        by_id[pk].save(update_fields=["refunded_quantity"])
+    if refund.restock or goods_back:
+        stock_release(
+            quantities=[
+                (variant_id, q)
+                for pk, q in wanted.items()
+                if (variant_id := by_id[pk].variant_id) is not None
+            ]
+        )
+    order.refunded_minor += amount
+    return amount
+
+
+def _release_outstanding(order: Order) -> None:
+    """Put back every unit still out on this order (whatever a refund did not restock)."""
+    stock_release(
+        quantities=[
+            (line.variant_id, line.quantity - line.refunded_quantity)
+            for line in order.lines.all()
+            if line.variant_id is not None
+        ]
     )

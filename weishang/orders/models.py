@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from weishang.catalog.models import Variant
-from weishang.core.money import format_money
+from weishang.core.money import CURRENCY_CHOICES, Money, format_money
 from weishang.shops.models import Shop
 
 # Payment references are read aloud and typed into a transfer note: no 0/O, 1/I/L.
@@ -67,7 +67,7 @@ class Order(models.Model):
     checkout_key = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, db_index=True)
     payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
-    currency = models.CharField(max_length=3)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     # Snapshot of who and where, as the buyer typed it for this order.
     buyer_name = models.CharField(_("name"), max_length=60)
     buyer_phone = models.CharField(_("phone"), max_length=20)
@@ -103,6 +103,14 @@ class Order(models.Model):
         return format_money(minor, self.currency)
 
     @property
+    def total(self) -> Money:
+        return Money(self.total_minor, self.currency)
+
+    @property
+    def refunded(self) -> Money:
+        return Money(self.refunded_minor, self.currency)
+
+    @property
     def total_display(self) -> str:
         return self.money(self.total_minor)
 
@@ -119,6 +127,7 @@ class OrderLine(models.Model):
     product_name = models.CharField(max_length=80)
     variant_name = models.CharField(max_length=60)
     unit_price_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)  # as it was sold
     quantity = models.PositiveIntegerField()
     refunded_quantity = models.PositiveIntegerField(default=0)
 
@@ -135,8 +144,16 @@ class OrderLine(models.Model):
         ]
 
     @property
+    def unit_price(self) -> Money:
+        return Money(self.unit_price_minor, self.currency)
+
+    @property
+    def line_total(self) -> Money:
+        return self.unit_price * self.quantity
+
+    @property
     def line_total_minor(self) -> int:
-        return self.unit_price_minor * self.quantity
+        return self.line_total.minor
 
 
 class OrderEvent(models.Model):
@@ -150,6 +167,8 @@ class OrderEvent(models.Model):
     action = models.CharField(max_length=30)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
+    # The money the step moved (a refund's amount), in the order's currency; 0 for most steps.
+    amount_minor = models.BigIntegerField(default=0)
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:

@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 
 from weishang.accounts.models import User
 from weishang.catalog.models import Variant
-from weishang.catalog.stock import OutOfStock, stock_release, stock_reserve
+from weishang.catalog.stock import OutOfStock, stock_reserve
+from weishang.core.money import zero
 from weishang.shops.models import Shop
 
 from .errors import OrderError, OrderErrorCode
-from .lifecycle import GOODS_WITH_SELLER, order_transition
+from .lifecycle import NEW, order_change
 from .locks import order_for_update
-from .models import Customer, Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
+from .models import Customer, Order, OrderLine, OrderStatus, PaymentMethod
 
 MAX_LINE_QUANTITY = 99
 MAX_LINES = 50
@@ -61,7 +62,10 @@ def order_place(
                     pk__in=wanted, product__shop=shop, product__is_published=True
                 ).select_related("product")
             }
-            missing = set(wanted) - set(variants)
+            # A price in another currency than the shop's cannot be sold at the shop's.
+            missing = set(wanted) - {
+                pk for pk, v in variants.items() if v.currency == shop.currency
+            }
             if missing:
                 raise OrderError(
                     OrderErrorCode.UNAVAILABLE,
@@ -85,18 +89,19 @@ def order_place(
             )
             cod = payment_method == PaymentMethod.CASH_ON_DELIVERY
             now = timezone.now()
+            total = sum((variants[v].price * q for v, q in wanted.items()), zero(shop.currency))
             order = Order.objects.create(
                 shop=shop,
                 customer=customer,
                 checkout_key=checkout_key,
-                status=OrderStatus.AWAITING_SHIPMENT if cod else OrderStatus.AWAITING_PAYMENT,
+                status=NEW,
                 payment_method=payment_method,
                 currency=shop.currency,
                 buyer_name=buyer_name,
                 buyer_phone=buyer_phone,
                 shipping_address=shipping_address,
                 buyer_note=buyer_note,
-                total_minor=sum(variants[v].price_minor * q for v, q in wanted.items()),
+                total_minor=total.minor,
                 expires_at=None
                 if cod
                 else now + timedelta(minutes=settings.ORDER_PAYMENT_WINDOW_MINUTES),
@@ -108,12 +113,12 @@ def order_place(
                     product_name=variants[v].product.name,
                     variant_name=variants[v].name,
                     unit_price_minor=variants[v].price_minor,
+                    currency=variants[v].currency,
                     quantity=q,
                 )
                 for v, q in sorted(wanted.items())
             )
-            OrderEvent.objects.create(order=order, action="place", to_status=order.status)
-            transaction.on_commit(lambda: _after_place(order))
+            order_change(order, "place", actor=None)
     except IntegrityError:
         # A concurrent submit of the same checkout won the race; its order is the order.
         existing = Order.objects.filter(checkout_key=checkout_key).first()
@@ -139,25 +144,6 @@ def _check_payment_method(shop: Shop, payment_method: str) -> None:
         )
 
 
-def _after_place(order: Order) -> None:
-    from .tasks import order_expire_unpaid, order_notify_seller
-
-    order_notify_seller.enqueue(order.pk)
-    if order.expires_at is not None:
-        order_expire_unpaid.using(run_after=order.expires_at).enqueue(order.pk)
-
-
-def order_lines_release_stock(order: Order) -> None:
-    """Put back every unit still out on this order (whatever was not refunded with a restock)."""
-    stock_release(
-        quantities=[
-            (line.variant_id, line.quantity - line.refunded_quantity)
-            for line in order.lines.all()
-            if line.variant_id is not None
-        ]
-    )
-
-
 def order_ship(
     *, shop: Shop, order_id: int, actor: User, carrier: str, tracking_number: str
 ) -> Order:
@@ -169,16 +155,14 @@ def order_ship(
     with transaction.atomic():
         order = order_for_update(shop_id=shop.pk).get(pk=order_id)
         order.carrier, order.tracking_number = carrier[:40], tracking_number[:40]
-        order_transition(
-            order, action="ship", actor=actor, note=f"{order.carrier} {order.tracking_number}"
-        )
+        order_change(order, "ship", actor=actor, note=f"{order.carrier} {order.tracking_number}")
     return order
 
 
 def order_complete(*, shop: Shop, order_id: int, actor: User) -> Order:
     with transaction.atomic():
         order = order_for_update(shop_id=shop.pk).get(pk=order_id)
-        order_transition(order, action="complete", actor=actor)
+        order_change(order, "complete", actor=actor)
     return order
 
 
@@ -186,8 +170,7 @@ def order_cancel(*, shop: Shop, order_id: int, actor: User, reason: str = "") ->
     """Cancel an unpaid order; its stock goes back on the shelf."""
     with transaction.atomic():
         order = order_for_update(shop_id=shop.pk).get(pk=order_id)
-        order_transition(order, action="cancel", actor=actor, note=reason[:300])
-        order_lines_release_stock(order)
+        order_change(order, "cancel", actor=actor, note=reason)
     return order
 
 
@@ -202,9 +185,7 @@ def order_expire(*, order_id: int) -> bool:
             or order.expires_at > timezone.now()
         ):
             return False
-        assert order.status in GOODS_WITH_SELLER
-        order_transition(order, action="expire", actor=None)
-        order_lines_release_stock(order)
+        order_change(order, "expire", actor=None)
     return True
 
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from weishang.core.money import CURRENCY_CHOICES, Money
 from weishang.orders.models import Order, OrderLine
 
 
@@ -12,6 +13,7 @@ class Refund(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)  # the order's
     reason = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -21,6 +23,10 @@ class Refund(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="refund_amount_positive")
         ]
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
 
 
 class RefundLine(models.Model):

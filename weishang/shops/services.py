@@ -29,6 +29,7 @@ class ShopErrorCode(Enum):
     SLUG_RESERVED = "slug_reserved"
     SLUG_TAKEN = "slug_taken"
     UNKNOWN_CURRENCY = "unknown_currency"
+    CURRENCY_LOCKED = "currency_locked"
 
 
 class ShopError(UserError):
@@ -158,6 +159,11 @@ def shop_create(
     return shop
 
 
+def shop_currency_changeable(shop: Shop) -> bool:
+    """A shop's currency may change only while nothing has been priced or sold in it."""
+    return not (shop.products.exists() or shop.orders.exists())
+
+
 def shop_update(
     *,
     shop: Shop,
@@ -176,6 +182,19 @@ def shop_update(
     if "currency" in fields:
         _check_currency(str(fields["currency"]))
     logo_file, qr_file = _photos(logo, payment_qr)
+    if fields.get("currency", shop.currency) != shop.currency:
+        with transaction.atomic():
+            Shop.objects.select_for_update().filter(pk=shop.pk).first()
+            if not shop_currency_changeable(shop):
+                raise ShopError(
+                    ShopErrorCode.CURRENCY_LOCKED,
+                    _(
+                        "This shop already has prices or orders in %(currency)s, so its currency"
+                        " can no longer change: a price of 12.50 would turn into another amount."
+                        " Open a new shop to sell in another currency."
+                    )
+                    % {"currency": shop.currency},
+                )
     for name, value in fields.items():
         setattr(shop, name, value.strip() if isinstance(value, str) else value)
     if remove_logo:

@@ -4,7 +4,8 @@ from typing import Any
 
 from django import template
 
-from weishang.core.money import CURRENCIES, format_money
+from weishang.core.money import currency_symbol as symbol_of
+from weishang.core.money import format_money
 from weishang.core.phones import format_phone
 
 from ..labels import ACTION_LABELS, EVENT_LABELS, PAYMENT_LABELS, STATUS_LABELS, STATUS_TONES
@@ -70,7 +71,7 @@ def icon(name: str, size: int = 24) -> dict[str, Any]:
 
 @register.filter
 def currency_symbol(currency: str) -> str:
-    return CURRENCIES.get(currency, (2, currency))[1]
+    return symbol_of(currency)
 
 
 @register.filter

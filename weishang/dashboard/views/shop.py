@@ -8,7 +8,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from weishang.shops.models import Shop
-from weishang.shops.services import ShopError, ShopPhotoRejected, shop_create, shop_update
+from weishang.shops.services import (
+    ShopError,
+    ShopErrorCode,
+    ShopPhotoRejected,
+    shop_create,
+    shop_currency_changeable,
+    shop_update,
+)
 
 from ..access import seller_shop_view
 from ..forms import ShopForm
@@ -34,7 +41,8 @@ def shop_new(request: HttpRequest) -> HttpResponse:
         except ShopPhotoRejected as exc:
             add_user_error(form, exc.field, exc)
         except ShopError as exc:
-            add_user_error(form, "slug", exc)
+            locked = exc.code == ShopErrorCode.CURRENCY_LOCKED
+            add_user_error(form, "currency" if locked else "slug", exc)
         else:
             return redirect("dashboard:shop_ready", shop_slug=shop.slug)
     first = not Shop.objects.filter(owner_id=request.user.pk).exists()
@@ -63,6 +71,7 @@ def shop_settings(request: HttpRequest, shop: Shop) -> HttpResponse:
         request.FILES if request.method == "POST" else None,
         initial=initial,
         shop_id=shop.pk,
+        currency_locked=not shop_currency_changeable(shop),
     )
     if request.method == "POST" and form.is_valid():
         try:
