@@ -12,7 +12,7 @@ from django.test import Client
 from PIL import Image
 
 from tests.factories import make_order, make_shop, make_user
-from weishang.catalog.images import ImageRejected, image_open_checked
+from weishang.core.images import ImageRejected, image_open_checked
 
 pytestmark = pytest.mark.django_db
 

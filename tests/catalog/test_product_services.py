@@ -4,7 +4,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import make_product, make_shop, make_upload
-from weishang.catalog.images import ImageErrorCode, ImageRejected
 from weishang.catalog.models import Product, ProductImage, Variant
 from weishang.catalog.services import (
     CatalogError,
@@ -16,6 +15,7 @@ from weishang.catalog.services import (
     product_move,
     product_update,
 )
+from weishang.core.images import ImageErrorCode, ImageRejected
 
 pytestmark = pytest.mark.django_db
 

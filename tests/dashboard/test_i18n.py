@@ -47,7 +47,7 @@ def test_price_and_photo_errors_read_in_chinese(shop: Shop, client_zh: Client) -
     )
 
     assert "CNY 价格最多 2 位小数。" in response.content.decode()
-    assert "这个文件不是可识别的照片。" in photo.content.decode()  # raised by catalog.images
+    assert "这个文件不是可识别的照片。" in photo.content.decode()  # raised by core.images
 
 
 def test_a_refused_order_action_reads_in_chinese(shop: Shop, client_zh: Client) -> None:

@@ -14,9 +14,9 @@ from PIL import Image, ImageDraw
 
 from tests.factories import PASSWORD, make_user
 from tests.server import production_server
-from weishang.catalog.images import qr_rendition
 from weishang.catalog.models import Product, Variant
 from weishang.catalog.services import product_image_add
+from weishang.core.images import qr_rendition
 from weishang.orders.models import Order, OrderStatus
 from weishang.shops.models import Shop
 

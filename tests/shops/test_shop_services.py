@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import make_shop, make_upload, make_user
-from weishang.catalog.images import ImageErrorCode
+from weishang.core.images import ImageErrorCode
 from weishang.shops.models import Shop
 from weishang.shops.services import (
     ShopError,

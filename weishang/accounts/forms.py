@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import authenticate
+from django.contrib.auth.base_user import BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest
@@ -11,7 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from weishang.core.phones import normalize_phone
 
-from .models import User
+from .services import password_check
+
+if TYPE_CHECKING:
+    from .models import User
 
 
 def split_login(text: str) -> tuple[str | None, str | None]:
@@ -24,7 +28,7 @@ def split_login(text: str) -> tuple[str | None, str | None]:
             raise ValidationError(
                 _("Enter a valid e-mail address, like name@example.com."), code="invalid_email"
             ) from None
-        return User.objects.normalize_email(text), None
+        return BaseUserManager.normalize_email(text), None
     phone = normalize_phone(text)
     if phone is None:
         raise ValidationError(
@@ -76,11 +80,13 @@ class SignupForm(forms.Form):
         cleaned = super().clean() or {}
         password = cleaned.get("password")
         if password and "login" in cleaned:
-            probe = User(
-                email=self.email, phone=self.phone, display_name=cleaned.get("display_name", "")
-            )
             try:
-                password_validation.validate_password(password, probe)
+                password_check(
+                    password,
+                    email=self.email,
+                    phone=self.phone,
+                    display_name=cleaned.get("display_name", ""),
+                )
             except ValidationError as exc:
                 self.add_error("password", exc)
         return cleaned

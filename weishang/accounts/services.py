@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from django.contrib.auth import password_validation
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,15 @@ def _taken() -> AccountError:
         AccountErrorCode.LOGIN_TAKEN,
         _("An account with this phone number or e-mail already exists. Please log in."),
     )
+
+
+def password_check(
+    password: str, *, email: str | None, phone: str | None, display_name: str = ""
+) -> None:
+    """Django's password rules for a new account (too short, too common, too like the login);
+    raises ``ValidationError`` with every reason."""
+    probe = User(email=email, phone=phone, display_name=display_name)
+    password_validation.validate_password(password, probe)
 
 
 def user_create(

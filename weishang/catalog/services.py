@@ -10,10 +10,10 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from weishang.core.errors import UserError
+from weishang.core.images import Rendition, image_open_checked, renditions
 from weishang.core.money import MAX_PRICE_MINOR
 from weishang.shops.models import Shop
 
-from .images import Rendition, image_open_checked, renditions
 from .models import Product, ProductImage, Variant
 
 

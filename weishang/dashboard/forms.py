@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from weishang.catalog.images import MAX_UPLOAD_BYTES
 from weishang.catalog.services import MAX_PHOTOS, MAX_VARIANTS, VariantInput
 from weishang.core.errors import UserError
+from weishang.core.images import MAX_UPLOAD_BYTES
 from weishang.core.money import (
     CURRENCY_CHOICES,
     MAX_PRICE_MINOR,
@@ -23,11 +23,12 @@ from weishang.core.money import (
     to_decimal,
 )
 from weishang.core.phones import normalize_phone
-from weishang.orders.models import Order
 from weishang.shops.services import EDITABLE_FIELDS, shop_slug_check
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+    from weishang.orders.models import Order
 
 MAX_STOCK = 1_000_000
 MAX_PRICE_CHARS = 20

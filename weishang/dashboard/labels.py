@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from weishang.orders.models import OrderStatus as S
+from weishang.orders.choices import OrderStatus as S
 
 # The order the status chips appear in, the work a seller has to do first.
 STATUS_ORDER = [
@@ -87,7 +87,7 @@ BORROWED_MESSAGES = [
     _("The price must be more than zero."),
     _("Stock cannot be less than zero."),
     _("A product can have at most %(max)d photos."),
-    # weishang.catalog.images
+    # weishang.core.images
     _("The photo is larger than 10 MB."),
     _("Please upload a JPEG, PNG or WebP photo."),
     _("The photo has too many pixels."),

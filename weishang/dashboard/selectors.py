@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from weishang.catalog.models import Product
+from weishang.catalog.models import Product, ProductImage
+from weishang.orders.choices import OrderStatus as S
 from weishang.orders.models import Customer, Order
-from weishang.orders.models import OrderStatus as S
 from weishang.shops.models import Shop
 
 from .labels import STATUS_ORDER
@@ -63,12 +64,28 @@ def shop_orders(*, shop: Shop, status: str | None = None) -> QuerySet[Order]:
 
 
 def shop_order(*, shop: Shop, order_id: int) -> Order:
-    """One of this shop's orders (``Order.DoesNotExist`` for anyone else's)."""
-    return (
-        Order.objects.select_related("customer")
-        .prefetch_related("lines", "events__actor")
-        .get(shop=shop, pk=order_id)
+    """One of this shop's orders (404 for anyone else's)."""
+    return get_object_or_404(
+        Order.objects.select_related("customer").prefetch_related("lines", "events__actor"),
+        shop=shop,
+        pk=order_id,
     )
+
+
+def shop_product(*, shop: Shop, product_id: int) -> Product:
+    return get_object_or_404(Product, pk=product_id, shop=shop)
+
+
+def shop_photo(*, shop: Shop, product_id: int, photo_id: int) -> ProductImage:
+    return get_object_or_404(ProductImage, pk=photo_id, product_id=product_id, product__shop=shop)
+
+
+def shop_customer(*, shop: Shop, customer_id: int) -> Customer:
+    return get_object_or_404(Customer, pk=customer_id, shop=shop)
+
+
+def seller_shops(*, user_id: int | None) -> list[Shop]:
+    return list(Shop.objects.filter(owner_id=user_id).order_by("name", "id"))
 
 
 def shop_customers(*, shop: Shop, search: str = "") -> QuerySet[Customer]:

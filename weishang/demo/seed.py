@@ -22,9 +22,9 @@ from django.utils import timezone
 from PIL import Image
 
 from weishang.accounts.models import User
-from weishang.catalog.images import logo_rendition, qr_rendition
 from weishang.catalog.models import Product, Variant
 from weishang.catalog.services import product_image_add
+from weishang.core.images import logo_rendition, qr_rendition
 from weishang.orders.models import Customer, Order, OrderEvent, OrderStatus, PaymentMethod
 from weishang.orders.services import (
     order_cancel,

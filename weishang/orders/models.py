@@ -11,6 +11,8 @@ from weishang.catalog.models import Variant
 from weishang.core.money import CURRENCY_CHOICES, Money, format_money
 from weishang.shops.models import Shop
 
+from .choices import OrderStatus, PaymentMethod
+
 # Payment references are read aloud and typed into a transfer note: no 0/O, 1/I/L.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -21,21 +23,6 @@ def new_order_token() -> str:
 
 def new_order_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-
-
-class OrderStatus(models.TextChoices):
-    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
-    AWAITING_SHIPMENT = "awaiting_shipment", _("To ship")
-    SHIPPED = "shipped", _("Shipped")
-    COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
-    EXPIRED = "expired", _("Expired")
-    REFUNDED = "refunded", _("Refunded")
-
-
-class PaymentMethod(models.TextChoices):
-    MANUAL_TRANSFER = "manual_transfer", _("Transfer by QR code")
-    CASH_ON_DELIVERY = "cash_on_delivery", _("Cash on delivery")
 
 
 class Customer(models.Model):

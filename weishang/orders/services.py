@@ -195,3 +195,9 @@ def orders_expire_due(*, limit: int = 500) -> int:
         status=OrderStatus.AWAITING_PAYMENT, expires_at__lte=timezone.now()
     ).values_list("pk", flat=True)[:limit]
     return sum(order_expire(order_id=pk) for pk in list(due))
+
+
+def order_mark_seen(*, order: Order) -> None:
+    """The seller opened the order: it no longer counts as new (not a change of state)."""
+    Order.objects.filter(pk=order.pk, seen_by_seller=False).update(seen_by_seller=True)
+    order.seen_by_seller = True

@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from weishang.accounts.models import User
-from weishang.catalog.images import ImageRejected, logo_rendition, qr_rendition
 from weishang.core.errors import UserError
+from weishang.core.images import ImageRejected, logo_rendition, qr_rendition
 from weishang.core.money import CURRENCIES
 
 from .models import RESERVED_SLUGS, Shop, slug_validator

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from weishang.core.phones import normalize_phone
-from weishang.orders.models import PaymentMethod
-from weishang.shops.models import Shop
+from weishang.orders.choices import PaymentMethod
+
+if TYPE_CHECKING:
+    from weishang.shops.models import Shop
 
 
 def payment_choices(shop: Shop) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,10 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_ratelimit.decorators import ratelimit
 
 from weishang.core.views import rate_limited
+from weishang.orders.choices import PaymentMethod
 from weishang.orders.errors import OrderError
-from weishang.orders.models import PaymentMethod
 from weishang.orders.services import MAX_LINE_QUANTITY, order_place
-from weishang.shops.models import Shop
 
 from . import selectors
 from .cart import (
@@ -36,6 +35,9 @@ from .forms import CheckoutForm, payment_choices
 from .fragments import FRAGMENT_SECONDS, product_page_fingerprint, shop_home_fingerprint
 from .order_status import minutes_left, order_headline, order_steps
 from .pagecache import page_cached
+
+if TYPE_CHECKING:
+    from weishang.shops.models import Shop
 
 ShopView = Callable[..., HttpResponse]
 

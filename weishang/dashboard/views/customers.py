@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-
-from weishang.orders.models import Customer
-from weishang.shops.models import Shop
+from django.shortcuts import render
 
 from ..access import seller_shop_view
-from ..selectors import shop_customers
+from ..selectors import shop_customer, shop_customers
+
+if TYPE_CHECKING:
+    from weishang.shops.models import Shop
 
 PAGE_SIZE = 50
 
@@ -28,7 +30,7 @@ def customer_list(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 @seller_shop_view
 def customer_detail(request: HttpRequest, shop: Shop, customer_id: int) -> HttpResponse:
-    customer = get_object_or_404(Customer, pk=customer_id, shop=shop)
+    customer = shop_customer(shop=shop, customer_id=customer_id)
     orders = customer.orders.filter(shop=shop).prefetch_related("lines")
     return render(
         request,

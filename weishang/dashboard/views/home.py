@@ -1,19 +1,28 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
-from weishang.shops.models import Shop
-
 from ..access import seller_shop_view
-from ..selectors import shop_day_figures, shop_new_order_count, shop_orders, shop_status_counts
+from ..selectors import (
+    seller_shops,
+    shop_day_figures,
+    shop_new_order_count,
+    shop_orders,
+    shop_status_counts,
+)
+
+if TYPE_CHECKING:
+    from weishang.shops.models import Shop
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """/dashboard/: the shop last worked on, the only shop, a choice, or the shop wizard."""
-    shops = list(Shop.objects.filter(owner_id=request.user.pk).order_by("name", "id"))
+    shops = seller_shops(user_id=request.user.pk)
     if not shops:
         return redirect("dashboard:shop_new")
     remembered = request.session.get("dashboard_shop")

@@ -1,40 +1,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from weishang.accounts.models import User
+from weishang.orders.choices import OrderStatus
 from weishang.orders.errors import OrderError
 from weishang.orders.lifecycle import allowed_actions
-from weishang.orders.models import Order, OrderStatus
-from weishang.orders.services import order_cancel, order_complete, order_ship
+from weishang.orders.services import order_cancel, order_complete, order_mark_seen, order_ship
 from weishang.payments.services import payment_confirm, refund_create
-from weishang.shops.models import Shop
 
 from ..access import seller_shop_view
 from ..forms import CARRIERS, CancelForm, RefundForm, ShipForm
 from ..selectors import shop_order, shop_orders, shop_status_counts
 
+if TYPE_CHECKING:
+    from weishang.accounts.models import User
+    from weishang.orders.models import Order
+    from weishang.shops.models import Shop
+
 PAGE_SIZE = 30
 
 
 def _order(shop: Shop, order_id: int) -> Order:
-    try:
-        return shop_order(shop=shop, order_id=order_id)
-    except Order.DoesNotExist:
-        raise Http404 from None
+    return shop_order(shop=shop, order_id=order_id)
 
 
 def _seller(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
+    return cast("User", request.user)  # seller_shop_view: a logged-in owner
 
 
 def _back(shop: Shop, order: Order) -> HttpResponse:
@@ -100,8 +99,7 @@ def _render_detail(
 def order_detail(request: HttpRequest, shop: Shop, order_id: int) -> HttpResponse:
     order = _order(shop, order_id)
     if not order.seen_by_seller:
-        Order.objects.filter(pk=order.pk).update(seen_by_seller=True)
-        order.seen_by_seller = True
+        order_mark_seen(order=order)
     return _render_detail(request, shop, order)
 
 

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from weishang.catalog.images import ImageRejected
-from weishang.catalog.models import Product, ProductImage
 from weishang.catalog.services import (
     CatalogError,
     product_create,
@@ -21,16 +20,20 @@ from weishang.catalog.services import (
     product_update,
 )
 from weishang.core.errors import UserError
-from weishang.shops.models import Shop
+from weishang.core.images import ImageRejected
 
 from ..access import seller_shop_view
 from ..forms import BaseVariantFormSet, PhotoAddForm, ProductForm, VariantFormSet
-from ..selectors import shop_products
+from ..selectors import shop_photo, shop_product, shop_products
 from .common import add_user_error
+
+if TYPE_CHECKING:
+    from weishang.catalog.models import Product, ProductImage
+    from weishang.shops.models import Shop
 
 
 def _product(shop: Shop, product_id: int) -> Product:
-    return get_object_or_404(Product, pk=product_id, shop=shop)
+    return shop_product(shop=shop, product_id=product_id)
 
 
 def _product_save(form: ProductForm, save: Callable[..., Product]) -> Product | None:
@@ -205,7 +208,7 @@ def photo_add(request: HttpRequest, shop: Shop, product_id: int) -> HttpResponse
 
 
 def _photo(shop: Shop, product_id: int, photo_id: int) -> ProductImage:
-    return get_object_or_404(ProductImage, pk=photo_id, product_id=product_id, product__shop=shop)
+    return shop_photo(shop=shop, product_id=product_id, photo_id=photo_id)
 
 
 @seller_shop_view

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -7,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from weishang.shops.models import Shop
 from weishang.shops.services import (
     ShopError,
     ShopErrorCode,
@@ -19,7 +20,11 @@ from weishang.shops.services import (
 
 from ..access import seller_shop_view
 from ..forms import ShopForm
+from ..selectors import seller_shops
 from .common import add_user_error
+
+if TYPE_CHECKING:
+    from weishang.shops.models import Shop
 
 
 @login_required
@@ -45,7 +50,7 @@ def shop_new(request: HttpRequest) -> HttpResponse:
             add_user_error(form, "currency" if locked else "slug", exc)
         else:
             return redirect("dashboard:shop_ready", shop_slug=shop.slug)
-    first = not Shop.objects.filter(owner_id=request.user.pk).exists()
+    first = not seller_shops(user_id=request.user.pk)
     return render(request, "dashboard/shop_form.html", {"form": form, "first_shop": first})
 
 
