@@ -125,6 +125,7 @@ def test_a_database_that_drops_mid_request_is_a_503_try_again_never_a_500(
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr("weishang.storefront.views.cart_load", dropped)
-    answer = Client(raise_request_exception=False).get(f"/{shop.slug}/checkout/")
+    client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
+    answer = client.get(f"/{shop.slug}/checkout/")
     assert answer.status_code == 503 and answer["Retry-After"] == "5"
     assert "Please try again in a moment." in answer.content.decode()

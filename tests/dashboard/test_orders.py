@@ -232,8 +232,8 @@ def test_refunding_a_paid_order_before_shipping_always_restocks(
     ("data", "message"),
     [
         ({}, "Choose at least one item to refund."),
-        ({"line": "3"}, "At most 2 left to refund."),
-        ({"line": "-1"}, "Refund 0 or more."),
+        ({"line": "3"}, "Choose how many of each item to refund, up to what is left."),
+        ({"line": "-1"}, "Choose how many of each item to refund, up to what is left."),
         ({"line": "abc"}, "Enter a whole number."),
     ],
 )

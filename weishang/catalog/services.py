@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from weishang.core.errors import UserError
 from weishang.core.images import Rendition, image_open_checked, renditions
-from weishang.core.money import MAX_PRICE_MINOR
+from weishang.core.money import MAX_PRICE_MINOR, Money
 from weishang.shops.models import Shop
 
 from .models import Product, ProductImage, Variant
@@ -74,6 +74,12 @@ class CatalogError(UserError):
 
 MAX_VARIANTS = 20
 MAX_PHOTOS = 9
+MAX_STOCK = 1_000_000
+# Text limits are the columns' own (catalog.models), named here for the forms' maxlength.
+PRODUCT_NAME_MAX = Product._meta.get_field("name").max_length
+PRODUCT_SUBTITLE_MAX = Product._meta.get_field("subtitle").max_length
+PRODUCT_DESCRIPTION_MAX = Product._meta.get_field("description").max_length
+VARIANT_NAME_MAX = Variant._meta.get_field("name").max_length
 
 
 @dataclass(frozen=True)
@@ -87,30 +93,61 @@ class VariantInput:
     id: int | None = None
 
 
-def _check_variants(variants: Sequence[VariantInput]) -> None:
-    if not variants:
+# Each check below is the one place its rule and its message live; the seller's forms call the
+# same functions, so a form and the service can never disagree.
+
+
+def variant_count_check(count: int) -> None:
+    if count < 1:
         raise CatalogError(
             CatalogErrorCode.NO_VARIANTS, _("Add at least one variant with a price and stock.")
         )
-    if len(variants) > MAX_VARIANTS:
+    if count > MAX_VARIANTS:
         raise CatalogError(
             CatalogErrorCode.TOO_MANY_VARIANTS,
             _("A product can have at most %(max)d variants.") % {"max": MAX_VARIANTS},
         )
-    for variant in variants:
-        if not 0 < variant.price_minor <= MAX_PRICE_MINOR:
-            raise CatalogError(CatalogErrorCode.BAD_PRICE, _("The price must be more than zero."))
-        if variant.stock is not None and variant.stock < 0:
-            raise CatalogError(CatalogErrorCode.BAD_STOCK, _("Stock cannot be less than zero."))
 
 
-def _check_photo_count(product: Product | None, adding: int) -> None:
-    existing = product.images.count() if product is not None and product.pk else 0
+def price_check(price: Money) -> None:
+    if price.minor <= 0:
+        raise CatalogError(CatalogErrorCode.BAD_PRICE, _("The price must be more than zero."))
+    if price.minor > MAX_PRICE_MINOR:
+        raise CatalogError(
+            CatalogErrorCode.BAD_PRICE,
+            _("That price is too high: at most %(max)s.")
+            % {"max": Money(MAX_PRICE_MINOR, price.currency)},
+        )
+
+
+def stock_check(stock: int) -> None:
+    if stock < 0:
+        raise CatalogError(CatalogErrorCode.BAD_STOCK, _("Stock cannot be less than zero."))
+    if stock > MAX_STOCK:
+        raise CatalogError(
+            CatalogErrorCode.BAD_STOCK,
+            _("Stock can be at most %(max)s.") % {"max": f"{MAX_STOCK:,}"},
+        )
+
+
+def photo_count_check(existing: int, adding: int) -> None:
     if existing + adding > MAX_PHOTOS:
         raise CatalogError(
             CatalogErrorCode.TOO_MANY_PHOTOS,
             _("A product can have at most %(max)d photos.") % {"max": MAX_PHOTOS},
         )
+
+
+def _check_variants(variants: Sequence[VariantInput], currency: str) -> None:
+    variant_count_check(len(variants))
+    for variant in variants:
+        price_check(Money(variant.price_minor, currency))
+        if variant.stock is not None:
+            stock_check(variant.stock)
+
+
+def _check_photo_count(product: Product | None, adding: int) -> None:
+    photo_count_check(product.images.count() if product is not None and product.pk else 0, adding)
 
 
 def product_create(
@@ -125,7 +162,7 @@ def product_create(
 ) -> Product:
     """A new product, last on the shop page. Raises ``CatalogError`` or ``ImageRejected``;
     nothing is written then."""
-    _check_variants(variants)
+    _check_variants(variants, shop.currency)
     _check_photo_count(None, len(photos))
     prepared = [photo_prepare(upload=upload) for upload in photos]
     with transaction.atomic():
@@ -170,7 +207,7 @@ def product_update(
 ) -> Product:
     """Change a product and replace its variant list: variants with an id are updated, new ones
     created, the ones left out deleted (past orders keep their own copy of name and price)."""
-    _check_variants(variants)
+    _check_variants(variants, product.shop.currency)
     _check_photo_count(product, len(photos))
     prepared = [photo_prepare(upload=upload) for upload in photos]
     with transaction.atomic():

@@ -60,13 +60,18 @@ class Rendition:
     height: int
 
 
+def upload_size_check(size: int) -> None:
+    """Refuse a photo larger than ``MAX_UPLOAD_BYTES`` before anything reads it."""
+    if size > MAX_UPLOAD_BYTES:
+        raise ImageRejected(ImageErrorCode.TOO_LARGE, _("The photo is larger than 10 MB."))
+
+
 def image_open_checked(upload: IO[bytes], *, size: int | None = None) -> Image.Image:
     """Open an upload as an image, or raise ``ImageRejected`` with a message a person understands."""
     if size is None:
         upload.seek(0, io.SEEK_END)
         size = upload.tell()
-    if size > MAX_UPLOAD_BYTES:
-        raise ImageRejected(ImageErrorCode.TOO_LARGE, _("The photo is larger than 10 MB."))
+    upload_size_check(size)
     upload.seek(0)
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:

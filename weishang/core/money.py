@@ -21,6 +21,7 @@ from functools import cache, lru_cache
 from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 # The currencies a shop may sell in. Minor-unit digits come from Babel's (CLDR's) table.
 CURRENCIES = ("CNY", "HKD", "TWD", "USD", "EUR", "GBP", "JPY")
@@ -67,12 +68,21 @@ class Money:
         """A typed amount ("12.5", "1,280.00") in ``currency``; more decimals than the currency
         has, or anything that is not a plain number, is a ``MoneyError``."""
         cleaned = str(text).strip().replace(" ", "")
-        if len(cleaned) > MAX_AMOUNT_CHARS or not _AMOUNT.fullmatch(cleaned):
-            raise MoneyError("not_a_number", "not a number")
+        if len(cleaned) > MAX_AMOUNT_CHARS:
+            raise MoneyError("max_length", _("That is too long for a price."))
+        if not _AMOUNT.fullmatch(cleaned):
+            raise MoneyError("not_a_number", _("Enter the price as a number, like 28 or 28.50."))
         value = Decimal(cleaned.replace(",", ""))
-        scaled = value.scaleb(exponent(currency))
+        places = exponent(currency)
+        scaled = value.scaleb(places)
         if scaled != scaled.to_integral_value():
-            raise MoneyError("too_many_decimals", f"at most {exponent(currency)} decimal places")
+            if places == 0:
+                message = _("Prices in %(currency)s are whole numbers, without decimals.")
+            else:
+                message = _("Prices in %(currency)s have at most %(places)d decimal places.")
+            raise MoneyError(
+                "too_many_decimals", message % {"currency": currency, "places": places}
+            )
         return cls(int(scaled), currency)
 
     @property

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,19 +11,24 @@ from django.core.files.uploadedfile import UploadedFile
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from weishang.catalog.services import MAX_PHOTOS, MAX_VARIANTS, VariantInput
-from weishang.core.errors import UserError
-from weishang.core.images import MAX_UPLOAD_BYTES
-from weishang.core.money import (
-    CURRENCY_CHOICES,
-    MAX_PRICE_MINOR,
-    MoneyError,
-    exponent,
-    format_money,
-    parse_amount,
-    to_decimal,
+from weishang.catalog.services import (
+    MAX_STOCK,
+    MAX_VARIANTS,
+    PRODUCT_DESCRIPTION_MAX,
+    PRODUCT_NAME_MAX,
+    PRODUCT_SUBTITLE_MAX,
+    VARIANT_NAME_MAX,
+    VariantInput,
+    photo_count_check,
+    price_check,
+    stock_check,
+    variant_count_check,
 )
+from weishang.core.errors import UserError
+from weishang.core.images import upload_size_check
+from weishang.core.money import CURRENCY_CHOICES, MAX_AMOUNT_CHARS, Money, MoneyError, to_decimal
 from weishang.core.phones import normalize_phone
+from weishang.orders.lifecycle import refund_check
 from weishang.shops.services import EDITABLE_FIELDS, shop_slug_check
 
 if TYPE_CHECKING:
@@ -30,18 +36,25 @@ if TYPE_CHECKING:
 
     from weishang.orders.models import Order
 
-MAX_STOCK = 1_000_000
-MAX_PRICE_CHARS = 20
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
+P = ParamSpec("P")
 
 
 def required(message: StrOrPromise) -> dict[str, Any]:
     return {"required": message}
 
 
+def service_check(check: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
+    """Run a service's own check and show its message as the form's: rules live once."""
+    try:
+        check(*args, **kwargs)
+    except UserError as exc:
+        raise ValidationError(exc.message, code=exc.code.value) from None
+
+
 def check_upload_size(upload: UploadedFile | None) -> None:
-    if upload is not None and (upload.size or 0) > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("The photo is larger than 10 MB."), code="too_large")
+    if upload is not None:
+        service_check(upload_size_check, upload.size or 0)
 
 
 class PhotoInput(forms.ClearableFileInput):
@@ -67,11 +80,7 @@ class MultiplePhotoField(forms.FileField):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         cleaned = [super(MultiplePhotoField, self).clean(f, initial) for f in files]
         cleaned = [f for f in cleaned if f]
-        if len(cleaned) > MAX_PHOTOS:
-            raise ValidationError(
-                _("A product can have at most %(max)d photos.") % {"max": MAX_PHOTOS},
-                code="too_many_photos",
-            )
+        service_check(photo_count_check, 0, len(cleaned))
         for upload in cleaned:
             check_upload_size(upload)
         return cleaned
@@ -85,7 +94,7 @@ class PriceField(forms.CharField):
         kwargs.setdefault("error_messages", required(_("Enter a price.")))
         super().__init__(**kwargs)
         self.widget.attrs.update(
-            {"inputmode": "decimal", "autocomplete": "off", "maxlength": str(MAX_PRICE_CHARS)}
+            {"inputmode": "decimal", "autocomplete": "off", "maxlength": str(MAX_AMOUNT_CHARS)}
         )
 
     def prepare_value(self, value: Any) -> Any:
@@ -97,51 +106,31 @@ class PriceField(forms.CharField):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
-        if len(str(text)) > MAX_PRICE_CHARS:
-            raise ValidationError(_("That is too long for a price."), code="max_length")
-        text = str(text).replace("¥", "").replace("￥", "").replace("$", "").strip()
+        text = str(text)[: MAX_AMOUNT_CHARS * 2].strip().lstrip("¥￥$").strip()
         try:
-            minor = parse_amount(text, self.currency)
+            price = Money.parse(text, self.currency)
         except MoneyError as exc:
-            if exc.code == "too_many_decimals":
-                places = exponent(self.currency)
-                if places == 0:
-                    message = _("Prices in %(currency)s are whole numbers, without decimals.")
-                else:
-                    message = _("Prices in %(currency)s have at most %(places)d decimal places.")
-                raise ValidationError(
-                    message % {"currency": self.currency, "places": places},
-                    code="too_many_decimals",
-                ) from None
-            raise ValidationError(
-                _("Enter the price as a number, like 28 or 28.50."), code="not_a_number"
-            ) from None
-        if minor <= 0:
-            raise ValidationError(_("The price must be more than zero."), code="not_positive")
-        if minor > MAX_PRICE_MINOR:
-            raise ValidationError(
-                _("That price is too high: at most %(max)s.")
-                % {"max": format_money(MAX_PRICE_MINOR, self.currency)},
-                code="too_high",
-            )
-        return minor
+            raise ValidationError(str(exc), code=exc.code) from None
+        service_check(price_check, price)
+        return price.minor
 
 
 class StockField(forms.IntegerField):
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", MAX_STOCK)
         kwargs.setdefault(
             "error_messages",
             {
                 "required": _("Enter how many you have in stock (0 if none)."),
                 "invalid": _("Enter stock as a whole number, like 20."),
-                "min_value": _("Stock cannot be less than zero."),
-                "max_value": _("Stock can be at most %(limit_value)s."),
             },
         )
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "numeric"})
+        self.widget.attrs.update({"inputmode": "numeric", "min": "0", "max": str(MAX_STOCK)})
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None:
+            service_check(stock_check, value)
 
 
 # --- Shop -----------------------------------------------------------------------------------
@@ -248,18 +237,18 @@ class ShopForm(forms.Form):
 class ProductForm(forms.Form):
     name = forms.CharField(
         label=_("Product name"),
-        max_length=80,
+        max_length=PRODUCT_NAME_MAX,
         error_messages=required(_("Give the product a name.")),
     )
     subtitle = forms.CharField(
         label=_("One line under the name"),
-        max_length=120,
+        max_length=PRODUCT_SUBTITLE_MAX,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. Sun-dried, picked this October")}),
     )
     description = forms.CharField(
         label=_("Description"),
-        max_length=5000,
+        max_length=PRODUCT_DESCRIPTION_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
@@ -271,7 +260,7 @@ class VariantForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(
         label=_("Variant"),
-        max_length=60,
+        max_length=VARIANT_NAME_MAX,
         error_messages=required(_("Name the variant, e.g. 500 g.")),
         widget=forms.TextInput(attrs={"placeholder": _("e.g. 500 g")}),
     )
@@ -301,17 +290,23 @@ class VariantForm(forms.Form):
 
 
 class BaseVariantFormSet(forms.BaseFormSet):
-    default_error_messages = {
-        "too_few_forms": _("Add at least one variant with a price and stock."),
-        "too_many_forms": _("A product can have at most %(num)d variants."),
-    }
-
     def __init__(self, *args: Any, currency: str = "CNY", **kwargs: Any) -> None:
         self.currency = currency
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {**super().get_form_kwargs(index), "currency": self.currency}
+
+    def clean(self) -> None:
+        # Like Django's own count for min_num: existing variants, and new ones that were filled
+        # in, unless marked for deletion.
+        kept = [
+            form
+            for i, form in enumerate(self.forms)
+            if not getattr(form, "cleaned_data", {}).get("DELETE")
+            and (i < self.initial_form_count() or form.has_changed())
+        ]
+        service_check(variant_count_check, len(kept))
 
     def variant_inputs(self, known_ids: set[int]) -> list[VariantInput]:
         return [
@@ -329,10 +324,9 @@ VariantFormSet = cast(
         extra=0,
         can_delete=True,
         min_num=1,
-        validate_min=True,
         max_num=MAX_VARIANTS,
-        validate_max=True,
-        absolute_max=MAX_VARIANTS,
+        # Forms past this many are not even parsed (catalog.services refuses past MAX_VARIANTS).
+        absolute_max=2 * MAX_VARIANTS,
     ),
 )
 
@@ -393,16 +387,12 @@ class RefundForm(forms.Form):
             left = line.quantity - line.refunded_quantity
             self.fields[f"line_{line.pk}"] = forms.IntegerField(
                 label=f"{line.product_name} · {line.variant_name}",
-                min_value=0,
-                max_value=left,
                 initial=0,
                 required=False,
-                error_messages={
-                    "min_value": _("Refund 0 or more."),
-                    "max_value": _("At most %(limit_value)s left to refund."),
-                    "invalid": _("Enter a whole number."),
-                },
-                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                error_messages={"invalid": _("Enter a whole number.")},
+                widget=forms.NumberInput(
+                    attrs={"inputmode": "numeric", "min": "0", "max": str(left)}
+                ),
             )
 
     def line_fields(self) -> list[tuple[Any, forms.BoundField]]:
@@ -416,7 +406,7 @@ class RefundForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        chosen = self.quantities() or {}
-        if not self.errors and not cleaned.get("everything") and not any(chosen.values()):
-            raise ValidationError(_("Choose at least one item to refund."), code="nothing")
+        chosen = self.quantities()
+        if not self.errors and chosen is not None:
+            service_check(refund_check, self.order, chosen)
         return cleaned

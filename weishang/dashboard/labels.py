@@ -1,9 +1,4 @@
-"""Words and colours the seller app uses for statuses, actions and events.
-
-The error messages at the bottom repeat, word for word, messages raised by the services this app
-calls (orders, payments, photos): naming them here puts them in this app's translation catalogue,
-so a seller reads them in their language wherever they are raised.
-"""
+"""Words and colours the seller app uses for statuses, actions and events."""
 
 from __future__ import annotations
 
@@ -67,41 +62,3 @@ PAYMENT_LABELS = {
     "manual_transfer": _("Transfer by QR code"),
     "cash_on_delivery": _("Cash on delivery"),
 }
-
-BORROWED_MESSAGES = [
-    # weishang.orders
-    _("This order is %(status)s; it cannot be changed that way."),
-    _("Enter the carrier and the tracking number."),
-    # weishang.payments
-    _("Only a paid, open or completed order can be refunded."),
-    _("Choose how many of each item to refund, up to what is left."),
-    _("Choose at least one item to refund."),
-    # weishang.shops.services
-    _("Use 3–40 lowercase letters, digits or hyphens, starting and ending with a letter or digit."),
-    _("“%(slug)s” is reserved for the platform. Please choose another address."),
-    _("The address “%(slug)s” is already taken. Please choose another."),
-    _("Choose a currency from the list."),
-    # weishang.catalog.services
-    _("Add at least one variant with a price and stock."),
-    _("A product can have at most %(max)d variants."),
-    _("The price must be more than zero."),
-    _("Stock cannot be less than zero."),
-    _("A product can have at most %(max)d photos."),
-    # weishang.core.images
-    _("The photo is larger than 10 MB."),
-    _("Please upload a JPEG, PNG or WebP photo."),
-    _("The photo has too many pixels."),
-    _("That file is not a photo we can read."),
-    # weishang.core
-    _("Something went wrong"),
-    _("Go back"),
-    _("Too many attempts. Please wait a minute and try again."),
-    # weishang.orders.models (status names in messages)
-    _("Awaiting payment"),
-    _("To ship"),
-    _("Shipped"),
-    _("Completed"),
-    _("Cancelled"),
-    _("Expired"),
-    _("Refunded"),
-]

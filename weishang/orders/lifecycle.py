@@ -208,3 +208,9 @@ def _release_outstanding(order: Order) -> None:
             if line.variant_id is not None
         ]
     )
+
+
+def refund_check(order: Order, quantities: Mapping[int, int]) -> None:
+    """Would refunding ``quantities`` (order line id → units) be allowed now? The refund form asks
+    before it submits; ``order_change`` asks again under the row lock."""
+    _check_refund(order, list(order.lines.all()), RefundUnits(quantities))
