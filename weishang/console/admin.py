@@ -1,0 +1,256 @@
+"""Every model of the platform in Django's admin: visible, searchable, and read-only where it
+holds money or state. What an operator may change goes through the services (the actions)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from weishang.accounts.models import User
+from weishang.catalog.models import Product, ProductImage, Variant
+from weishang.catalog.services import product_publish
+from weishang.core.errors import UserError
+from weishang.orders.models import Customer, Order, OrderEvent, OrderLine
+from weishang.orders.services import order_cancel, order_complete
+from weishang.payments.models import Refund, RefundLine
+from weishang.payments.services import payment_confirm, refund_create
+from weishang.shops.models import Shop
+
+
+def console_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """The admin's own login form is not throttled; the platform's is (accounts.views), so
+    everyone signs in there. A signed-in account that is not staff is refused."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+    if not request.user.is_staff:
+        raise PermissionDenied
+    return redirect("admin:index")
+
+
+admin.site.login = console_login  # type: ignore[assignment]
+admin.site.site_header = _("weishang console")
+admin.site.site_title = _("weishang console")
+
+
+class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Shown and searched, never edited, added or deleted through a form."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _each(
+    request: HttpRequest, queryset: QuerySet[Any], change: Callable[[Any], object], done: str
+) -> None:
+    """Apply a service to every chosen row; report what was done and what the service refused."""
+    changed, refused = 0, []
+    for row in queryset:
+        try:
+            change(row)
+        except UserError as exc:
+            refused.append(f"{row}: {exc.message}")
+        else:
+            changed += 1
+    if changed:
+        messages.success(request, f"{done}: {changed}")
+    for line in refused:
+        messages.error(request, line)
+
+
+# --- Accounts, shops ------------------------------------------------------------------------
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Accounts: an operator may block one or make it staff; passwords are the owner's."""
+
+    list_display = ("__str__", "email", "phone", "is_active", "is_staff", "date_joined")
+    list_filter = ("is_active", "is_staff", "is_superuser")
+    search_fields = ("email", "phone", "display_name")
+    fields = (
+        "display_name",
+        "email",
+        "phone",
+        "is_active",
+        "is_staff",
+        "date_joined",
+        "last_login",
+    )
+    readonly_fields = ("email", "phone", "date_joined", "last_login")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # accounts are made by signing up, or `weishang createsuperuser`
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # sellers' orders and shops point to them: block, never delete
+
+
+@admin.register(Shop)
+class ShopAdmin(ReadOnly):
+    list_display = ("name", "slug", "owner", "currency", "created_at")
+    list_filter = ("currency", "accepts_cash_on_delivery")
+    search_fields = ("name", "slug", "owner__email", "owner__phone", "wechat_id", "phone")
+
+
+# --- Catalog --------------------------------------------------------------------------------
+
+
+class VariantInline(ReadOnlyInline):
+    model = Variant
+    fields = ("name", "price_minor", "currency", "stock")
+    readonly_fields = fields
+
+
+@admin.register(Product)
+class ProductAdmin(ReadOnly):
+    list_display = ("name", "shop", "is_published", "updated_at")
+    list_filter = ("is_published",)
+    search_fields = ("name", "subtitle", "shop__name", "shop__slug")
+    inlines = (VariantInline,)
+    actions = ("take_off_sale",)
+
+    @admin.action(description=_("Take off sale"))
+    def take_off_sale(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        _each(
+            request,
+            queryset,
+            lambda product: product_publish(product=product, published=False),
+            str(_("Taken off sale")),
+        )
+
+
+@admin.register(Variant)
+class VariantAdmin(ReadOnly):
+    list_display = ("__str__", "price_minor", "currency", "stock")
+    search_fields = ("name", "product__name", "product__shop__slug")
+
+
+@admin.register(ProductImage)
+class ProductImageAdmin(ReadOnly):
+    list_display = ("product", "position", "width", "height")
+    search_fields = ("product__name", "product__shop__slug")
+
+
+# --- Orders, payments -----------------------------------------------------------------------
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ("product_name", "variant_name", "unit_price_minor", "currency", "quantity",
+              "refunded_quantity")  # fmt: skip
+    readonly_fields = fields
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = ("at", "action", "from_status", "to_status", "amount_minor", "actor", "note")
+    readonly_fields = fields
+    show_change_link = False
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ("created_at", "amount_minor", "currency", "reason", "created_by")
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnly):
+    list_display = ("reference", "shop", "status", "total_display", "buyer_name", "created_at")
+    list_filter = ("status", "payment_method", "currency")
+    search_fields = ("reference", "buyer_name", "buyer_phone", "shop__name", "shop__slug")
+    date_hierarchy = "created_at"
+    inlines = (OrderLineInline, RefundInline, OrderEventInline)
+    actions = ("confirm_payment", "complete", "cancel", "refund_in_full")
+
+    def _run(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Order],
+        service: Callable[..., object],
+        done: str,
+        **extra: Any,
+    ) -> None:
+        actor = request.user
+        _each(
+            request,
+            queryset.select_related("shop"),
+            lambda order: service(shop=order.shop, order_id=order.pk, actor=actor, **extra),
+            done,
+        )
+
+    @admin.action(description=_("Confirm payment received"))
+    def confirm_payment(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._run(request, queryset, payment_confirm, str(_("Payment confirmed")))
+
+    @admin.action(description=_("Mark as completed"))
+    def complete(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._run(request, queryset, order_complete, str(_("Completed")))
+
+    @admin.action(description=_("Cancel order"))
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        reason = str(_("Cancelled by the platform's operators"))
+        self._run(request, queryset, order_cancel, str(_("Cancelled")), reason=reason)
+
+    @admin.action(description=_("Refund in full"))
+    def refund_in_full(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        reason = str(_("Refunded by the platform's operators"))
+        self._run(request, queryset, refund_create, str(_("Refunded in full")), reason=reason)
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnly):
+    list_display = ("order", "product_name", "variant_name", "unit_price_minor", "quantity")
+    search_fields = ("order__reference", "product_name")
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnly):
+    list_display = ("order", "action", "from_status", "to_status", "actor", "at")
+    list_filter = ("action",)
+    search_fields = ("order__reference", "note")
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnly):
+    list_display = ("name", "phone", "shop", "created_at")
+    search_fields = ("name", "phone", "shop__slug")
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnly):
+    list_display = ("order", "amount_minor", "currency", "created_by", "created_at")
+    search_fields = ("order__reference", "reason")
+
+
+@admin.register(RefundLine)
+class RefundLineAdmin(ReadOnly):
+    list_display = ("refund", "order_line", "quantity", "restocked")
+    search_fields = ("refund__order__reference",)
