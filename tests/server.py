@@ -108,8 +108,8 @@ def production_server_process(
         RATELIMIT_ENABLE="0",
         # Users made by the tests carry the tests' fast password hashes.
         WEISHANG_FAST_PASSWORDS="1",
-        **(extra_env or {}),
     )
+    env.update(extra_env or {})
     env.pop("WEISHANG_SQLITE_TEST_NAME", None)
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(

@@ -127,3 +127,36 @@ def test_a_gigabyte_body_is_refused_from_its_headers_without_being_read(tmp_path
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert elapsed < 5
     assert not any(p.stat().st_size > 2**20 for p in media.glob("tmp*.upload*"))
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+def test_rate_limits_are_shared_by_every_server_process_through_redis(tmp_path: Path) -> None:
+    import redis
+
+    from tests.factories import make_user
+    from tests.http_client import Browser
+
+    redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+    make_user(phone="+8613800138000")
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/15", "RATELIMIT_ENABLE": "1"}
+    with production_server_process(tmp_path, workers=2, extra_env=env) as (base, _pid):
+        statuses = []
+        for n in range(10):
+            stranger = Browser(base)  # a new connection each: the two workers share the load
+            stranger.get("/accounts/login/")
+            statuses.append(
+                stranger.post(
+                    "/accounts/login/", {"login": "13800138000", "password": f"{n}"}
+                ).status
+            )
+    redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+    assert statuses == [200] * 5 + [429] * 5

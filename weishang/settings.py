@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -176,6 +177,25 @@ USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
 
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------
+# Scripts and styles come only from this site's static files: no inline script runs, whatever a
+# seller or buyer manages to put into a page. Inline style attributes are allowed (the templates
+# use a few; a style cannot run code). Uploaded photos get a stricter policy of their own.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -216,12 +236,28 @@ TASKS = {
 # --- Rate limits ----------------------------------------------------------------------------
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "weishang.core.views.rate_limited"
+# Rate limits count per client address (core.clientip), believing X-Forwarded-For only from these
+# proxies: comma-separated addresses or networks, e.g. "127.0.0.1,10.0.0.0/8". Counters live in
+# the cache, so with REDIS_URL every server process shares them.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+RATELIMIT_IP_META_KEY = "weishang.core.clientip.client_ip"
 
 # --- The product -------------------------------------------------------------------------
 # Seconds a fresh visitor's shop home or product page is served from cache (storefront/pagecache).
 STOREFRONT_PAGE_CACHE_SECONDS = int(os.environ.get("STOREFRONT_PAGE_CACHE_SECONDS", "2"))
 # Minutes an unpaid manual-transfer order holds its stock before it expires.
 ORDER_PAYMENT_WINDOW_MINUTES = int(os.environ.get("ORDER_PAYMENT_WINDOW_MINUTES", "30"))
+# What unpaid orders may keep off the shelf (they hold stock until paid, expired or cancelled):
+# units per order, and units across one buyer phone's, or one delivery address's, unpaid orders.
+ORDER_UNPAID_MAX_UNITS = int(os.environ.get("ORDER_UNPAID_MAX_UNITS", "50"))
+ORDER_UNPAID_MAX_UNITS_PER_BUYER = int(os.environ.get("ORDER_UNPAID_MAX_UNITS_PER_BUYER", "50"))
+ORDER_UNPAID_MAX_UNITS_PER_ADDRESS = int(
+    os.environ.get("ORDER_UNPAID_MAX_UNITS_PER_ADDRESS", "100")
+)
+# Checkouts a client address, and a buyer phone, may submit (django-ratelimit rates). The address
+# rate is high on purpose: a carrier's NAT puts many honest buyers behind one address.
+CHECKOUT_RATE_PER_ADDRESS = os.environ.get("CHECKOUT_RATE_PER_ADDRESS", "60/m")
+CHECKOUT_RATE_PER_PHONE = os.environ.get("CHECKOUT_RATE_PER_PHONE", "6/10m")
 # Seconds between two sweeps that release unpaid orders whose own expiry task was lost.
 ORDER_SWEEP_SECONDS = max(1, int(os.environ.get("ORDER_SWEEP_SECONDS", "60")))
 

@@ -114,6 +114,39 @@ def test_login_attempts_on_one_account_are_limited_even_from_many_addresses() ->
     assert "rate_limited" in response.content.decode() or response.status_code == 429
 
 
+def test_a_strangers_wrong_passwords_never_lock_the_owner_out_of_a_browser_they_used() -> None:
+    make_user(phone="+8613800138000")
+    owner = Client(REMOTE_ADDR="10.1.1.1")
+    assert owner.post(LOGIN, {"login": "13800138000", "password": PASSWORD}).status_code == 302
+    owner.post("/accounts/logout/")
+
+    # A stranger guesses until the account's budget for unknown browsers is spent
+    stranger = [
+        Client(REMOTE_ADDR=f"10.2.0.{n}").post(LOGIN, {"login": "13800138000", "password": "no"})
+        for n in range(7)
+    ]
+    assert [r.status_code for r in stranger][-1] == 429
+
+    # The owner, on the browser they signed in with, still gets in at once
+    response = owner.post(LOGIN, {"login": "+86 138 0013 8000", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_a_device_cookie_is_bound_to_its_account_and_cannot_be_forged() -> None:
+    make_user(phone="+8613800138000")
+    make_user(phone="+8613900139000")
+    owner = Client()
+    owner.post(LOGIN, {"login": "13900139000", "password": PASSWORD})  # a cookie for the other
+    owner.post("/accounts/logout/")
+    owner.cookies["weishang_device"] = owner.cookies["weishang_device"].value + "x"
+    for n in range(5):
+        Client(REMOTE_ADDR=f"10.3.0.{n}").post(LOGIN, {"login": "13800138000", "password": "no"})
+
+    refused = owner.post(LOGIN, {"login": "13800138000", "password": PASSWORD})
+
+    assert refused.status_code == 429
+
+
 def test_login_attempts_from_one_address_are_limited_across_accounts() -> None:
     client = Client(REMOTE_ADDR="10.9.9.9", HTTP_ACCEPT_LANGUAGE="en")
     for n in range(20):

@@ -7,6 +7,7 @@ from weishang.catalog.models import Variant
 from weishang.orders.errors import OrderError, OrderErrorCode
 from weishang.orders.models import Order, OrderStatus, PaymentMethod
 from weishang.orders.services import order_place
+from weishang.payments.services import payment_confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +88,49 @@ def test_a_variant_from_another_shop_cannot_be_ordered() -> None:
 
     assert err.value.code == OrderErrorCode.UNAVAILABLE
     assert Order.objects.count() == 0
+
+
+def _place(variant: Variant, quantity: int, *, phone: str, address: str, key: str) -> Order:
+    return order_place(
+        shop=variant.product.shop,
+        quantities={variant.pk: quantity},
+        buyer_name="王",
+        buyer_phone=phone,
+        shipping_address=address,
+        payment_method=PaymentMethod.MANUAL_TRANSFER,
+        checkout_key=key,
+    )
+
+
+def test_unpaid_orders_cannot_keep_a_variants_whole_stock(settings: object) -> None:
+    variant = make_variant(stock=1000)
+    settings.ORDER_UNPAID_MAX_UNITS = 30  # type: ignore[attr-defined]
+
+    with pytest.raises(OrderError) as one_order:
+        _place(variant, 31, phone="+8613800000001", address="杭州 龙井路 1 号", key="k1")
+    assert one_order.value.code == OrderErrorCode.HOLD_LIMIT
+
+    # One phone: 30 + 30 waiting would pass 50; the second order is refused
+    _place(variant, 30, phone="+8613800000002", address="杭州 龙井路 2 号", key="k2")
+    with pytest.raises(OrderError) as same_phone:
+        _place(variant, 30, phone="+8613800000002", address="杭州 龙井路 3 号", key="k3")
+    assert "You already have 30 items waiting for payment" in same_phone.value.message
+
+    # One address however it is typed: 100 at most across phones
+    for n in range(3):
+        _place(variant, 30, phone=f"+861380000010{n}", address="上海市 徐汇区 1号", key=f"a{n}")
+    with pytest.raises(OrderError) as same_address:
+        _place(variant, 30, phone="+8613800000199", address="上海市徐汇区1号", key="a9")
+    assert same_address.value.code == OrderErrorCode.HOLD_LIMIT
+    variant.refresh_from_db()
+    assert variant.stock == 1000 - 30 - 90
+
+
+def test_a_paid_order_no_longer_counts_against_the_buyers_holds() -> None:
+    variant = make_variant(stock=200)
+    first = _place(variant, 40, phone="+8613800000003", address="A", key="p1")
+    payment_confirm(shop=first.shop, order_id=first.pk, actor=first.shop.owner)
+
+    second = _place(variant, 40, phone="+8613800000003", address="A", key="p2")
+
+    assert second.pk != first.pk

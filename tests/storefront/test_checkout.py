@@ -164,16 +164,33 @@ def test_an_order_error_never_becomes_a_500(shop: Shop) -> None:
     assert response.context["error"].code.value == "empty_cart"
 
 
-def test_the_eleventh_checkout_in_a_minute_from_one_address_is_refused(
+def test_one_phone_is_limited_but_many_buyers_behind_one_address_are_not(
     shop: Shop, product: Product
 ) -> None:
+    client = Client()  # every request comes from one address, as behind a carrier's NAT
+
+    same_phone = [
+        submit(client, shop, f"key-{i:02d}-aaaaaaaaaaaaaaaa").status_code for i in range(7)
+    ]
+    other_phones = [
+        submit(client, shop, f"key-{i:02d}-bbbbbbbbbbbbbbbb", phone=f"1390013{i:04d}").status_code
+        for i in range(20)
+    ]
+
+    assert same_phone == [409] * 6 + [429]  # an empty cart is a 409; the 7th try is refused
+    assert 429 not in other_phones
+
+
+def test_the_address_rate_is_configurable(shop: Shop, product: Product, settings: Any) -> None:
+    settings.CHECKOUT_RATE_PER_ADDRESS = "3/m"
     client = Client()
 
     statuses = [
-        submit(client, shop, f"key-{i:02d}-aaaaaaaaaaaaaaaaa").status_code for i in range(11)
+        submit(client, shop, f"key-{i:02d}-cccccccccccccccc", phone=f"1390013{i:04d}").status_code
+        for i in range(4)
     ]
 
-    assert statuses == [409] * 10 + [429]
+    assert statuses == [409, 409, 409, 429]
 
 
 def test_checkout_requires_the_csrf_token(shop: Shop, product: Product) -> None:

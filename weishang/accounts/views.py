@@ -1,10 +1,21 @@
-"""Sign up, log in, log out. Login and signup POSTs are rate limited per IP and per login name."""
+"""Sign up, log in, log out, with password guessing throttled and the owner never locked out.
+
+Guessing is slowed the way OWASP describes with "device cookies": a browser that has signed in to
+an account gets a signed cookie naming that account. Attempts on an account from browsers without
+its cookie share one small budget per account (and one per client address), so a stranger's
+guesses use up only the strangers' budget; a browser carrying the account's cookie has a budget
+of its own that nobody else can spend. The real owner on a browser they signed in with before is
+never locked out by someone else's wrong passwords.
+"""
 
 from __future__ import annotations
+
+import secrets
 
 from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -21,8 +32,12 @@ from .services import user_create
 
 # A person who forgot their password tries a handful of times; a script tries thousands.
 LOGIN_RATE_PER_IP = "20/5m"
-LOGIN_RATE_PER_NAME = "5/5m"
+LOGIN_RATE_PER_NAME = "5/5m"  # per account, for browsers that never signed in to it
+LOGIN_RATE_PER_DEVICE = "10/5m"  # per browser that has signed in to the account before
 SIGNUP_RATE_PER_IP = "10/h"
+DEVICE_COOKIE = "weishang_device"
+DEVICE_SALT = "weishang.accounts.device"
+DEVICE_MAX_AGE = 60 * 60 * 24 * 365
 BACKEND = "weishang.accounts.backends.EmailOrPhoneBackend"
 
 
@@ -42,27 +57,69 @@ def _next_url(request: HttpRequest, default: str) -> str:
     return resolve_url(default)
 
 
+def _known_device(request: HttpRequest) -> str | None:
+    """The id of this browser if it has signed in to the account this POST aims at."""
+    token = request.COOKIES.get(DEVICE_COOKIE, "")
+    try:
+        device = signing.loads(token, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE)
+    except (signing.BadSignature, ValueError):
+        return None
+    aimed_at = login_name_key("", request)
+    if isinstance(device, dict) and device.get("login") == aimed_at and aimed_at:
+        return str(device.get("id", ""))
+    return None
+
+
+def _login_limited(request: HttpRequest) -> bool:
+    device = _known_device(request)
+    if device:
+        return is_ratelimited(
+            request,
+            group="accounts.login.device",
+            key=lambda _g, _r: device,
+            rate=LOGIN_RATE_PER_DEVICE,
+            increment=True,
+        )
+    limited_ip = is_ratelimited(
+        request, group="accounts.login.ip", key="ip", rate=LOGIN_RATE_PER_IP, increment=True
+    )
+    limited_name = is_ratelimited(
+        request,
+        group="accounts.login.name",
+        key=login_name_key,
+        rate=LOGIN_RATE_PER_NAME,
+        increment=True,
+    )
+    return limited_ip or limited_name
+
+
+def _remember_device(request: HttpRequest, response: HttpResponse) -> None:
+    token = signing.dumps(
+        {"login": login_name_key("", request), "id": secrets.token_urlsafe(16)}, salt=DEVICE_SALT
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
         return redirect(_next_url(request, settings.LOGIN_REDIRECT_URL))
     if request.method == "POST":
-        limited_ip = is_ratelimited(
-            request, group="accounts.login.ip", key="ip", rate=LOGIN_RATE_PER_IP, increment=True
-        )
-        limited_name = is_ratelimited(
-            request,
-            group="accounts.login.name",
-            key=login_name_key,
-            rate=LOGIN_RATE_PER_NAME,
-            increment=True,
-        )
-        if limited_ip or limited_name:
+        if _login_limited(request):
             return rate_limited(request)
         form = LoginForm(request, request.POST)
         if form.is_valid() and form.user is not None:
             auth_login(request, form.user, backend=BACKEND)
-            return redirect(_next_url(request, settings.LOGIN_REDIRECT_URL))
+            response = redirect(_next_url(request, settings.LOGIN_REDIRECT_URL))
+            _remember_device(request, response)
+            return response
     else:
         form = LoginForm(request)
     return render(

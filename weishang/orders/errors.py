@@ -14,6 +14,7 @@ class OrderErrorCode(Enum):
     INVALID_TRANSITION = "invalid_transition"
     BAD_REFUND = "bad_refund"
     MISSING_TRACKING = "missing_tracking"
+    HOLD_LIMIT = "hold_limit"
 
 
 class OrderError(UserError):

@@ -59,6 +59,9 @@ class Order(models.Model):
     buyer_name = models.CharField(_("name"), max_length=60)
     buyer_phone = models.CharField(_("phone"), max_length=20)
     shipping_address = models.CharField(_("address"), max_length=300)
+    # The address reduced to what identifies it (orders.services.address_key), so the units that
+    # unpaid orders hold can be counted per delivery address however it was typed.
+    address_key = models.CharField(max_length=300, blank=True, db_index=True)
     buyer_note = models.CharField(_("note to the seller"), max_length=300, blank=True)
     total_minor = models.BigIntegerField()
     refunded_minor = models.BigIntegerField(default=0)

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +55,7 @@ def order_place(
             OrderErrorCode.BAD_QUANTITY,
             _("Each item's quantity must be between 1 and %(max)d.") % {"max": MAX_LINE_QUANTITY},
         )
+    address = address_key(shipping_address)
     try:
         with transaction.atomic():
             variants = {
@@ -87,6 +89,9 @@ def order_place(
                 phone=buyer_phone,
                 defaults={"name": buyer_name, "address": shipping_address},
             )
+            # After the customer row: two checkouts of one phone queue on it (PostgreSQL), so
+            # they cannot both pass the check below.
+            _check_unpaid_holds(shop, buyer_phone, address, sum(wanted.values()))
             cod = payment_method == PaymentMethod.CASH_ON_DELIVERY
             now = timezone.now()
             total = sum((variants[v].price * q for v, q in wanted.items()), zero(shop.currency))
@@ -100,6 +105,7 @@ def order_place(
                 buyer_name=buyer_name,
                 buyer_phone=buyer_phone,
                 shipping_address=shipping_address,
+                address_key=address,
                 buyer_note=buyer_note,
                 total_minor=total.minor,
                 expires_at=None
@@ -126,6 +132,53 @@ def order_place(
             raise
         return existing
     return order
+
+
+def address_key(address: str) -> str:
+    """An address as a key: case, spaces and punctuation dropped (杭州市 西湖区, 杭州市西湖区)."""
+    return "".join(ch for ch in address.casefold() if ch.isalnum())[:300]
+
+
+UNPAID = Q(order__paid_at__isnull=True) & Q(
+    order__status__in=[OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT]
+)
+
+
+def _units_held(shop: Shop, **order: str) -> int:
+    """Units that this shop's unpaid, unshipped orders matching ``order`` keep off the shelf."""
+    filters = {f"order__{field}": value for field, value in order.items()}
+    held = OrderLine.objects.filter(UNPAID, order__shop=shop, **filters).aggregate(
+        units=Sum(F("quantity") - F("refunded_quantity"))
+    )["units"]
+    return int(held or 0)
+
+
+def _check_unpaid_holds(shop: Shop, phone: str, address: str, units: int) -> None:
+    """An unpaid order keeps its stock from everyone else: bound how much one order, one buyer's
+    phone and one delivery address may keep at a time (ORDER_UNPAID_MAX_UNITS_*)."""
+    per_order = settings.ORDER_UNPAID_MAX_UNITS
+    if units > per_order:
+        raise OrderError(
+            OrderErrorCode.HOLD_LIMIT,
+            _(
+                "An order waiting for payment can hold at most %(max)d items. Please order"
+                " fewer, or ask the seller."
+            )
+            % {"max": per_order},
+        )
+    for held, most in (
+        (_units_held(shop, buyer_phone=phone), settings.ORDER_UNPAID_MAX_UNITS_PER_BUYER),
+        (_units_held(shop, address_key=address), settings.ORDER_UNPAID_MAX_UNITS_PER_ADDRESS),
+    ):
+        if held + units > most:
+            raise OrderError(
+                OrderErrorCode.HOLD_LIMIT,
+                _(
+                    "You already have %(held)d items waiting for payment at this shop. Pay for or"
+                    " cancel those orders first: at most %(max)d items may wait at a time."
+                )
+                % {"held": held, "max": most},
+            )
 
 
 def _stock_left(variant_id: int) -> int:

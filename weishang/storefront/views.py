@@ -8,11 +8,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from weishang.core.views import rate_limited
@@ -201,7 +203,9 @@ def cart_page(request: HttpRequest, shop: Shop) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate="10/m", method="POST", block=False)
+@ratelimit(
+    key="ip", rate=lambda _g, _r: settings.CHECKOUT_RATE_PER_ADDRESS, method="POST", block=False
+)
 @with_shop
 def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
     """Details and payment on one page; a valid POST places the order and shows it."""
@@ -218,6 +222,14 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
     if not form.is_valid():
         return _checkout_page(request, shop, form, cart_load(request, shop), status=400)
     data = form.cleaned_data
+    if is_ratelimited(
+        request,
+        group="storefront.checkout.phone",
+        key=lambda _g, _r: data["phone"],
+        rate=settings.CHECKOUT_RATE_PER_PHONE,
+        increment=True,
+    ):
+        return rate_limited(request)
     try:
         # The cart may already be empty on a retry: order_place answers the key's order first.
         order = order_place(
