@@ -41,7 +41,23 @@ admin.site.site_header = _("weishang console")
 admin.site.site_title = _("weishang console")
 
 
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class MoneyColumns:
+    """Amounts shown as money in their currency, never as raw minor units."""
+
+    @admin.display(description=_("price"))
+    def price(self, row: Any) -> str:
+        return str(row.price)
+
+    @admin.display(description=_("unit price"))
+    def unit_price(self, row: Any) -> str:
+        return str(row.unit_price)
+
+    @admin.display(description=_("amount"))
+    def amount(self, row: Any) -> str:
+        return str(row.amount)
+
+
+class ReadOnly(MoneyColumns, admin.ModelAdmin):  # type: ignore[type-arg]
     """Shown and searched, never edited, added or deleted through a form."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -54,7 +70,7 @@ class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+class ReadOnlyInline(MoneyColumns, admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
     can_delete = False
     show_change_link = True
@@ -124,7 +140,7 @@ class ShopAdmin(ReadOnly):
 
 class VariantInline(ReadOnlyInline):
     model = Variant
-    fields = ("name", "price_minor", "currency", "stock")
+    fields = ("name", "price", "stock")
     readonly_fields = fields
 
 
@@ -148,7 +164,9 @@ class ProductAdmin(ReadOnly):
 
 @admin.register(Variant)
 class VariantAdmin(ReadOnly):
-    list_display = ("__str__", "price_minor", "currency", "stock")
+    list_display = ("__str__", "price", "stock")
+    exclude = ("price_minor",)
+    readonly_fields = ("price",)
     search_fields = ("name", "product__name", "product__shop__slug")
 
 
@@ -163,8 +181,7 @@ class ProductImageAdmin(ReadOnly):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ("product_name", "variant_name", "unit_price_minor", "currency", "quantity",
-              "refunded_quantity")  # fmt: skip
+    fields = ("product_name", "variant_name", "unit_price", "quantity", "refunded_quantity")
     readonly_fields = fields
 
 
@@ -177,18 +194,28 @@ class OrderEventInline(ReadOnlyInline):
 
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ("created_at", "amount_minor", "currency", "reason", "created_by")
+    fields = ("created_at", "amount", "reason", "created_by")
     readonly_fields = fields
 
 
 @admin.register(Order)
 class OrderAdmin(ReadOnly):
-    list_display = ("reference", "shop", "status", "total_display", "buyer_name", "created_at")
+    list_display = ("reference", "shop", "status", "total_shown", "buyer_name", "created_at")
+    exclude = ("total_minor", "refunded_minor", "checkout_key")
+    readonly_fields = ("total_shown", "refunded_shown")
     list_filter = ("status", "payment_method", "currency")
     search_fields = ("reference", "buyer_name", "buyer_phone", "shop__name", "shop__slug")
     date_hierarchy = "created_at"
     inlines = (OrderLineInline, RefundInline, OrderEventInline)
     actions = ("confirm_payment", "complete", "cancel", "refund_in_full")
+
+    @admin.display(description=_("total"))
+    def total_shown(self, order: Order) -> str:
+        return str(order.total)
+
+    @admin.display(description=_("refunded"))
+    def refunded_shown(self, order: Order) -> str:
+        return str(order.refunded)
 
     def _run(
         self,
@@ -227,7 +254,9 @@ class OrderAdmin(ReadOnly):
 
 @admin.register(OrderLine)
 class OrderLineAdmin(ReadOnly):
-    list_display = ("order", "product_name", "variant_name", "unit_price_minor", "quantity")
+    list_display = ("order", "product_name", "variant_name", "unit_price", "quantity")
+    exclude = ("unit_price_minor",)
+    readonly_fields = ("unit_price",)
     search_fields = ("order__reference", "product_name")
 
 
@@ -246,7 +275,9 @@ class CustomerAdmin(ReadOnly):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnly):
-    list_display = ("order", "amount_minor", "currency", "created_by", "created_at")
+    list_display = ("order", "amount", "created_by", "created_at")
+    exclude = ("amount_minor",)
+    readonly_fields = ("amount",)
     search_fields = ("order__reference", "reason")
 
 
