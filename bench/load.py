@@ -57,6 +57,14 @@ def first_product_path(base: str, shop: str) -> str:
     return match.group(1)
 
 
+def first_photo_path(base: str, shop: str) -> str:
+    html = urllib.request.urlopen(f"{base}/{shop}/").read().decode()
+    match = re.search(r'src="(/media/[^"]+\.jpg)"', html)
+    if not match:
+        raise SystemExit("no photo found on the shop home")
+    return match.group(1)
+
+
 def cart_cookie(base: str, shop: str, product_path: str) -> str:
     """The cookies of a visitor with something in the cart: their pages are always rendered."""
     buyer = Browser(base)
@@ -86,6 +94,7 @@ def main() -> int:
             "product page": (product, ""),
             "shop home, visitor with a cart": (f"/{args.shop}/", with_cart),
             "product page, visitor with a cart": (product, with_cart),
+            "a product photo (core.views.media)": (first_photo_path(base, args.shop), ""),
         }
         rows = []
         for label, (path, cookie) in pages.items():

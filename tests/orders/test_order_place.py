@@ -114,7 +114,8 @@ def test_unpaid_orders_cannot_keep_a_variants_whole_stock(settings: object) -> N
     _place(variant, 30, phone="+8613800000002", address="杭州 龙井路 2 号", key="k2")
     with pytest.raises(OrderError) as same_phone:
         _place(variant, 30, phone="+8613800000002", address="杭州 龙井路 3 号", key="k3")
-    assert "You already have 30 items waiting for payment" in same_phone.value.message
+    assert same_phone.value.code == OrderErrorCode.HOLD_LIMIT
+    assert "已有 30 件商品等待付款" in same_phone.value.message  # the default language
 
     # One address however it is typed: 100 at most across phones
     for n in range(3):
@@ -134,3 +135,39 @@ def test_a_paid_order_no_longer_counts_against_the_buyers_holds() -> None:
     second = _place(variant, 40, phone="+8613800000003", address="A", key="p2")
 
     assert second.pk != first.pk
+
+
+@pytest.mark.parametrize(
+    ("details", "check"),
+    [
+        ({"buyer_name": " "}, "recipient"),
+        ({"buyer_name": "王" * 61}, "recipient"),
+        ({"shipping_address": ""}, "address"),
+        ({"shipping_address": "路" * 301}, "address"),
+        ({"buyer_note": "x" * 301}, "note"),
+    ],
+)
+def test_the_service_refuses_buyer_details_a_form_would_have_refused(
+    details: dict[str, str], check: str
+) -> None:
+    from django.utils import translation
+
+    variant = make_variant(stock=3)
+    fields = {
+        "buyer_name": "王",
+        "buyer_phone": "+8613800138000",
+        "shipping_address": "杭州",
+        "buyer_note": "",
+        **details,
+    }
+    with translation.override("en"), pytest.raises(OrderError) as refused:
+        order_place(
+            shop=variant.product.shop,
+            quantities={variant.pk: 1},
+            payment_method=PaymentMethod.MANUAL_TRANSFER,
+            checkout_key="k-details",
+            **fields,
+        )
+    assert refused.value.code == OrderErrorCode.BAD_DETAILS
+    assert check in refused.value.message
+    assert Order.objects.count() == 0

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ParamSpec, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -24,7 +23,7 @@ from weishang.catalog.services import (
     stock_check,
     variant_count_check,
 )
-from weishang.core.errors import UserError
+from weishang.core.errors import UserError, service_check
 from weishang.core.images import upload_size_check
 from weishang.core.money import CURRENCY_CHOICES, MAX_AMOUNT_CHARS, Money, MoneyError, to_decimal
 from weishang.core.phones import normalize_phone
@@ -37,19 +36,10 @@ if TYPE_CHECKING:
     from weishang.orders.models import Order
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
-P = ParamSpec("P")
 
 
 def required(message: StrOrPromise) -> dict[str, Any]:
     return {"required": message}
-
-
-def service_check(check: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
-    """Run a service's own check and show its message as the form's: rules live once."""
-    try:
-        check(*args, **kwargs)
-    except UserError as exc:
-        raise ValidationError(exc.message, code=exc.code.value) from None
 
 
 def check_upload_size(upload: UploadedFile | None) -> None:

@@ -15,6 +15,7 @@ class OrderErrorCode(Enum):
     BAD_REFUND = "bad_refund"
     MISSING_TRACKING = "missing_tracking"
     HOLD_LIMIT = "hold_limit"
+    BAD_DETAILS = "bad_details"
 
 
 class OrderError(UserError):

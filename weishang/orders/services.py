@@ -20,6 +20,7 @@ from weishang.accounts.models import User
 from weishang.catalog.models import Variant
 from weishang.catalog.stock import OutOfStock, stock_reserve
 from weishang.core.money import zero
+from weishang.core.phones import normalize_phone
 from weishang.shops.models import Shop
 
 from .errors import OrderError, OrderErrorCode
@@ -29,6 +30,42 @@ from .models import Customer, Order, OrderLine, OrderStatus, PaymentMethod
 
 MAX_LINE_QUANTITY = 99
 MAX_LINES = 50
+# A buyer's details are the order's columns: their limits are the columns' own.
+BUYER_NAME_MAX = Order._meta.get_field("buyer_name").max_length or 60
+ADDRESS_MAX = Order._meta.get_field("shipping_address").max_length or 300
+NOTE_MAX = Order._meta.get_field("buyer_note").max_length or 300
+
+
+def buyer_phone_check(text: str) -> str:
+    """The buyer's mobile number in E.164 (``+8613800138000``), however it was typed."""
+    phone = normalize_phone(text)
+    if phone is None:
+        raise OrderError(
+            OrderErrorCode.BAD_DETAILS,
+            _("Enter a valid mobile number, for example 138 0013 8000."),
+        )
+    return phone
+
+
+def buyer_details_check(*, name: str, phone: str, address: str, note: str = "") -> None:
+    """Who receives the order and where; raises ``OrderError`` saying what is missing."""
+    if not name.strip() or len(name) > BUYER_NAME_MAX:
+        raise OrderError(
+            OrderErrorCode.BAD_DETAILS,
+            _("Enter the recipient's name (at most %(max)d characters).") % {"max": BUYER_NAME_MAX},
+        )
+    if not address.strip() or len(address) > ADDRESS_MAX:
+        raise OrderError(
+            OrderErrorCode.BAD_DETAILS,
+            _("Enter the delivery address (at most %(max)d characters).") % {"max": ADDRESS_MAX},
+        )
+    if len(note) > NOTE_MAX:
+        raise OrderError(
+            OrderErrorCode.BAD_DETAILS,
+            _("The note can have at most %(max)d characters.") % {"max": NOTE_MAX},
+        )
+    if buyer_phone_check(phone) != phone:
+        raise ValueError("order_place takes the phone in E.164: clean it with buyer_phone_check")
 
 
 def order_place(
@@ -47,6 +84,9 @@ def order_place(
     if existing is not None:
         return existing  # a double tap or a retry of the same checkout
     _check_payment_method(shop, payment_method)
+    buyer_details_check(
+        name=buyer_name, phone=buyer_phone, address=shipping_address, note=buyer_note
+    )
     wanted = {int(v): int(q) for v, q in quantities.items() if int(q) != 0}
     if not wanted:
         raise OrderError(OrderErrorCode.EMPTY_CART, _("Your cart is empty."))

@@ -6,8 +6,9 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from weishang.core.phones import normalize_phone
+from weishang.core.errors import UserError
 from weishang.orders.choices import PaymentMethod
+from weishang.orders.services import ADDRESS_MAX, BUYER_NAME_MAX, NOTE_MAX, buyer_phone_check
 
 if TYPE_CHECKING:
     from weishang.shops.models import Shop
@@ -24,11 +25,13 @@ def payment_choices(shop: Shop) -> list[tuple[str, str]]:
 
 
 class CheckoutForm(forms.Form):
-    name = forms.CharField(label=_("Recipient"), max_length=60)
+    name = forms.CharField(label=_("Recipient"), max_length=BUYER_NAME_MAX)
     phone = forms.CharField(label=_("Mobile phone"), max_length=32)
-    address = forms.CharField(label=_("Delivery address"), max_length=300, widget=forms.Textarea)
+    address = forms.CharField(
+        label=_("Delivery address"), max_length=ADDRESS_MAX, widget=forms.Textarea
+    )
     note = forms.CharField(
-        label=_("Note to the seller"), max_length=300, required=False, widget=forms.Textarea
+        label=_("Note to the seller"), max_length=NOTE_MAX, required=False, widget=forms.Textarea
     )
     payment_method = forms.ChoiceField(label=_("Payment"), widget=forms.RadioSelect)
     # Issued when the checkout page renders; the same key always yields the same order.
@@ -51,10 +54,7 @@ class CheckoutForm(forms.Form):
         field.error_messages["required"] = _("Choose how you will pay.")
 
     def clean_phone(self) -> str:
-        phone = normalize_phone(self.cleaned_data["phone"])
-        if phone is None:
-            raise forms.ValidationError(
-                _("Enter a valid mobile number, for example 138 0013 8000."),
-                code="invalid_phone",
-            )
-        return phone
+        try:
+            return buyer_phone_check(self.cleaned_data["phone"])
+        except UserError as exc:
+            raise forms.ValidationError(exc.message, code="invalid_phone") from None
