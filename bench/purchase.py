@@ -48,7 +48,8 @@ def purchase(base: str, shop: str, product_path: str, variant_id: str, n: int) -
     form = {
         "name": "Bench Buyer",
         "phone": f"+86139{n:08d}",
-        "address": "Hangzhou, Longjing Road 1",
+        # One address per buyer: unpaid orders may hold only so much per address.
+        "address": f"Hangzhou, Longjing Road {n}",
         "payment_method": "cash_on_delivery",
         "checkout_key": hidden_input(checkout.text, "checkout_key"),
     }

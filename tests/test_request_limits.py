@@ -129,3 +129,21 @@ def test_a_database_that_drops_mid_request_is_a_503_try_again_never_a_500(
     answer = client.get(f"/{shop.slug}/checkout/")
     assert answer.status_code == 503 and answer["Retry-After"] == "5"
     assert "Please try again in a moment." in answer.content.decode()
+
+
+def test_every_page_carries_the_content_security_policy_and_a_photo_keeps_its_own(
+    settings: object,
+) -> None:
+    from pathlib import Path
+
+    shop = make_shop()
+    page = Client().get(f"/{shop.slug}/")
+    policy = page["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    photo = Path(settings.MEDIA_ROOT) / "products" / "a.jpg"  # type: ignore[attr-defined]
+    photo.parent.mkdir(parents=True)
+    photo.write_bytes(b"\xff\xd8\xff")
+    served = Client().get("/media/products/a.jpg")
+    assert served["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert served["X-Content-Type-Options"] == "nosniff"
