@@ -42,15 +42,26 @@ class Move:
     stamp: str = ""  # the time field the move sets
     closes: bool = False  # sets closed_at
     release_stock: bool = False  # every unit still out goes back on the shelf
+    # Cash on delivery: where the order goes instead (it skips the payment step) ...
+    cash_on_delivery_target: str | None = None
+    # ... and the move at which its money arrives (sets paid_at if still unset).
+    settles_cash_on_delivery: bool = False
 
 
 MOVES: dict[str, Move] = {
-    "place": Move(frozenset({NEW}), S.AWAITING_PAYMENT, by_seller=False),
+    "place": Move(
+        frozenset({NEW}),
+        S.AWAITING_PAYMENT,
+        by_seller=False,
+        cash_on_delivery_target=S.AWAITING_SHIPMENT,
+    ),
     "confirm_payment": Move(
         frozenset({S.AWAITING_PAYMENT}), S.AWAITING_SHIPMENT, paid=False, stamp="paid_at"
     ),
     "ship": Move(frozenset({S.AWAITING_SHIPMENT}), S.SHIPPED, stamp="shipped_at"),
-    "complete": Move(frozenset({S.SHIPPED}), S.COMPLETED, stamp="completed_at"),
+    "complete": Move(
+        frozenset({S.SHIPPED}), S.COMPLETED, stamp="completed_at", settles_cash_on_delivery=True
+    ),
     "cancel": Move(
         frozenset({S.AWAITING_PAYMENT, S.AWAITING_SHIPMENT}),
         S.CANCELLED,
@@ -134,14 +145,13 @@ def order_change(
     move = MOVES[action]
     from_status = order.status
     now = timezone.now()
+    cod = order.payment_method == PaymentMethod.CASH_ON_DELIVERY
     if move.target is not None:
-        # Cash on delivery skips the payment step: the goods leave unpaid.
-        cod = action == "place" and order.payment_method == PaymentMethod.CASH_ON_DELIVERY
-        order.status = S.AWAITING_SHIPMENT if cod else move.target
+        order.status = (cod and move.cash_on_delivery_target) or move.target
     if move.stamp:
         setattr(order, move.stamp, now)
-    if action == "complete" and order.paid_at is None:
-        order.paid_at = now  # cash on delivery: the money arrived with the goods
+    if cod and move.settles_cash_on_delivery and order.paid_at is None:
+        order.paid_at = now
     if move.closes:
         order.closed_at = now
     amount = 0
