@@ -116,8 +116,10 @@ def _request(client: Client, rng: random.Random, method: str, url: str, names: l
     if kind < 0.78:  # a body that is not valid in the charset it declares
         body = b"name=\xff\xfe\xc3&price=\x80\x81&q=%FF%00"
         return _raw(client, url, body, "application/x-www-form-urlencoded; charset=utf-8")
-    if kind < 0.84:  # a charset no codec knows
-        return _raw(client, url, b"name=a", "application/x-www-form-urlencoded; charset=x-nothing")
+    if kind < 0.84:  # a charset no codec knows, or one no browser sends a UTF-8 page's form in
+        charset = rng.choice(["x-nothing", "gbk", "utf-16", "utf-32", "base64", "rot13", "hex"])
+        kind_of_body = rng.choice(["application/x-www-form-urlencoded", "multipart/form-data"])
+        return _raw(client, url, b"name=a", f"{kind_of_body}; boundary=b; charset={charset}")
     if kind < 0.9:  # files where none are expected, or a photo that lies about its size
         from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -160,3 +160,28 @@ def test_rate_limits_are_shared_by_every_server_process_through_redis(tmp_path: 
             )
     redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
     assert statuses == [200] * 5 + [429] * 5
+
+
+def test_a_killed_granian_master_takes_its_workers_with_it_and_is_replaced(tmp_path: Path) -> None:
+    with production_server_process(tmp_path, workers=2) as (base, pid):
+        before = server_processes(pid)
+        os.kill(before["granian"][0], signal.SIGKILL)
+        replaced = _wait_for(
+            lambda: (
+                (tree := server_processes(pid))["granian"] not in ([], before["granian"])
+                and len(tree["web_workers"]) == 2
+            )
+        )
+        orphans = [w for w in before["web_workers"] if Path(f"/proc/{w}").exists()]
+
+        def serving() -> bool:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                    return response.status == 200
+            except OSError:
+                return False
+
+        back = _wait_for(serving)
+    assert replaced and back
+    # No worker of the dead master is left serving beside the new ones
+    assert orphans == []

@@ -47,6 +47,21 @@ def test_a_body_in_an_unknown_charset_is_a_415_and_broken_utf8_is_no_error() -> 
         content_type="application/x-www-form-urlencoded; charset=x-nothing",
     )
     assert unknown.status_code == 415
+    for charset in ("gbk", "utf-16", "base64", "rot13", "idna"):
+        other = client.generic(
+            "POST",
+            f"/{shop.slug}/cart/add/",
+            b"variant=1",
+            content_type=f"application/x-www-form-urlencoded; charset={charset}",
+        )
+        assert other.status_code == 415, charset
+        multipart = client.generic(
+            "POST",
+            f"/{shop.slug}/cart/add/",
+            b"--b\r\n\r\n",
+            content_type=f"multipart/form-data; boundary=b; charset={charset}",
+        )
+        assert multipart.status_code == 415, charset
     broken = client.generic(
         "POST",
         f"/{shop.slug}/cart/add/",

@@ -9,6 +9,7 @@ weishang <command>       any Django management command (migrate, createsuperuser
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import signal
@@ -52,8 +53,31 @@ def _port_taken(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+_HELD: list[object] = []  # lock files held for the life of this process
+
+
+def _hold_lock(path: Path) -> bool:
+    """Take an exclusive lock on ``path`` for as long as this process lives; False if taken."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _HELD.append(handle)
+    return True
+
+
 def _refuse_taken_port(host: str, port: int) -> int | None:
-    if _port_taken(host, port):
+    """Refuse a port something answers on, or that another weishang on this machine is about to
+    take: granian shares a port (SO_REUSEPORT), so two servers would split its requests."""
+    import tempfile
+
+    lock = Path(tempfile.gettempdir()) / f"weishang-port-{port}.lock"
+    if _port_taken(host, port) or not _hold_lock(lock):
         print(
             f"weishang: port {port} on {host} is already in use; stop what runs there or pass"
             " --port with another number.",
@@ -76,13 +100,20 @@ class Supervised:
 
     def start(self) -> None:
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(self.argv, env=self.env)
+        # Its own process group: whatever it leaves behind (granian's workers, should granian
+        # itself be killed) is ended with it, never left serving beside a replacement.
+        self.proc = subprocess.Popen(self.argv, env=self.env, start_new_session=True)
+
+    def _end_group(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
 
     def check(self) -> bool:
         """Restart the child if it died; False when it keeps failing to start."""
         code = self.proc.poll()
         if code is None:
             return True
+        self._end_group()
         quick = time.monotonic() - self.started < self.QUICK_EXIT_SECONDS
         self.quick_exits = self.quick_exits + 1 if quick else 0
         if self.quick_exits >= self.MAX_QUICK_EXITS:
@@ -103,6 +134,7 @@ class Supervised:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self._end_group()
         return self.proc.returncode or 0
 
 
@@ -214,12 +246,25 @@ def cmd_demo(argv: list[str]) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    parser.add_argument("--data-dir", default=os.environ.get("WEISHANG_DATA_DIR", "var/demo"))
+    # Never WEISHANG_DATA_DIR: that is where a real shop keeps its database.
+    parser.add_argument("--data-dir", default=os.environ.get("WEISHANG_DEMO_DIR", "var/demo"))
     parser.add_argument("--no-serve", action="store_true", help="build the demo database and stop")
     args = parser.parse_args(argv)
     if not args.no_serve and (refused := _refuse_taken_port(args.host, args.port)) is not None:
         return refused
     data_dir = Path(args.data_dir).resolve()
+    marker = data_dir / ".weishang-demo"
+    if (data_dir / "weishang.sqlite3").exists() and not marker.exists():
+        print(
+            f"weishang demo: {data_dir} holds a database that is not a demo's; the demo starts"
+            " from a fresh database, so it will not use that folder (pass --data-dir).",
+            file=sys.stderr,
+        )
+        return 2
+    if not _hold_lock(data_dir / ".weishang-demo.lock"):
+        print(f"weishang demo: another demo is running from {data_dir}.", file=sys.stderr)
+        return 2
+    marker.touch()
     os.environ.pop("DATABASE_URL", None)  # the demo is always the embedded SQLite database
     os.environ["WEISHANG_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

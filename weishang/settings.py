@@ -6,11 +6,13 @@ on an embedded SQLite database under ``WEISHANG_DATA_DIR`` (``./var``).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -117,6 +119,8 @@ else:
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A fresh checkout or a new data folder: SQLite can create the file, not its folder.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock when a
     # transaction starts, so two checkouts queue instead of failing half-way with "locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -238,6 +242,13 @@ RATELIMIT_VIEW = "weishang.core.views.rate_limited"
 # proxies: comma-separated addresses or networks, e.g. "127.0.0.1,10.0.0.0/8". Counters live in
 # the cache, so with REDIS_URL every server process shares them.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network (like 10.0.0.0/8)"
+        ) from None
 RATELIMIT_IP_META_KEY = "weishang.core.clientip.client_ip"
 
 # --- The product -------------------------------------------------------------------------
@@ -252,6 +263,8 @@ ORDER_UNPAID_MAX_UNITS_PER_BUYER = int(os.environ.get("ORDER_UNPAID_MAX_UNITS_PE
 ORDER_UNPAID_MAX_UNITS_PER_ADDRESS = int(
     os.environ.get("ORDER_UNPAID_MAX_UNITS_PER_ADDRESS", "100")
 )
+# ... and across one client network's (a /24, or a /64), kept only as a keyed hash.
+ORDER_UNPAID_MAX_UNITS_PER_CLIENT = int(os.environ.get("ORDER_UNPAID_MAX_UNITS_PER_CLIENT", "200"))
 # Checkouts a client address, and a buyer phone, may submit (django-ratelimit rates). The address
 # rate is high on purpose: a carrier's NAT puts many honest buyers behind one address.
 CHECKOUT_RATE_PER_ADDRESS = os.environ.get("CHECKOUT_RATE_PER_ADDRESS", "60/m")

@@ -170,3 +170,60 @@ def test_the_service_refuses_buyer_details_a_form_would_have_refused(
     assert refused.value.code == OrderErrorCode.BAD_DETAILS
     assert check in refused.value.message
     assert Order.objects.count() == 0
+
+
+def test_one_client_network_cannot_hold_more_than_its_share_whatever_phones_it_uses(
+    settings: object,
+) -> None:
+    settings.ORDER_UNPAID_MAX_UNITS_PER_CLIENT = 60  # type: ignore[attr-defined]
+    variant = make_variant(stock=500)
+    for n in range(2):
+        order_place(
+            shop=variant.product.shop,
+            quantities={variant.pk: 30},
+            buyer_name="王",
+            buyer_phone=f"+861380000020{n}",
+            shipping_address=f"杭州 {n} 号",
+            payment_method=PaymentMethod.MANUAL_TRANSFER,
+            checkout_key=f"net-{n}",
+            client_ip=f"203.0.113.{10 + n}",  # one /24
+        )
+    with pytest.raises(OrderError) as refused:
+        order_place(
+            shop=variant.product.shop,
+            quantities={variant.pk: 1},
+            buyer_name="王",
+            buyer_phone="+8613800000299",
+            shipping_address="杭州 9 号",
+            payment_method=PaymentMethod.MANUAL_TRANSFER,
+            checkout_key="net-9",
+            client_ip="203.0.113.99",
+        )
+    assert refused.value.code == OrderErrorCode.HOLD_LIMIT
+    other_network = order_place(
+        shop=variant.product.shop,
+        quantities={variant.pk: 1},
+        buyer_name="王",
+        buyer_phone="+8613800000298",
+        shipping_address="杭州 8 号",
+        payment_method=PaymentMethod.MANUAL_TRANSFER,
+        checkout_key="net-8",
+        client_ip="198.51.100.7",
+    )
+    assert "203.0.113" not in other_network.client_key and len(other_network.client_key) == 32
+
+
+@pytest.mark.parametrize("name", ["王\u202e小明", "王\x07", "\x1b[31m王"])
+def test_invisible_and_control_characters_are_refused_in_the_buyers_details(name: str) -> None:
+    variant = make_variant(stock=3)
+    with pytest.raises(OrderError) as refused:
+        order_place(
+            shop=variant.product.shop,
+            quantities={variant.pk: 1},
+            buyer_name=name,
+            buyer_phone="+8613800138000",
+            shipping_address="杭州",
+            payment_method=PaymentMethod.MANUAL_TRANSFER,
+            checkout_key="k-hidden",
+        )
+    assert refused.value.code == OrderErrorCode.BAD_DETAILS

@@ -27,6 +27,7 @@ from weishang.core.errors import UserError
 from weishang.core.phones import normalize_phone
 from weishang.core.views import rate_limited
 
+from .backends import user_find_by_login
 from .forms import LoginForm, SignupForm
 from .services import user_create
 
@@ -42,9 +43,15 @@ BACKEND = "weishang.accounts.backends.EmailOrPhoneBackend"
 
 
 def login_name_key(group: str, request: HttpRequest) -> str:
-    """The account a login POST aims at, however it was spelled."""
-    text = request.POST.get("login", "").strip().lower()
-    return (normalize_phone(text) or text) if "@" not in text else text
+    """The account a login POST aims at, however it was spelled: the account itself when one
+    matches (so spellings the database treats as one, like a dotless ı on PostgreSQL, share one
+    budget), else the normalised text."""
+    text = request.POST.get("login", "")
+    user = user_find_by_login(text)
+    if user is not None:
+        return f"account:{user.pk}"
+    text = text.strip().lower()
+    return "name:" + ((normalize_phone(text) or text) if "@" not in text else text)
 
 
 def _next_url(request: HttpRequest, default: str) -> str:

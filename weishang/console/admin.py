@@ -19,6 +19,7 @@ from weishang.accounts.models import User
 from weishang.catalog.models import Product, ProductImage, Variant
 from weishang.catalog.services import product_publish
 from weishang.core.errors import UserError
+from weishang.core.money import Money
 from weishang.orders.models import Customer, Order, OrderEvent, OrderLine
 from weishang.orders.services import order_cancel, order_complete
 from weishang.payments.models import Refund, RefundLine
@@ -187,8 +188,13 @@ class OrderLineInline(ReadOnlyInline):
 
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = ("at", "action", "from_status", "to_status", "amount_minor", "actor", "note")
+    fields = ("at", "action", "from_status", "to_status", "moved", "actor", "note")
     readonly_fields = fields
+
+    @admin.display(description=_("amount"))
+    def moved(self, event: OrderEvent) -> str:
+        return str(Money(event.amount_minor, event.order.currency))
+
     show_change_link = False
 
 
@@ -262,7 +268,17 @@ class OrderLineAdmin(ReadOnly):
 
 @admin.register(OrderEvent)
 class OrderEventAdmin(ReadOnly):
-    list_display = ("order", "action", "from_status", "to_status", "actor", "at")
+    list_display = ("order", "action", "from_status", "to_status", "moved", "actor", "at")
+    exclude = ("amount_minor",)
+    readonly_fields = ("moved",)
+
+    @admin.display(description=_("amount"))
+    def moved(self, event: OrderEvent) -> str:
+        return str(Money(event.amount_minor, event.order.currency))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
+        return super().get_queryset(request).select_related("order", "actor")
+
     list_filter = ("action",)
     search_fields = ("order__reference", "note")
 

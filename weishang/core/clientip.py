@@ -9,6 +9,8 @@ the client. Without ``TRUSTED_PROXIES`` the header is ignored and the peer addre
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 from functools import cache
 
@@ -46,3 +48,16 @@ def client_ip(request: HttpRequest) -> str:
         if not any(address in n for n in proxies):
             break
     return client
+
+
+def client_network_key(address: str) -> str:
+    """A key for the client's network (its /24, or /64 for IPv6) that names no address: an
+    HMAC under the site's secret key. Orders keep it, never the address, so what unpaid orders
+    hold can be counted per network without storing where anyone connects from."""
+    parsed = _address(address)
+    if parsed is None:
+        return ""
+    prefix = 24 if parsed.version == 4 else 64
+    network = ipaddress.ip_network(f"{parsed}/{prefix}", strict=False)
+    secret = settings.SECRET_KEY.encode()
+    return hmac.new(secret, str(network).encode(), hashlib.sha256).hexdigest()[:32]

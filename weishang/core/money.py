@@ -29,7 +29,7 @@ CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
 
 MAX_PRICE_MINOR = 10**10  # 100 million in a two-decimal currency: no real product costs more
 # A typed amount: digits with optional thousands commas, an optional fraction; nothing else.
-_AMOUNT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,15})(?:\.\d{1,6})?")
+_AMOUNT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,20})(?:\.\d{1,6})?")
 MAX_AMOUNT_CHARS = 24
 
 

@@ -15,7 +15,7 @@ def rate_limited(request: HttpRequest, exception: Exception | None = None) -> Ht
         request,
         "core/error.html",
         {
-            "message": _("Too many attempts. Please wait a minute and try again."),
+            "message": _("Too many attempts. Please wait a few minutes and try again."),
             "code": "rate_limited",
         },
         status=429,

@@ -150,11 +150,14 @@ def order_change(
         order.status = (cod and move.cash_on_delivery_target) or move.target
     if move.stamp:
         setattr(order, move.stamp, now)
+    amount = 0
+    if action == "confirm_payment":
+        amount = order.total_minor  # the buyer's money arrived
     if cod and move.settles_cash_on_delivery and order.paid_at is None:
         order.paid_at = now
+        amount = order.total_minor
     if move.closes:
         order.closed_at = now
-    amount = 0
     if refund is not None and action in {"refund", "partial_refund"}:
         amount = _apply_refund(order, lines, refund, goods_back=from_status in GOODS_WITH_SELLER)
     if move.release_stock:

@@ -62,6 +62,8 @@ class Order(models.Model):
     # The address reduced to what identifies it (orders.services.address_key), so the units that
     # unpaid orders hold can be counted per delivery address however it was typed.
     address_key = models.CharField(max_length=300, blank=True, db_index=True)
+    # The client's network as a keyed hash (core.clientip.client_network_key), never an address.
+    client_key = models.CharField(max_length=32, blank=True, db_index=True)
     buyer_note = models.CharField(_("note to the seller"), max_length=300, blank=True)
     total_minor = models.BigIntegerField()
     refunded_minor = models.BigIntegerField(default=0)
@@ -163,3 +165,6 @@ class OrderEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} · {self.action}"

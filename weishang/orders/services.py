@@ -7,6 +7,7 @@ and its first event in one transaction. The same ``checkout_key`` always yields 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from weishang.accounts.models import User
 from weishang.catalog.models import Variant
 from weishang.catalog.stock import OutOfStock, stock_reserve
+from weishang.core.clientip import client_network_key
 from weishang.core.money import zero
 from weishang.core.phones import normalize_phone
 from weishang.shops.models import Shop
@@ -47,8 +49,25 @@ def buyer_phone_check(text: str) -> str:
     return phone
 
 
+def _hidden_characters(text: str, *, lines: bool) -> bool:
+    """Control characters, or the invisible ones that reverse how text reads (U+202E, ...)."""
+    allowed = {"\n", "\r", "\t"} if lines else set()
+    return any(
+        (unicodedata.category(ch) in {"Cc", "Cf"} and ch not in allowed and ch != "\u200d")
+        for ch in text
+    )
+
+
 def buyer_details_check(*, name: str, phone: str, address: str, note: str = "") -> None:
     """Who receives the order and where; raises ``OrderError`` saying what is missing."""
+    if any(
+        _hidden_characters(text, lines=lines)
+        for text, lines in ((name, False), (address, True), (note, True))
+    ):
+        raise OrderError(
+            OrderErrorCode.BAD_DETAILS,
+            _("Please remove the invisible or control characters from your details."),
+        )
     if not name.strip() or len(name) > BUYER_NAME_MAX:
         raise OrderError(
             OrderErrorCode.BAD_DETAILS,
@@ -78,8 +97,11 @@ def order_place(
     payment_method: str,
     checkout_key: str,
     buyer_note: str = "",
+    client_ip: str = "",
 ) -> Order:
-    """Place a guest's order. Raises ``OrderError`` (nothing written) when it cannot be placed."""
+    """Place a guest's order. Raises ``OrderError`` (nothing written) when it cannot be placed.
+    ``client_ip`` (from ``core.clientip.client_ip``) is kept only as a keyed hash of its
+    network, to bound what one network's unpaid orders may hold."""
     existing = Order.objects.filter(checkout_key=checkout_key).first()
     if existing is not None:
         return existing  # a double tap or a retry of the same checkout
@@ -96,6 +118,7 @@ def order_place(
             _("Each item's quantity must be between 1 and %(max)d.") % {"max": MAX_LINE_QUANTITY},
         )
     address = address_key(shipping_address)
+    client = client_network_key(client_ip)
     try:
         with transaction.atomic():
             variants = {
@@ -131,7 +154,7 @@ def order_place(
             )
             # After the customer row: two checkouts of one phone queue on it (PostgreSQL), so
             # they cannot both pass the check below.
-            _check_unpaid_holds(shop, buyer_phone, address, sum(wanted.values()))
+            _check_unpaid_holds(shop, buyer_phone, address, client, sum(wanted.values()))
             cod = payment_method == PaymentMethod.CASH_ON_DELIVERY
             now = timezone.now()
             total = sum((variants[v].price * q for v, q in wanted.items()), zero(shop.currency))
@@ -146,6 +169,7 @@ def order_place(
                 buyer_phone=buyer_phone,
                 shipping_address=shipping_address,
                 address_key=address,
+                client_key=client,
                 buyer_note=buyer_note,
                 total_minor=total.minor,
                 expires_at=None
@@ -193,9 +217,10 @@ def _units_held(shop: Shop, **order: str) -> int:
     return int(held or 0)
 
 
-def _check_unpaid_holds(shop: Shop, phone: str, address: str, units: int) -> None:
+def _check_unpaid_holds(shop: Shop, phone: str, address: str, client: str, units: int) -> None:
     """An unpaid order keeps its stock from everyone else: bound how much one order, one buyer's
-    phone and one delivery address may keep at a time (ORDER_UNPAID_MAX_UNITS_*)."""
+    phone, one delivery address and one client network may keep at a time
+    (ORDER_UNPAID_MAX_UNITS_*)."""
     per_order = settings.ORDER_UNPAID_MAX_UNITS
     if units > per_order:
         raise OrderError(
@@ -206,19 +231,37 @@ def _check_unpaid_holds(shop: Shop, phone: str, address: str, units: int) -> Non
             )
             % {"max": per_order},
         )
-    for held, most in (
-        (_units_held(shop, buyer_phone=phone), settings.ORDER_UNPAID_MAX_UNITS_PER_BUYER),
-        (_units_held(shop, address_key=address), settings.ORDER_UNPAID_MAX_UNITS_PER_ADDRESS),
-    ):
-        if held + units > most:
-            raise OrderError(
-                OrderErrorCode.HOLD_LIMIT,
-                _(
-                    "You already have %(held)d items waiting for payment at this shop. Pay for or"
-                    " cancel those orders first: at most %(max)d items may wait at a time."
-                )
-                % {"held": held, "max": most},
+    caps = [
+        (_units_held(shop, buyer_phone=phone), settings.ORDER_UNPAID_MAX_UNITS_PER_BUYER, "buyer"),
+        (
+            _units_held(shop, address_key=address),
+            settings.ORDER_UNPAID_MAX_UNITS_PER_ADDRESS,
+            "address",
+        ),
+    ]
+    if client:
+        caps.append(
+            (_units_held(shop, client_key=client), settings.ORDER_UNPAID_MAX_UNITS_PER_CLIENT, "")
+        )
+    for held, most, whose in caps:
+        if held + units <= most:
+            continue
+        if whose == "buyer":
+            message = _(
+                "You already have %(held)d items waiting for payment at this shop. Pay for or"
+                " cancel those orders first: at most %(max)d items may wait at a time."
             )
+        elif whose == "address":
+            message = _(
+                "This delivery address already has %(held)d items waiting for payment at this"
+                " shop: at most %(max)d items may wait at a time for one address."
+            )
+        else:
+            message = _(
+                "Too many items are waiting for payment from your network at this shop right"
+                " now. Please pay for open orders first, or try again later."
+            )
+        raise OrderError(OrderErrorCode.HOLD_LIMIT, message % {"held": held, "max": most})
 
 
 def _stock_left(variant_id: int) -> int:

@@ -49,8 +49,7 @@ def refund_create(
                 line.pk: line.quantity - line.refunded_quantity for line in order.lines.all()
             }
         units = RefundUnits({int(pk): int(q) for pk, q in quantities.items()}, restock=restock)
-        note = reason[:200]
-        event = order_change(order, "refund", actor=actor, note=note, refund=units)
+        event = order_change(order, "refund", actor=actor, note=reason, refund=units)
         refund = Refund.objects.create(
             order=order,
             amount_minor=event.amount_minor,

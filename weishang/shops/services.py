@@ -182,10 +182,14 @@ def shop_update(
     if "currency" in fields:
         _check_currency(str(fields["currency"]))
     logo_file, qr_file = _photos(logo, payment_qr)
-    if fields.get("currency", shop.currency) != shop.currency:
+    try:
+        # One transaction under the shop's row lock: the currency check and the save cannot be
+        # split by a product priced in between (catalog.services takes the same lock).
         with transaction.atomic():
             Shop.objects.select_for_update().filter(pk=shop.pk).first()
-            if not shop_currency_changeable(shop):
+            if fields.get("currency", shop.currency) != shop.currency and not (
+                shop_currency_changeable(shop)
+            ):
                 raise ShopError(
                     ShopErrorCode.CURRENCY_LOCKED,
                     _(
@@ -195,14 +199,13 @@ def shop_update(
                     )
                     % {"currency": shop.currency},
                 )
-    for name, value in fields.items():
-        setattr(shop, name, value.strip() if isinstance(value, str) else value)
-    if remove_logo:
-        shop.logo = ""  # type: ignore[assignment]
-    if remove_payment_qr:
-        shop.payment_qr = ""  # type: ignore[assignment]
-    try:
-        _shop_save(shop, logo_file, qr_file)
+            for name, value in fields.items():
+                setattr(shop, name, value.strip() if isinstance(value, str) else value)
+            if remove_logo:
+                shop.logo = ""  # type: ignore[assignment]
+            if remove_payment_qr:
+                shop.payment_qr = ""  # type: ignore[assignment]
+            _shop_save(shop, logo_file, qr_file)
     except ShopError:
         shop.refresh_from_db()  # the caller's object shows what is stored, not the refused edit
         raise

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
+from weishang.core.clientip import client_ip
 from weishang.core.views import rate_limited
 from weishang.orders.choices import PaymentMethod
 from weishang.orders.errors import OrderError
@@ -241,6 +242,7 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
             buyer_note=data["note"],
             payment_method=data["payment_method"],
             checkout_key=data["checkout_key"],
+            client_ip=client_ip(request),
         )
     except OrderError as error:
         cart = cart_load(request, shop)
