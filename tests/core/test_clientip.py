@@ -37,3 +37,14 @@ def test_behind_trusted_proxies_the_first_untrusted_hop_from_the_right_is_the_cl
 ) -> None:
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]  # type: ignore[attr-defined]
     assert client_ip(_request(peer, forwarded)) == client
+
+
+def test_a_network_key_names_no_address_and_loopback_is_not_counted() -> None:
+    from weishang.core.clientip import client_network_key
+
+    one, same_net, other = (
+        client_network_key(a) for a in ("203.0.113.9", "203.0.113.200", "203.0.114.9")
+    )
+    assert one == same_net != other and len(one) == 32 and "203" not in one
+    assert client_network_key("127.0.0.1") == "" == client_network_key("::1")
+    assert client_network_key("not an address") == ""

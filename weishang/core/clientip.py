@@ -53,9 +53,12 @@ def client_ip(request: HttpRequest) -> str:
 def client_network_key(address: str) -> str:
     """A key for the client's network (its /24, or /64 for IPv6) that names no address: an
     HMAC under the site's secret key. Orders keep it, never the address, so what unpaid orders
-    hold can be counted per network without storing where anyone connects from."""
+    hold can be counted per network without storing where anyone connects from. Empty for a
+    loopback or unreadable address (nothing is counted then)."""
     parsed = _address(address)
-    if parsed is None:
+    if parsed is None or parsed.is_loopback:
+        # A loopback client is this machine: a local reverse proxy not named in TRUSTED_PROXIES
+        # (every buyer would then be one "network") or a local test, never an outside buyer.
         return ""
     prefix = 24 if parsed.version == 4 else 64
     network = ipaddress.ip_network(f"{parsed}/{prefix}", strict=False)
