@@ -42,6 +42,9 @@ SECRET_KEY = (
     or "dev-insecure-weishang-key-not-for-production"
 )
 
+# The public address of the site (https://shop.example.com): link previews and canonical URLs
+# use it. Unset, they use the host each request came to.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 

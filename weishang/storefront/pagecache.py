@@ -45,7 +45,8 @@ def page_cached(view: View) -> View:
             or visitor_has_shop_state(request)
         ):
             return view(request, *args, **kwargs)
-        key = f"page:{get_language()}:{request.get_full_path()}"
+        # The host is part of the key: a page carries absolute URLs (its link preview).
+        key = f"page:{get_language()}:{request.get_host()}:{request.get_full_path()}"
         cached = cache.get(key)
         if cached is None:
             response = view(request, *args, **kwargs)

@@ -9,9 +9,11 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
@@ -118,6 +120,7 @@ def product_detail(request: HttpRequest, shop: Shop, product_id: int) -> HttpRes
             "images": images,
             "chosen": on_sale[0] if on_sale else None,
             "lowest_price_minor": min(prices) if prices else None,
+            "preview_price": min((v.price for v in variants), default=None),
             "max_quantity": MAX_LINE_QUANTITY,
             "cart_count": cart_count(request, shop_id=shop.pk),
             "fingerprint": product_page_fingerprint(shop, product, variants, images),
@@ -298,3 +301,42 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "pays_by_transfer": order.payment_method == PaymentMethod.MANUAL_TRANSFER,
         },
     )
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers and link-preview bots ask for whatever the page says."""
+    response = redirect(static("storefront/favicon-48.png"), permanent=True)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_safe
+@with_shop
+def shop_manifest(request: HttpRequest, shop: Shop) -> HttpResponse:
+    """A web app manifest per shop: "add to home screen" opens this shop, under its name."""
+    icons = [
+        {
+            "src": static(f"storefront/icon-{size}.png"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+        }
+        for size in (192, 512)
+    ]
+    if shop.logo:
+        icons.insert(0, {"src": shop.logo.url, "sizes": "320x320", "type": "image/jpeg"})
+    manifest = {
+        "name": shop.name,
+        "short_name": shop.name[:12],
+        "start_url": reverse("storefront:shop", args=[shop.slug]),
+        "scope": reverse("storefront:shop", args=[shop.slug]),
+        "display": "standalone",
+        "background_color": "#faf7f2",
+        "theme_color": "#c8462b",
+        "lang": get_language() or settings.LANGUAGE_CODE,
+        "icons": icons,
+    }
+    response = JsonResponse(manifest, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
