@@ -91,15 +91,24 @@ def test_a_variant_from_another_shop_cannot_be_ordered() -> None:
     assert Order.objects.count() == 0
 
 
-def _place(variant: Variant, quantity: int, *, phone: str, address: str, key: str) -> Order:
+def _place(
+    variant: Variant,
+    quantity: int,
+    *,
+    key: str,
+    phone: str = "+8613800138000",
+    address: str = "杭州",
+    **buyer: str,
+) -> Order:
+    """A guest's transfer order; ``buyer`` overrides the name, note or client address."""
     return order_place(
         shop=variant.product.shop,
         quantities={variant.pk: quantity},
-        buyer_name="王",
         buyer_phone=phone,
         shipping_address=address,
         payment_method=PaymentMethod.MANUAL_TRANSFER,
         checkout_key=key,
+        **{"buyer_name": "王", **buyer},
     )
 
 
@@ -143,8 +152,8 @@ def test_a_paid_order_no_longer_counts_against_the_buyers_holds() -> None:
     [
         ({"buyer_name": " "}, "recipient"),
         ({"buyer_name": "王" * 61}, "recipient"),
-        ({"shipping_address": ""}, "address"),
-        ({"shipping_address": "路" * 301}, "address"),
+        ({"address": ""}, "address"),
+        ({"address": "路" * 301}, "address"),
         ({"buyer_note": "x" * 301}, "note"),
     ],
 )
@@ -152,21 +161,8 @@ def test_the_service_refuses_buyer_details_a_form_would_have_refused(
     details: dict[str, str], check: str
 ) -> None:
     variant = make_variant(stock=3)
-    fields = {
-        "buyer_name": "王",
-        "buyer_phone": "+8613800138000",
-        "shipping_address": "杭州",
-        "buyer_note": "",
-        **details,
-    }
     with translation.override("en"), pytest.raises(OrderError) as refused:
-        order_place(
-            shop=variant.product.shop,
-            quantities={variant.pk: 1},
-            payment_method=PaymentMethod.MANUAL_TRANSFER,
-            checkout_key="k-details",
-            **fields,
-        )
+        _place(variant, 1, key="k-details", **details)
     assert refused.value.code == OrderErrorCode.BAD_DETAILS
     assert check in refused.value.message
     assert Order.objects.count() == 0
@@ -177,37 +173,31 @@ def test_one_client_network_cannot_hold_more_than_its_share_whatever_phones_it_u
 ) -> None:
     settings.ORDER_UNPAID_MAX_UNITS_PER_CLIENT = 60  # type: ignore[attr-defined]
     variant = make_variant(stock=500)
-    for n in range(2):
-        order_place(
-            shop=variant.product.shop,
-            quantities={variant.pk: 30},
-            buyer_name="王",
-            buyer_phone=f"+861380000020{n}",
-            shipping_address=f"杭州 {n} 号",
-            payment_method=PaymentMethod.MANUAL_TRANSFER,
-            checkout_key=f"net-{n}",
-            client_ip=f"203.0.113.{10 + n}",  # one /24
+    for n in range(2):  # one /24, two phones, two addresses
+        _place(
+            variant,
+            30,
+            key=f"net-{n}",
+            phone=f"+861380000020{n}",
+            address=f"杭州 {n} 号",
+            client_ip=f"203.0.113.{10 + n}",
         )
     with pytest.raises(OrderError) as refused:
-        order_place(
-            shop=variant.product.shop,
-            quantities={variant.pk: 1},
-            buyer_name="王",
-            buyer_phone="+8613800000299",
-            shipping_address="杭州 9 号",
-            payment_method=PaymentMethod.MANUAL_TRANSFER,
-            checkout_key="net-9",
+        _place(
+            variant,
+            1,
+            key="net-9",
+            phone="+8613800000299",
+            address="杭州 9 号",
             client_ip="203.0.113.99",
         )
     assert refused.value.code == OrderErrorCode.HOLD_LIMIT
-    other_network = order_place(
-        shop=variant.product.shop,
-        quantities={variant.pk: 1},
-        buyer_name="王",
-        buyer_phone="+8613800000298",
-        shipping_address="杭州 8 号",
-        payment_method=PaymentMethod.MANUAL_TRANSFER,
-        checkout_key="net-8",
+    other_network = _place(
+        variant,
+        1,
+        key="net-8",
+        phone="+8613800000298",
+        address="杭州 8 号",
         client_ip="198.51.100.7",
     )
     assert "203.0.113" not in other_network.client_key and len(other_network.client_key) == 32
@@ -217,13 +207,5 @@ def test_one_client_network_cannot_hold_more_than_its_share_whatever_phones_it_u
 def test_invisible_and_control_characters_are_refused_in_the_buyers_details(name: str) -> None:
     variant = make_variant(stock=3)
     with pytest.raises(OrderError) as refused:
-        order_place(
-            shop=variant.product.shop,
-            quantities={variant.pk: 1},
-            buyer_name=name,
-            buyer_phone="+8613800138000",
-            shipping_address="杭州",
-            payment_method=PaymentMethod.MANUAL_TRANSFER,
-            checkout_key="k-hidden",
-        )
+        _place(variant, 1, key="k-hidden", buyer_name=name)
     assert refused.value.code == OrderErrorCode.BAD_DETAILS

@@ -45,13 +45,20 @@ BACKEND = "weishang.accounts.backends.EmailOrPhoneBackend"
 def login_name_key(group: str, request: HttpRequest) -> str:
     """The account a login POST aims at, however it was spelled: the account itself when one
     matches (so spellings the database treats as one, like a dotless ı on PostgreSQL, share one
-    budget), else the normalised text."""
+    budget), else the normalised text. Looked up once per request: the device check, the rate
+    limit and the device cookie all ask."""
+    known: str | None = getattr(request, "_weishang_login_key", None)
+    if known is not None:
+        return known
     text = request.POST.get("login", "")
     user = user_find_by_login(text)
     if user is not None:
-        return f"account:{user.pk}"
-    text = text.strip().lower()
-    return "name:" + ((normalize_phone(text) or text) if "@" not in text else text)
+        key = f"account:{user.pk}"
+    else:
+        text = text.strip().lower()
+        key = "name:" + ((normalize_phone(text) or text) if "@" not in text else text)
+    request._weishang_login_key = key  # type: ignore[attr-defined]
+    return key
 
 
 def _next_url(request: HttpRequest, default: str) -> str:

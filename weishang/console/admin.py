@@ -57,6 +57,11 @@ class MoneyColumns:
     def amount(self, row: Any) -> str:
         return str(row.amount)
 
+    @admin.display(description=_("amount"))
+    def moved(self, event: OrderEvent) -> str:
+        """What an order event moved, in its order's currency."""
+        return str(Money(event.amount_minor, event.order.currency))
+
 
 class ReadOnly(MoneyColumns, admin.ModelAdmin):  # type: ignore[type-arg]
     """Shown and searched, never edited, added or deleted through a form."""
@@ -191,9 +196,8 @@ class OrderEventInline(ReadOnlyInline):
     fields = ("at", "action", "from_status", "to_status", "moved", "actor", "note")
     readonly_fields = fields
 
-    @admin.display(description=_("amount"))
-    def moved(self, event: OrderEvent) -> str:
-        return str(Money(event.amount_minor, event.order.currency))
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
+        return super().get_queryset(request).select_related("order", "actor")
 
     show_change_link = False
 
@@ -271,10 +275,6 @@ class OrderEventAdmin(ReadOnly):
     list_display = ("order", "action", "from_status", "to_status", "moved", "actor", "at")
     exclude = ("amount_minor",)
     readonly_fields = ("moved",)
-
-    @admin.display(description=_("amount"))
-    def moved(self, event: OrderEvent) -> str:
-        return str(Money(event.amount_minor, event.order.currency))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
         return super().get_queryset(request).select_related("order", "actor")

@@ -42,13 +42,7 @@ class UserErrorMiddleware:
             response["Retry-After"] = "5"
             return response
         if isinstance(exception, UserError):
-            response = TemplateResponse(
-                request,
-                "core/error.html",
-                {"message": exception.message, "code": exception.code.value},
-                status=exception.status,
-            )
-            return response.render()
+            return _refuse(request, exception.status, exception.code.value, exception.message)
         return None
 
 

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 
 from babel import Locale
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -162,11 +162,6 @@ def _locale(language: str | None) -> Locale:
         return Locale.parse("zh_Hans")
 
 
-def parse_amount(text: str, currency: str) -> int:
-    """``Money.parse`` in minor units, for form fields that store the integer."""
-    return Money.parse(text, currency).minor
-
-
 def to_decimal(minor: int, currency: str) -> Decimal:
     return Money(minor, currency).amount
 
@@ -178,8 +173,6 @@ def format_money(minor: int, currency: str) -> str:
 
 def currency_symbol(currency: str, language: str | None = None) -> str:
     """The symbol a reader sees before an amount in this currency: ``¥``, ``JP¥``, ``US$``."""
-    from babel.numbers import get_currency_symbol
-
     return str(
         get_currency_symbol(currency, locale=_locale(language or translation.get_language()))
     )

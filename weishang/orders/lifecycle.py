@@ -87,7 +87,6 @@ MOVES: dict[str, Move] = {
 
 # Statuses in which the goods are still with the seller: a refund then always restocks them.
 GOODS_WITH_SELLER = frozenset({S.AWAITING_PAYMENT, S.AWAITING_SHIPMENT})
-OPEN_STATUSES = frozenset({S.AWAITING_PAYMENT, S.AWAITING_SHIPMENT, S.SHIPPED})
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,15 @@ class RefundUnits:
 
     quantities: Mapping[int, int]  # order line id → units
     restock: bool = True
+
+    @property
+    def wanted(self) -> dict[int, int]:
+        """The lines that give back any units (a zero is no line)."""
+        return {pk: q for pk, q in self.quantities.items() if q != 0}
+
+    def restocks(self, from_status: str) -> bool:
+        """Goods that never left the seller always go back; returned goods when ``restock``."""
+        return self.restock or from_status in GOODS_WITH_SELLER
 
 
 def _allowed(order: Order, name: str) -> bool:
@@ -159,7 +167,7 @@ def order_change(
     if move.closes:
         order.closed_at = now
     if refund is not None and action in {"refund", "partial_refund"}:
-        amount = _apply_refund(order, lines, refund, goods_back=from_status in GOODS_WITH_SELLER)
+        amount = _apply_refund(order, lines, refund, from_status=from_status)
     if move.release_stock:
         _release_outstanding(order)
     order.save()
@@ -178,7 +186,7 @@ def order_change(
 
 def _check_refund(order: Order, lines: list[OrderLine], refund: RefundUnits) -> None:
     by_id = {line.pk: line for line in lines}
-    wanted = {pk: q for pk, q in refund.quantities.items() if q != 0}
+    wanted = refund.wanted
     if not wanted:
         raise OrderError(OrderErrorCode.BAD_REFUND, _("Choose at least one item to refund."))
     for pk, quantity in wanted.items():
@@ -191,16 +199,16 @@ def _check_refund(order: Order, lines: list[OrderLine], refund: RefundUnits) -> 
 
 
 def _apply_refund(
-    order: Order, lines: list[OrderLine], refund: RefundUnits, *, goods_back: bool
+    order: Order, lines: list[OrderLine], refund: RefundUnits, *, from_status: str
 ) -> int:
     by_id = {line.pk: line for line in lines}
-    wanted = {pk: q for pk, q in refund.quantities.items() if q != 0}
+    wanted = refund.wanted
     amount = sum(by_id[pk].unit_price_minor * q for pk, q in wanted.items())
     amount = min(amount, order.total_minor - order.refunded_minor)
     for pk, quantity in sorted(wanted.items()):
         by_id[pk].refunded_quantity += quantity
         by_id[pk].save(update_fields=["refunded_quantity"])
-    if refund.restock or goods_back:
+    if refund.restocks(from_status):
         stock_release(
             quantities=[
                 (variant_id, q)

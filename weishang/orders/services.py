@@ -208,13 +208,17 @@ UNPAID = Q(order__paid_at__isnull=True) & Q(
 )
 
 
-def _units_held(shop: Shop, **order: str) -> int:
-    """Units that this shop's unpaid, unshipped orders matching ``order`` keep off the shelf."""
-    filters = {f"order__{field}": value for field, value in order.items()}
-    held = OrderLine.objects.filter(UNPAID, order__shop=shop, **filters).aggregate(
-        units=Sum(F("quantity") - F("refunded_quantity"))
-    )["units"]
-    return int(held or 0)
+def _units_held(shop: Shop, **who: tuple[str, str]) -> dict[str, int]:
+    """Units that this shop's unpaid, unshipped orders keep off the shelf, for each
+    ``name=(order field, value)`` asked, in one query: ``{name: units}``."""
+    units = F("quantity") - F("refunded_quantity")
+    sums = OrderLine.objects.filter(UNPAID, order__shop=shop).aggregate(
+        **{
+            name: Sum(units, filter=Q(**{f"order__{field}": value}))
+            for name, (field, value) in who.items()
+        }
+    )
+    return {name: int(total or 0) for name, total in sums.items()}
 
 
 def _check_unpaid_holds(shop: Shop, phone: str, address: str, client: str, units: int) -> None:
@@ -231,37 +235,37 @@ def _check_unpaid_holds(shop: Shop, phone: str, address: str, client: str, units
             )
             % {"max": per_order},
         )
-    caps = [
-        (_units_held(shop, buyer_phone=phone), settings.ORDER_UNPAID_MAX_UNITS_PER_BUYER, "buyer"),
-        (
-            _units_held(shop, address_key=address),
-            settings.ORDER_UNPAID_MAX_UNITS_PER_ADDRESS,
-            "address",
-        ),
-    ]
+    who = {"buyer": ("buyer_phone", phone), "address": ("address_key", address)}
     if client:
-        caps.append(
-            (_units_held(shop, client_key=client), settings.ORDER_UNPAID_MAX_UNITS_PER_CLIENT, "")
-        )
-    for held, most, whose in caps:
-        if held + units <= most:
-            continue
-        if whose == "buyer":
-            message = _(
+        who["client"] = ("client_key", client)
+    held = _units_held(shop, **who)
+    caps = {
+        "buyer": (
+            settings.ORDER_UNPAID_MAX_UNITS_PER_BUYER,
+            _(
                 "You already have %(held)d items waiting for payment at this shop. Pay for or"
                 " cancel those orders first: at most %(max)d items may wait at a time."
-            )
-        elif whose == "address":
-            message = _(
+            ),
+        ),
+        "address": (
+            settings.ORDER_UNPAID_MAX_UNITS_PER_ADDRESS,
+            _(
                 "This delivery address already has %(held)d items waiting for payment at this"
                 " shop: at most %(max)d items may wait at a time for one address."
-            )
-        else:
-            message = _(
+            ),
+        ),
+        "client": (
+            settings.ORDER_UNPAID_MAX_UNITS_PER_CLIENT,
+            _(
                 "Too many items are waiting for payment from your network at this shop right"
                 " now. Please pay for open orders first, or try again later."
-            )
-        raise OrderError(OrderErrorCode.HOLD_LIMIT, message % {"held": held, "max": most})
+            ),
+        ),
+    }
+    for name, units_held in held.items():
+        most, message = caps[name]
+        if units_held + units > most:
+            raise OrderError(OrderErrorCode.HOLD_LIMIT, message % {"held": units_held, "max": most})
 
 
 def _stock_left(variant_id: int) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from django.db import transaction
 
 from weishang.accounts.models import User
-from weishang.orders.lifecycle import GOODS_WITH_SELLER, RefundUnits, order_change
+from weishang.orders.lifecycle import RefundUnits, order_change
 from weishang.orders.locks import order_for_update
 from weishang.orders.models import Order
 from weishang.shops.models import Shop
@@ -57,10 +57,9 @@ def refund_create(
             reason=reason[:300],
             created_by=actor,
         )
-        restocked = restock or event.from_status in GOODS_WITH_SELLER
+        restocked = units.restocks(event.from_status)
         RefundLine.objects.bulk_create(
             RefundLine(refund=refund, order_line_id=pk, quantity=q, restocked=restocked)
-            for pk, q in sorted(units.quantities.items())
-            if q != 0
+            for pk, q in sorted(units.wanted.items())
         )
     return refund

@@ -80,6 +80,19 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/landing.html", {"shops": selectors.shops_with_products()})
 
 
+def _preview(
+    shop: Shop, *, title: str, path: str, photo: Any = None, kind: str = "website", **extra: Any
+) -> dict[str, Any]:
+    """What a shared link's preview shows (storefront/includes/preview.html): the product's first
+    photo (600 px square), else the shop's logo (320 px square), else no picture."""
+    image: dict[str, Any] = {}
+    if photo is not None:
+        image = {"image": photo.card.url, "width": 600, "height": 600}
+    elif shop.logo:
+        image = {"image": shop.logo.url, "width": 320, "height": 320}
+    return {"kind": kind, "title": title, "path": path, **image, **extra}
+
+
 @page_cached
 @require_safe
 @with_shop
@@ -96,6 +109,9 @@ def shop_home(request: HttpRequest, shop: Shop) -> HttpResponse:
             "recent_orders": orders_recent(request, shop_id=shop.pk),
             "fingerprint": shop_home_fingerprint(shop, products),
             "fragment_seconds": FRAGMENT_SECONDS,
+            "preview": _preview(
+                shop, title=shop.name, path=reverse("storefront:shop", args=[shop.slug])
+            ),
         },
     )
 
@@ -120,7 +136,14 @@ def product_detail(request: HttpRequest, shop: Shop, product_id: int) -> HttpRes
             "images": images,
             "chosen": on_sale[0] if on_sale else None,
             "lowest_price_minor": min(prices) if prices else None,
-            "preview_price": min((v.price for v in variants), default=None),
+            "preview": _preview(
+                shop,
+                kind="product",
+                title=product.name,
+                path=reverse("storefront:product", args=[shop.slug, product.pk]),
+                photo=images[0] if images else None,
+                price=min((v.price for v in variants), default=None),
+            ),
             "max_quantity": MAX_LINE_QUANTITY,
             "cart_count": cart_count(request, shop_id=shop.pk),
             "fingerprint": product_page_fingerprint(shop, product, variants, images),
