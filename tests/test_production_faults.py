@@ -69,9 +69,11 @@ def test_a_killed_server_worker_is_replaced_and_the_site_keeps_serving(tmp_path:
             thread.join()
 
     assert replaced, "granian did not start a worker in place of the killed one"
-    failed = [at for at, ok in outcomes if not ok]
-    # Only the requests in flight on the killed worker may fail: at most one per load thread.
-    assert len(failed) <= len(threads), (len(failed), len(outcomes))
+    failed = [at - killed_at for at, ok in outcomes if not ok]
+    # Only requests the killed worker held (in flight, or accepted by the kernel and waiting for
+    # it) may fail, so every failure falls in the instant of the kill, and they are few.
+    assert all(0 <= offset < 1.0 for offset in failed), failed
+    assert len(failed) <= 4 * len(threads), (len(failed), len(outcomes))
     after = [ok for at, ok in outcomes if at > killed_at + 2]
     assert len(after) > 20 and all(after)
 
