@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "weishang.accounts",
     "weishang.shops",
     "weishang.catalog",
+    "weishang.sharing",
     "weishang.orders",
     "weishang.payments",
     "weishang.storefront",
@@ -274,6 +275,9 @@ CHECKOUT_RATE_PER_ADDRESS = os.environ.get("CHECKOUT_RATE_PER_ADDRESS", "60/m")
 CHECKOUT_RATE_PER_PHONE = os.environ.get("CHECKOUT_RATE_PER_PHONE", "6/10m")
 # Seconds between two sweeps that release unpaid orders whose own expiry task was lost.
 ORDER_SWEEP_SECONDS = max(1, int(os.environ.get("ORDER_SWEEP_SECONDS", "60")))
+# Days after a visit through a share link within which an order is attributed to it (last click
+# wins; computed once, when the order is placed).
+SHARE_ATTRIBUTION_DAYS = max(1, int(os.environ.get("SHARE_ATTRIBUTION_DAYS", "7")))
 
 LOGGING = {
     "version": 1,

@@ -12,11 +12,13 @@ from weishang.catalog.models import Product, ProductImage, Variant
 from weishang.catalog.services import product_image_add
 from weishang.orders.models import Customer, Order, OrderEvent
 from weishang.payments.models import Refund
+from weishang.sharing.models import ShareLink
+from weishang.sharing.services import share_link_for
 from weishang.shops.models import Shop
 
 pytestmark = pytest.mark.django_db
 
-OBJECT_KWARGS = {"product_id", "photo_id", "order_id", "customer_id"}
+OBJECT_KWARGS = {"product_id", "photo_id", "order_id", "customer_id", "link_id"}
 
 
 def dashboard_url_names() -> list[str]:
@@ -64,6 +66,7 @@ def test_the_walk_covers_every_page_that_takes_an_object_id() -> None:
         "product_delete",
         "product_edit",
         "product_move",
+        "sharing_revoke",
     ]
 
 
@@ -78,6 +81,7 @@ def snapshot() -> list[tuple]:  # type: ignore[type-arg]
         OrderEvent,
         Customer,
         Refund,
+        ShareLink,
     ]
     for model in models:
         rows.extend(model.objects.order_by("pk").values_list())
@@ -96,6 +100,7 @@ def victim() -> dict[str, int | str]:
         "photo_id": photo.pk,
         "order_id": order.pk,
         "customer_id": order.customer_id,
+        "link_id": share_link_for(owner=shop.owner, shop=shop).pk,
     }
 
 
@@ -170,7 +175,7 @@ def test_a_visitor_who_is_not_logged_in_is_sent_to_log_in(
 
 
 def test_the_walk_covers_every_page_of_a_shop() -> None:
-    assert len(SHOP_PAGES) == 21
+    assert len(SHOP_PAGES) == 24
     assert {"home", "shop_new"}.isdisjoint(SHOP_PAGES)  # the two pages that belong to no shop
 
 

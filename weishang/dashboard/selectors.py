@@ -12,6 +12,7 @@ from django.utils import timezone
 from weishang.catalog.models import Product, ProductImage
 from weishang.orders.choices import OrderStatus as S
 from weishang.orders.models import Customer, Order
+from weishang.sharing.models import ShareLink
 from weishang.shops.models import Shop
 
 from .labels import STATUS_ORDER
@@ -70,6 +71,10 @@ def shop_order(*, shop: Shop, order_id: int) -> Order:
         shop=shop,
         pk=order_id,
     )
+
+
+def shop_share_link(*, shop: Shop, link_id: int) -> ShareLink:
+    return get_object_or_404(ShareLink.objects.select_related("shop"), pk=link_id, shop=shop)
 
 
 def shop_product(*, shop: Shop, product_id: int) -> Product:

@@ -10,7 +10,8 @@ import numpy as np
 import qrcode
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from .fonts import cjk_font
+from weishang.core.fonts import cjk_font
+
 from .paint import Color, F, noise
 
 PROVIDERS: dict[str, tuple[Color, str]] = {

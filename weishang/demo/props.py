@@ -11,7 +11,8 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .fonts import cjk_font
+from weishang.core.fonts import cjk_font
+
 from .paint import Array, Canvas, Color, F, blur, fbm, mix, noise, rounded_mask
 
 # --- Surfaces ---------------------------------------------------------------------------------

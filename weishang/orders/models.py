@@ -76,6 +76,18 @@ class Order(models.Model):
     carrier = models.CharField(_("carrier"), max_length=40, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
     seen_by_seller = models.BooleanField(default=False)
+    # Attribution (sharing.services.attribution_find), computed once when the order is placed:
+    # the share link whose visit came last within the window, and when that visit was. A buyer
+    # may remove the binding; a removed one counts for nobody.
+    share_link = models.ForeignKey(
+        "sharing.ShareLink",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    share_visited_at = models.DateTimeField(null=True, blank=True)
+    share_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

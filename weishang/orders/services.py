@@ -23,6 +23,7 @@ from weishang.catalog.stock import OutOfStock, stock_reserve
 from weishang.core.clientip import client_network_key
 from weishang.core.money import zero
 from weishang.core.phones import normalize_phone
+from weishang.sharing.services import attribution_find
 from weishang.shops.models import Shop
 
 from .errors import OrderError, OrderErrorCode
@@ -98,10 +99,13 @@ def order_place(
     checkout_key: str,
     buyer_note: str = "",
     client_ip: str = "",
+    visitor: str = "",
 ) -> Order:
     """Place a guest's order. Raises ``OrderError`` (nothing written) when it cannot be placed.
     ``client_ip`` (from ``core.clientip.client_ip``) is kept only as a keyed hash of its
-    network, to bound what one network's unpaid orders may hold."""
+    network, to bound what one network's unpaid orders may hold. ``visitor`` is the browser's
+    random visitor id (sharing): the order is attributed to the share link it last came through
+    within the attribution window."""
     existing = Order.objects.filter(checkout_key=checkout_key).first()
     if existing is not None:
         return existing  # a double tap or a retry of the same checkout
@@ -157,6 +161,7 @@ def order_place(
             _check_unpaid_holds(shop, buyer_phone, address, client, sum(wanted.values()))
             cod = payment_method == PaymentMethod.CASH_ON_DELIVERY
             now = timezone.now()
+            visit = attribution_find(shop_id=shop.pk, visitor_token=visitor, at=now)
             total = sum((variants[v].price * q for v, q in wanted.items()), zero(shop.currency))
             order = Order.objects.create(
                 shop=shop,
@@ -172,6 +177,8 @@ def order_place(
                 client_key=client,
                 buyer_note=buyer_note,
                 total_minor=total.minor,
+                share_link_id=visit.link_id if visit else None,
+                share_visited_at=visit.at if visit else None,
                 expires_at=None
                 if cod
                 else now + timedelta(minutes=settings.ORDER_PAYMENT_WINDOW_MINUTES),
@@ -341,3 +348,14 @@ def order_mark_seen(*, order: Order) -> None:
     """The seller opened the order: it no longer counts as new (not a change of state)."""
     Order.objects.filter(pk=order.pk, seen_by_seller=False).update(seen_by_seller=True)
     order.seen_by_seller = True
+
+
+def order_referral_remove(*, order: Order) -> bool:
+    """The buyer removes the order's binding to the share link that referred it. From then on
+    the order counts for nobody's link (statistics, exports, the channel's commissions). False
+    when there was nothing to remove."""
+    removed = Order.objects.filter(
+        pk=order.pk, share_link__isnull=False, share_removed_at__isnull=True
+    ).update(share_removed_at=timezone.now())
+    order.refresh_from_db(fields=["share_removed_at"])
+    return bool(removed)

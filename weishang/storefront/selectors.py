@@ -111,7 +111,7 @@ def order_by_token(token: str) -> Order | None:
     )
     return (
         Order.objects.filter(token=token)
-        .select_related("shop")
+        .select_related("shop", "share_link__owner")
         .prefetch_related(Prefetch("lines", queryset=lines))
         .first()
     )

@@ -23,7 +23,7 @@ from weishang.core.clientip import client_ip
 from weishang.core.views import rate_limited
 from weishang.orders.choices import PaymentMethod
 from weishang.orders.errors import OrderError
-from weishang.orders.services import MAX_LINE_QUANTITY, order_place
+from weishang.orders.services import MAX_LINE_QUANTITY, order_place, order_referral_remove
 
 from . import selectors
 from .cart import (
@@ -40,6 +40,7 @@ from .forms import CheckoutForm, payment_choices
 from .fragments import FRAGMENT_SECONDS, product_page_fingerprint, shop_home_fingerprint
 from .order_status import minutes_left, order_headline, order_steps
 from .pagecache import page_cached
+from .referral import ARRIVAL_COOKIE, arrival_confirm, referrer_name, visitor_token
 
 if TYPE_CHECKING:
     from weishang.shops.models import Shop
@@ -257,6 +258,7 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
         increment=True,
     ):
         return rate_limited(request)
+    arrival_confirm(request)  # a buyer whose page's script never ran still came by the link
     try:
         # The cart may already be empty on a retry: order_place answers the key's order first.
         order = order_place(
@@ -269,6 +271,7 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
             payment_method=data["payment_method"],
             checkout_key=data["checkout_key"],
             client_ip=client_ip(request),
+            visitor=visitor_token(request),
         )
     except OrderError as error:
         cart = cart_load(request, shop)
@@ -277,7 +280,9 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
         raise Http404  # a key from another shop's checkout: never reveal that order
     cart_save(request, shop_id=shop.pk, cart={})
     orders_remember(request, shop_id=shop.pk, token=order.token, reference=order.reference)
-    return redirect("storefront:order", order.token)
+    response = redirect("storefront:order", order.token)
+    response.delete_cookie(ARRIVAL_COOKIE, samesite="Lax")
+    return response
 
 
 def _checkout_page(
@@ -322,8 +327,19 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "steps": order_steps(order),
             "minutes_left": minutes_left(order),
             "pays_by_transfer": order.payment_method == PaymentMethod.MANUAL_TRANSFER,
+            "referrer": referrer_name(order),
         },
     )
+
+
+@require_POST
+def order_referral_remove_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The buyer removes the binding to whoever referred the order."""
+    order = selectors.order_by_token(token) if len(token) <= 32 else None
+    if order is None:
+        return render(request, "storefront/order_missing.html", status=404)
+    order_referral_remove(order=order)
+    return redirect("storefront:order", order.token)
 
 
 @require_safe

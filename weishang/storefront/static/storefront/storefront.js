@@ -40,14 +40,50 @@
     }, { passive: true });
   });
 
+  // A visitor who came through a share link: tell the server the page was really shown (a
+  // preview bot never runs this, so it never counts as a visit). See sharing/services.py.
+  if (document.cookie.indexOf("weishang_arrival=") !== -1) {
+    if (!(navigator.sendBeacon && navigator.sendBeacon("/s/arrived"))) {
+      fetch("/s/arrived", { method: "POST", credentials: "same-origin", keepalive: true });
+    }
+  }
+
+  // The share panel: the system share sheet where there is one, copying the link everywhere.
+  document.querySelectorAll("[data-share]").forEach(function (panel) {
+    var data = { title: panel.dataset.shareTitle, text: panel.dataset.shareText, url: panel.dataset.shareUrl };
+    var native = panel.querySelector("[data-share-native]");
+    if (native && navigator.share && (!navigator.canShare || navigator.canShare(data))) {
+      native.hidden = false;
+      native.addEventListener("click", function () {
+        navigator.share(data).catch(function () { /* the sheet was closed */ });
+      });
+    }
+    var copy = panel.querySelector("[data-share-copy]");
+    if (copy) copy.addEventListener("click", function () {
+      var input = panel.querySelector(".share-url");
+      var done = function () { showToast(panel.dataset.copied); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(data.text + " " + data.url).then(done, function () { input.select(); });
+      } else {
+        input.select();
+        if (document.execCommand && document.execCommand("copy")) done();
+      }
+    });
+  });
+
   // The toast that htmx answers put in #toast: show it for a moment.
   var toastTimer;
-  document.addEventListener("htmx:afterSettle", function () {
+  function showToast(message) {
     var toast = document.getElementById("toast");
-    if (!toast || !toast.textContent.trim()) return;
+    if (!toast) return;
+    if (message) toast.textContent = message;
     toast.classList.add("is-shown");
     clearTimeout(toastTimer);
     toastTimer = setTimeout(function () { toast.classList.remove("is-shown"); }, 2200);
+  }
+  document.addEventListener("htmx:afterSettle", function () {
+    var toast = document.getElementById("toast");
+    if (toast && toast.textContent.trim()) showToast();
   });
 
   // Order page: the minutes left to pay, counting down; the page reloads when time is up.

@@ -1,7 +1,8 @@
-"""A Chinese font for labels, logos and the QR card, if the machine has one.
+"""A Chinese font for posters, labels and logos, if the machine has one.
 
-The demo never downloads anything: it looks for the CJK fonts common Linux, macOS and Windows
-installs carry, and the painters fall back to plain marks when there is none.
+Nothing is downloaded: this looks for the CJK fonts common Linux, macOS and Windows installs
+carry (``./dev install`` puts Debian's fonts-noto-cjk in place), and every caller has a plain
+fallback for a machine without one.
 """
 
 from __future__ import annotations

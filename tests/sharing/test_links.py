@@ -1,0 +1,212 @@
+"""Short links: one per sharer and target, random codes, a friendly page for a dead one, the
+share panel with its QR code and poster, and share copy held to the charter's rule 10."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.test import Client
+from django.utils import translation
+from PIL import Image
+
+from tests.factories import PASSWORD, make_photo, make_user
+from weishang.accounts.models import User
+from weishang.catalog.models import Product
+from weishang.catalog.services import product_delete
+from weishang.sharing import pictures
+from weishang.sharing.induced import fold, induced_patterns, induced_sharing_found
+from weishang.sharing.models import CODE_ALPHABET, CODE_LENGTH, ShareLink
+from weishang.sharing.services import (
+    SharingError,
+    share_link_by_code,
+    share_link_for,
+    share_link_revoke,
+    share_text_check,
+    share_text_set,
+)
+from weishang.shops.models import Shop
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    assert client.login(email=user.email, password=PASSWORD)
+    return client
+
+
+def test_each_sharer_has_one_link_per_target_with_a_random_code(
+    seller: User, shop: Shop, product: Product
+) -> None:
+    other = make_user()
+    mine = share_link_for(owner=seller, shop=shop, product=product)
+    assert share_link_for(owner=seller, shop=shop, product=product) == mine
+    shop_link = share_link_for(owner=seller, shop=shop)
+    theirs = share_link_for(owner=other, shop=shop, product=product)
+    assert len({mine.pk, shop_link.pk, theirs.pk}) == 3
+    codes = [mine.code, shop_link.code, theirs.code]
+    assert all(len(c) == CODE_LENGTH and set(c) <= set(CODE_ALPHABET) for c in codes)
+    # Not sequential: consecutive links share no common prefix worth walking
+    assert len({c[:3] for c in codes}) == 3
+
+
+def test_unknown_malformed_and_revoked_codes_get_a_friendly_page(
+    seller: User, shop: Shop, visitor: Client
+) -> None:
+    link = share_link_for(owner=seller, shop=shop)
+    share_link_revoke(link=link, actor=seller)
+    for code in (link.code, "zzzzzzzzzz", "x" * 300, "a%20b", "%E6%9E%A3", "abc.def"):
+        page = visitor.get(f"/s/{code}")
+        assert page.status_code == 404, code
+        assert "这个链接已失效" in page.content.decode()
+    assert share_link_by_code(link.code) is None
+
+
+def test_the_short_link_opens_the_product_and_a_deleted_product_opens_the_shop(
+    seller: User, shop: Shop, product: Product, visitor: Client
+) -> None:
+    link = share_link_for(owner=seller, shop=shop, product=product)
+    response = visitor.get(f"/s/{link.code}")
+    assert response.status_code == 302
+    assert response["Location"] == f"/{shop.slug}/p/{product.pk}/"
+    assert response["Cache-Control"] == "private, no-store"
+    assert visitor.get(f"/s/{link.code.upper()}").status_code == 302  # read off a poster
+    product_delete(product=product)
+    assert visitor.get(f"/s/{link.code}")["Location"] == f"/{shop.slug}/"
+
+
+def test_the_share_panel_gives_a_signed_in_sharer_their_own_link(
+    seller: User, shop: Shop, product: Product
+) -> None:
+    page = signed_in(seller).get(f"/{shop.slug}/p/{product.pk}/share/")
+    assert page.status_code == 200
+    link = ShareLink.objects.get(owner=seller, product=product)
+    html = page.content.decode()
+    assert f'value="http://testserver/s/{link.code}"' in html
+    assert f"share/poster.png?s={link.code}" in html and f"share/qr.svg?s={link.code}" in html
+    assert "data-share-native" in html and "data-share-copy" in html
+
+
+def test_a_visitor_shares_the_plain_address(shop: Shop, product: Product, visitor: Client) -> None:
+    page = visitor.get(f"/{shop.slug}/p/{product.pk}/share/")
+    assert page.status_code == 200
+    assert f'value="http://testserver/{shop.slug}/p/{product.pk}/"' in page.content.decode()
+    assert not ShareLink.objects.exists()
+    assert visitor.get(f"/{shop.slug}/share/").status_code == 200
+    assert visitor.get(f"/{shop.slug}/p/999999/share/").status_code == 404
+
+
+def test_qr_codes_and_the_poster_are_real_pictures_of_the_right_shape(
+    seller: User, shop: Shop, product: Product, visitor: Client
+) -> None:
+    make_photo(product=product)
+    link = share_link_for(owner=seller, shop=shop, product=product)
+    base = f"/{shop.slug}/p/{product.pk}/share"
+    svg = visitor.get(f"{base}/qr.svg?s={link.code}")
+    assert svg["Content-Type"] == "image/svg+xml" and svg.content.startswith(b"<svg")
+    png = visitor.get(f"{base}/qr.png?s={link.code}")
+    assert Image.open(io.BytesIO(png.content)).size == (512, 512)
+    poster = visitor.get(f"{base}/poster.png?s={link.code}")
+    assert poster["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(poster.content)).size == pictures.POSTER_SIZE
+    assert visitor.get(f"{base}/qr.gif").status_code == 404
+    # Another shop's code, or a made-up one, gives the page's own address, never an error
+    assert visitor.get(f"{base}/qr.svg?s=nope").status_code == 200
+    assert visitor.get(f"/{shop.slug}/share/poster.png").status_code == 200
+
+
+def test_the_poster_encodes_the_short_link() -> None:
+    url = "http://testserver/s/abcdefghjk"
+    qr = pictures.qr_image(url, 220)
+    assert qr.size == (220, 220)
+    # The same picture as the poster's corner: the QR code is pasted unchanged
+    content = pictures.PosterContent(
+        url=url, title="清涧狗头枣", shop_name="李家枣园", price="¥38.00"
+    )
+    poster = Image.open(io.BytesIO(pictures.poster_png(content))).convert("RGB")
+    width, height = pictures.POSTER_SIZE
+    corner = poster.crop((width - 44 - 220, height - 220 - 44, width - 44, height - 44))
+    assert corner.tobytes() == qr.tobytes()
+
+
+def test_without_a_cjk_font_the_poster_leaves_out_what_it_cannot_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pictures, "cjk_font", lambda size: None)
+    chinese = pictures.PosterContent(url="http://x/s/a", title="清涧狗头枣", shop_name="李家枣园")
+    latin = pictures.PosterContent(url="http://x/s/a", title="Dates", shop_name="Li Farm")
+    blank = pictures.PosterContent(url="http://x/s/a", title="", shop_name="")
+    as_image = [Image.open(io.BytesIO(pictures.poster_png(c))) for c in (chinese, latin, blank)]
+    assert as_image[0].tobytes() == as_image[2].tobytes()  # no boxes where the names were
+    assert as_image[1].tobytes() != as_image[2].tobytes()  # Latin text is still set
+
+
+@pytest.mark.parametrize("pattern", induced_patterns(), ids=lambda p: p.example)
+def test_every_induced_sharing_pattern_catches_its_example_and_names_its_source(pattern) -> None:  # type: ignore[no-untyped-def]
+    assert pattern.match.search(fold(pattern.example))
+    assert "charter rule 10" in pattern.source
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "转发集赞送好礼",
+        "转 发·集 赞，满30个赞送一盒",
+        "分享解锁隐藏价格",
+        "分享到朋友圈可领优惠券",
+        "转发到3个群即可领取",
+        "不转不是中国人",
+        "邀请好友助力免费拿",
+        "SHARE TO UNLOCK the price",
+        "Share this with 5 friends to win a free box!",
+        "Ｓｈａｒｅ ｔｏ ｕｎｌｏｃｋ",  # full width
+    ],
+)
+def test_coercive_share_copy_is_refused_citing_rule_10(text: str) -> None:
+    with translation.override("en"), pytest.raises(SharingError, match="rule 10"):
+        share_text_check(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "陕北清涧的狗头枣，今年新摘，欢迎尝尝",
+        "自家种的枣，顺丰包邮",
+        "分享一下我家的新枣",
+        "转发给需要的朋友",
+        "买二送一，送礼佳品",
+        "Fresh dates from our farm, shipped in two days",
+        "Please share if you like it",
+        "Our robot-free farm",
+        "",
+    ],
+)
+def test_neutral_share_copy_passes(text: str) -> None:
+    assert induced_sharing_found(text) is None
+    share_text_check(text)
+
+
+def test_the_sharer_words_their_link_and_coercive_words_are_refused_on_the_page(
+    seller: User, shop: Shop, product: Product
+) -> None:
+    client = signed_in(seller)
+    url = f"/{shop.slug}/p/{product.pk}/share/"
+    with translation.override("en"):
+        refused = client.post(url, {"text": "分享领红包，快来"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400
+    assert "rule 10" in refused.content.decode()
+    link = ShareLink.objects.get(owner=seller, product=product)
+    assert link.text == ""
+    saved = client.post(url, {"text": "  今年新摘的枣，\n欢迎尝尝 "})
+    assert saved.status_code == 302
+    link.refresh_from_db()
+    assert link.text == "今年新摘的枣， 欢迎尝尝"
+    assert re.search(r"share/poster.png\?s=\w+&amp;v=\w+", client.get(url).content.decode())
+
+
+def test_only_the_owner_words_a_link(seller: User, shop: Shop) -> None:
+    link = share_link_for(owner=seller, shop=shop)
+    with pytest.raises(SharingError):
+        share_text_set(link=link, actor=make_user(), text="hello")
+    with pytest.raises(SharingError):
+        share_link_revoke(link=link, actor=make_user())
