@@ -162,3 +162,20 @@ def test_every_page_carries_the_content_security_policy_and_a_photo_keeps_its_ow
     served = Client().get("/media/products/a.jpg")
     assert served["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert served["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_are_gzipped_for_browsers_that_accept_it_and_photos_are_not(settings) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+    from pathlib import Path
+
+    shop = make_shop()
+    client = Client(HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    page = client.get(f"/{shop.slug}/")
+    assert page["Content-Encoding"] == "gzip"
+    assert shop.name in gzip.decompress(page.content).decode()
+    assert "Content-Encoding" not in Client().get(f"/{shop.slug}/")
+    photo = Path(settings.MEDIA_ROOT) / "products" / "a.jpg"
+    photo.parent.mkdir(parents=True)
+    photo.write_bytes(b"\xff\xd8" + b"x" * 4000)
+    media = client.get("/media/products/a.jpg")
+    assert media.status_code == 200 and "Content-Encoding" not in media

@@ -167,9 +167,6 @@ def _serve(host: str, port: int, workers: int, *, threads: int, access_log: bool
         "--host", host, "--port", str(port), "--workers", str(workers),
         "--blocking-threads", str(threads), "--backlog", "2048",
         "--respawn-failed-workers", "--respawn-interval", "0.5",
-        "--static-path-route", settings.STATIC_URL.rstrip("/"),
-        "--static-path-mount", str(settings.STATIC_ROOT),
-        "--static-path-expires", "1d",
         # Bound the graceful shutdown: a worker still busy after 10 s is ended.
         "--workers-kill-timeout", "10",
         "--access-log" if access_log else "--no-access-log",

@@ -5,12 +5,19 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import IO, Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from weishang.core.errors import UserError
-from weishang.core.images import Rendition, image_open_checked, renditions
+from weishang.core.images import (
+    WEBP_WIDTHS,
+    Rendition,
+    image_open_checked,
+    renditions,
+    webp_name,
+)
 from weishang.core.money import MAX_PRICE_MINOR, Money
 from weishang.shops.models import Shop
 
@@ -40,7 +47,10 @@ def _photo_store(*, product: Product, photo: PreparedPhoto) -> ProductImage:
         position=0 if last is None else last + 1,
     )
     for name, rendition in photo.files.items():
-        getattr(image, name).save(rendition.content.name, rendition.content, save=False)
+        stored = getattr(image, name)
+        stored.save(rendition.content.name, rendition.content, save=False)
+        for width, data in rendition.webp.items():
+            stored.storage.save(webp_name(stored.name, width), ContentFile(data))
     image.save()
     return image
 
@@ -296,12 +306,14 @@ def product_image_move(*, photo: ProductImage, direction: int) -> bool:
 
 
 def _photo_files_delete(photo: ProductImage) -> None:
-    files = [photo.large, photo.card, photo.thumb]
+    files = [(name, getattr(photo, name)) for name in ("large", "card", "thumb")]
 
     def delete_files() -> None:
-        for file in files:
+        for name, file in files:
             if file.name:
                 file.storage.delete(file.name)
+                for width in WEBP_WIDTHS.get(name, ()):
+                    file.storage.delete(webp_name(file.name, width))
 
     # Files go once the row is gone for good; a rolled-back delete keeps its files.
     transaction.on_commit(delete_files)

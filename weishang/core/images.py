@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import IO
 
@@ -40,6 +40,27 @@ SIZES: dict[str, tuple[int, bool]] = {
     "thumb": (160, True),
 }
 
+# WebP copies of the sizes pages show large, for ``srcset``: name → widths. Each is stored beside
+# its JPEG as ``<jpeg stem>-<width>.webp`` (``webp_name``), so the names follow from the JPEG's.
+WEBP_WIDTHS: dict[str, tuple[int, ...]] = {"large": (480, 800, 1200), "card": (300, 600)}
+
+
+def webp_name(jpeg_name: str, width: int) -> str:
+    return f"{jpeg_name.rsplit('.', 1)[0]}-{width}.webp"
+
+
+def webp_copies(image: Image.Image, name: str) -> dict[int, bytes]:
+    """The WebP copies of one rendition at each of its widths (never larger than it is)."""
+    copies = {}
+    for width in WEBP_WIDTHS.get(name, ()):
+        copy = image.copy()
+        if copy.width > width:
+            copy.thumbnail((width, width * copy.height // copy.width + 1), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        copy.save(buffer, "WEBP", quality=80, method=4)
+        copies[width] = buffer.getvalue()
+    return copies
+
 
 class ImageErrorCode(Enum):
     TOO_LARGE = "too_large"
@@ -58,6 +79,7 @@ class Rendition:
     content: ContentFile
     width: int
     height: int
+    webp: dict[int, bytes] = field(default_factory=dict)  # width → WebP copy (WEBP_WIDTHS)
 
 
 def upload_size_check(size: int) -> None:
@@ -116,7 +138,8 @@ def _decoded(upload: IO[bytes]) -> Image.Image:
 def renditions(
     image: Image.Image, *, sizes: dict[str, tuple[int, bool]] = SIZES
 ) -> list[Rendition]:
-    """JPEG re-encodings of ``image`` at each size, with no metadata at all."""
+    """JPEG re-encodings of ``image`` at each size, with no metadata at all, and the WebP
+    copies of the sizes that ``WEBP_WIDTHS`` names."""
     stem = secrets.token_hex(8)
     out = []
     for name, (box, square) in sizes.items():
@@ -131,9 +154,8 @@ def renditions(
         # A fresh image from raw pixels: no EXIF, XMP, ICC or comments can ride along.
         clean = Image.frombytes("RGB", resized.size, resized.tobytes())
         clean.save(buffer, "JPEG", quality=84, optimize=True, progressive=True)
-        out.append(
-            Rendition(name, ContentFile(buffer.getvalue(), name=f"{stem}-{name}.jpg"), *clean.size)
-        )
+        content = ContentFile(buffer.getvalue(), name=f"{stem}-{name}.jpg")
+        out.append(Rendition(name, content, *clean.size, webp=webp_copies(clean, name)))
     return out
 
 

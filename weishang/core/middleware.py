@@ -7,6 +7,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -128,3 +130,18 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", self.header)
         return response
+
+
+class CompressTextMiddleware(GZipMiddleware):
+    """Django's gzip (with its BREACH mitigation) for text only: pages, CSV, JSON, SVG. Photos are
+    compressed already; static files come pre-compressed from WhiteNoise, which answers them
+    before this middleware."""
+
+    TEXT_TYPES = ("text/", "application/json", "application/manifest+json", "image/svg+xml")
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not response.get("Content-Type", "").startswith(self.TEXT_TYPES):
+            return response
+        return super().process_response(request, response)

@@ -8,6 +8,7 @@ from django import template
 from django.conf import settings
 from django.core.files.storage import default_storage
 
+from weishang.core.images import WEBP_WIDTHS, webp_name
 from weishang.core.money import format_money
 from weishang.core.phones import format_phone
 
@@ -45,3 +46,14 @@ def absolute(context: dict[str, Any], path: str) -> str:
         return settings.SITE_URL.rstrip("/") + path
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
+
+
+@register.filter
+def webp_srcset(name: str | None, size: str) -> str:
+    """``srcset`` for a stored photo's WebP copies (``core.images.WEBP_WIDTHS``), e.g.
+    ``{{ image.large.name|webp_srcset:"large" }}``."""
+    if not name:
+        return ""
+    return ", ".join(
+        f"{default_storage.url(webp_name(name, width))} {width}w" for width in WEBP_WIDTHS[size]
+    )
