@@ -6,17 +6,20 @@ Starts the production server (granian, 2 workers) over a fresh PostgreSQL databa
 demo shops, then runs wrk (Debian's package) from 127.0.0.1 against a trivial view (the ceiling:
 the same server and middleware, no template, no query), the shop home and a product page — as a
 fresh visitor opening a shared link (served by the two-second page cache) and as a visitor with a
-cart (always rendered: queries and templates). Each run is bounded by --seconds. Prints a
-Markdown table for docs/performance.md.
+cart (always rendered: queries and templates); the short-link redirect, and the product page for
+a visitor who came through it; the product page gzipped. Each run is bounded by --seconds.
+Prints a Markdown table for docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.request
 
 from harness import demo_server
@@ -26,8 +29,11 @@ from tests.http_client import Browser
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, *, seconds: int, connections: int, cookie: str = "") -> dict[str, float]:
+def wrk(
+    url: str, *, seconds: int, connections: int, cookie: str = "", gzip: bool = False
+) -> dict[str, float]:
     headers = ["-H", f"Cookie: {cookie}"] if cookie else []
+    headers += ["-H", "Accept-Encoding: gzip"] if gzip else []
     out = subprocess.run(
         ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "5s", *headers, url],
         capture_output=True, text=True, check=True,
@@ -74,6 +80,33 @@ def cart_cookie(base: str, shop: str, product_path: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in buyer.jar)
 
 
+def short_link(base: str, database_url: str, shop: str, product_path: str) -> tuple[str, str]:
+    """The shop owner's short link to the product, and the cookies of a visitor who came through
+    it (a visitor id and a pending arrival: not session state, so the cached page)."""
+    product_id = int(product_path.rstrip("/").rsplit("/", 1)[1])
+    make = (
+        "import django; django.setup()\n"
+        "from weishang.catalog.models import Product\n"
+        "from weishang.sharing.services import share_link_for\n"
+        f"product = Product.objects.select_related('shop__owner').get(pk={product_id})\n"
+        "print(share_link_for(owner=product.shop.owner, shop=product.shop, product=product).code)"
+    )
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            WEISHANG_DATA_DIR=data_dir,
+            DJANGO_SETTINGS_MODULE="weishang.settings",
+        )
+        code = subprocess.run(
+            [sys.executable, "-c", make], env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+    visitor = Browser(base)
+    visitor.opener.addheaders = [("User-Agent", "Mozilla/5.0 (iPhone) Mobile/15E148")]
+    visitor.get(f"/s/{code}")
+    return f"/s/{code}", "; ".join(f"{c.name}={c.value}" for c in visitor.jar)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -85,23 +118,26 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("wrk is needed: apt-get install wrk", file=sys.stderr)
         return 2
-    with demo_server("weishang_bench_load") as (base, _db):
+    with demo_server("weishang_bench_load") as (base, database_url):
         product = first_product_path(base, args.shop)
         with_cart = cart_cookie(base, args.shop, product)
+        link, arrived = short_link(base, database_url, args.shop, product)
         pages = {
-            "trivial view (ceiling)": ("/healthz", ""),
-            "shop home": (f"/{args.shop}/", ""),
-            "product page": (product, ""),
-            "shop home, visitor with a cart": (f"/{args.shop}/", with_cart),
-            "product page, visitor with a cart": (product, with_cart),
-            "a product photo (core.views.media)": (first_photo_path(base, args.shop), ""),
+            "trivial view (ceiling)": ("/healthz", "", False),
+            "shop home": (f"/{args.shop}/", "", False),
+            "product page": (product, "", False),
+            "product page, gzip": (product, "", True),
+            "short link (the redirect)": (link, "", False),
+            "product page, visitor from a short link": (product, arrived, False),
+            "shop home, visitor with a cart": (f"/{args.shop}/", with_cart, False),
+            "product page, visitor with a cart": (product, with_cart, False),
+            "a product photo (core.views.media)": (first_photo_path(base, args.shop), "", False),
         }
         rows = []
-        for label, (path, cookie) in pages.items():
-            wrk(base + path, seconds=2, connections=args.connections, cookie=cookie)  # warm up
-            result = wrk(
-                base + path, seconds=args.seconds, connections=args.connections, cookie=cookie
-            )
+        for label, (path, cookie, gzip) in pages.items():
+            run = {"seconds": 2, "connections": args.connections, "cookie": cookie, "gzip": gzip}
+            wrk(base + path, **run)  # type: ignore[arg-type]  # warm up
+            result = wrk(base + path, **{**run, "seconds": args.seconds})  # type: ignore[arg-type]
             rows.append((label, path, result))
             print(
                 f"{label:<24} {result['rps']:8.0f} req/s  p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms",
@@ -110,12 +146,16 @@ def main() -> int:
     print(
         f"\n{args.connections} connections, {args.seconds} s each, granian 2 workers, PostgreSQL\n"
     )
-    print("| page | path | requests/s | p50 ms | p99 ms | non-2xx |")
-    print("|---|---|---:|---:|---:|---:|")
+    ceiling = rows[0][2]
+    print("| page | path | requests/s | of the ceiling | p50 ms | p99 ms | non-2xx |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for label, path, r in rows:
+        share = 100 * r["rps"] / ceiling["rps"]
         print(
-            f"| {label} | `{path}` | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['non2xx']:.0f} |"
+            f"| {label} | `{path}` | {r['rps']:.0f} | {share:.0f}% | {r['p50']:.1f} | {r['p99']:.1f} | {r['non2xx']:.0f} |"
         )
+    redirect = next(r for label, _p, r in rows if label.startswith("short link"))
+    print(f"\nThe short-link redirect adds {redirect['p50'] - ceiling['p50']:.2f} ms at p50.")
     return 0
 
 

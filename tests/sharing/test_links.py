@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -210,3 +211,15 @@ def test_only_the_owner_words_a_link(seller: User, shop: Shop) -> None:
         share_text_set(link=link, actor=make_user(), text="hello")
     with pytest.raises(SharingError):
         share_link_revoke(link=link, actor=make_user())
+
+
+def test_a_withdrawn_link_stops_at_once_though_targets_are_cached(
+    seller: User, shop: Shop, visitor: Client, settings: object, django_assert_num_queries: Any
+) -> None:
+    settings.STOREFRONT_PAGE_CACHE_SECONDS = 2  # type: ignore[attr-defined]
+    link = share_link_for(owner=seller, shop=shop)
+    assert visitor.get(f"/s/{link.code}").status_code == 302
+    with django_assert_num_queries(0):  # a burst of opens costs one query
+        assert visitor.get(f"/s/{link.code}").status_code == 302
+    share_link_revoke(link=link, actor=seller)
+    assert visitor.get(f"/s/{link.code}").status_code == 404

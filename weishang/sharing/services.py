@@ -25,11 +25,13 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from weishang.core.errors import UserError
+from weishang.shops.models import Shop
 
 from .induced import induced_sharing_found
 from .models import ShareLink, ShareVisit
@@ -37,7 +39,6 @@ from .models import ShareLink, ShareVisit
 if TYPE_CHECKING:
     from weishang.accounts.models import User
     from weishang.catalog.models import Product
-    from weishang.shops.models import Shop
 
 _ARRIVAL_SALT = "weishang.sharing.arrival"
 # An arrival not confirmed within a day is forgotten (the page was never shown).
@@ -121,11 +122,51 @@ def share_link_revoke(*, link: ShareLink, actor: User) -> None:
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+        cache.delete(_target_key(link.code))
+
+
+@dataclass(frozen=True)
+class ShareTarget:
+    """Where a live short link leads: what ``/s/<code>`` needs, and nothing more."""
+
+    code: str
+    shop_slug: str
+    product_id: int | None
+
+
+_TARGET_SQL = (
+    f"SELECT l.code, s.slug, l.product_id FROM {ShareLink._meta.db_table} l"
+    f" JOIN {Shop._meta.db_table} s ON s.id = l.shop_id"
+    " WHERE l.code = %s AND l.revoked_at IS NULL"
+)
+
+
+def share_target(code: str) -> ShareTarget | None:
+    """The target of a live link by its code (one indexed query, plain SQL: the short link is on
+    the hot path, and compiling the ORM's query cost more than running it)."""
+    if not 4 <= len(code) <= 16 or not code.isascii() or not code.isalnum():
+        return None
+    key = _target_key(code.lower())
+    cached = cache.get(key)
+    if cached is not None:
+        return ShareTarget(*cached) if cached else None
+    with connection.cursor() as cursor:
+        cursor.execute(_TARGET_SQL, [code.lower()])
+        row = cursor.fetchone()
+    # Kept as briefly as a fresh visitor's page (a burst of opens costs one query); withdrawing
+    # a link clears it, so a withdrawn link stops at once (within that time in other processes
+    # when the cache is not shared).
+    cache.set(key, tuple(row) if row else (), settings.STOREFRONT_PAGE_CACHE_SECONDS)
+    return ShareTarget(*row) if row else None
+
+
+def _target_key(code: str) -> str:
+    return f"share:target:{code}"
 
 
 def share_link_by_code(code: str) -> ShareLink | None:
     """A live link by its code; None for an unknown, malformed or revoked code."""
-    if not 4 <= len(code) <= 16 or not code.isalnum():
+    if not 4 <= len(code) <= 16 or not code.isascii() or not code.isalnum():
         return None
     return (
         ShareLink.objects.select_related("shop")
@@ -144,8 +185,8 @@ def visitor_key(visitor_token: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def arrival_sign(link: ShareLink) -> str:
-    return signing.TimestampSigner(salt=_ARRIVAL_SALT).sign(link.code)
+def arrival_sign(code: str) -> str:
+    return signing.TimestampSigner(salt=_ARRIVAL_SALT).sign(code)
 
 
 @dataclass(frozen=True)

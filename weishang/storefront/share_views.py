@@ -27,6 +27,7 @@ from weishang.sharing.services import (
     attribution_window,
     share_link_by_code,
     share_link_for,
+    share_target,
     share_text_default,
     share_text_set,
 )
@@ -43,19 +44,16 @@ if TYPE_CHECKING:
 POSTER_CACHE_SECONDS = 24 * 3600
 
 
-def _link_target(link: ShareLink) -> str:
-    if link.product_id is not None:
-        return reverse("storefront:product", args=[link.shop.slug, link.product_id])
-    return reverse("storefront:shop", args=[link.shop.slug])
-
-
 @require_safe
 def share_open(request: HttpRequest, code: str) -> HttpResponse:
     """``/s/<code>``: to the shop or product, marking the browser's arrival (never a bot's)."""
-    link = share_link_by_code(code)
-    if link is None:
+    target = share_target(code)
+    if target is None:
         return render(request, "storefront/share_missing.html", status=404)
-    response = redirect(_link_target(link))
+    if target.product_id is not None:
+        response = redirect("storefront:product", target.shop_slug, target.product_id)
+    else:
+        response = redirect("storefront:shop", target.shop_slug)
     response["Cache-Control"] = "private, no-store"
     if not is_bot(request):
         secure = request.is_secure()
@@ -66,7 +64,11 @@ def share_open(request: HttpRequest, code: str) -> HttpResponse:
         )
         # Read by the page's script (only whether it is there), so not HttpOnly; it is signed.
         response.set_cookie(
-            ARRIVAL_COOKIE, arrival_sign(link), max_age=24 * 3600, secure=secure, samesite="Lax"
+            ARRIVAL_COOKIE,
+            arrival_sign(target.code),
+            max_age=24 * 3600,
+            secure=secure,
+            samesite="Lax",
         )
     return response
 
