@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "weishang.sharing",
     "weishang.orders",
     "weishang.payments",
+    "weishang.reviews",
     "weishang.storefront",
     "weishang.dashboard",
     "weishang.console",
@@ -227,6 +228,8 @@ WHITENOISE_MAX_AGE = 3600
 # form without files, and a signed-in seller's upload (a product's nine 10 MB photos at most).
 REQUEST_FORM_MAX_BYTES = 256 * 1024
 REQUEST_UPLOAD_MAX_BYTES = 9 * 10 * 1024 * 1024 + 256 * 1024
+# A guest's review with its photos (reviews.services.MAX_PHOTOS of 10 MB), on the order page only.
+REQUEST_REVIEW_MAX_BYTES = 3 * 10 * 1024 * 1024 + 256 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_FORM_MAX_BYTES
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

@@ -7,18 +7,26 @@ from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import make_order, make_product, make_shop, make_upload, make_user
+from tests.factories import (
+    make_order,
+    make_product,
+    make_review,
+    make_shop,
+    make_upload,
+    make_user,
+)
 from weishang.catalog.models import Product, ProductImage, Variant
 from weishang.catalog.services import product_image_add
 from weishang.orders.models import Customer, Order, OrderEvent
 from weishang.payments.models import Refund
+from weishang.reviews.models import Review
 from weishang.sharing.models import ShareLink
 from weishang.sharing.services import share_link_for
 from weishang.shops.models import Shop
 
 pytestmark = pytest.mark.django_db
 
-OBJECT_KWARGS = {"product_id", "photo_id", "order_id", "customer_id", "link_id"}
+OBJECT_KWARGS = {"product_id", "photo_id", "order_id", "customer_id", "link_id", "review_id"}
 
 
 def dashboard_url_names() -> list[str]:
@@ -66,6 +74,7 @@ def test_the_walk_covers_every_page_that_takes_an_object_id() -> None:
         "product_delete",
         "product_edit",
         "product_move",
+        "review_reply",
         "sharing_revoke",
     ]
 
@@ -82,6 +91,7 @@ def snapshot() -> list[tuple]:  # type: ignore[type-arg]
         Customer,
         Refund,
         ShareLink,
+        Review,
     ]
     for model in models:
         rows.extend(model.objects.order_by("pk").values_list())
@@ -101,6 +111,7 @@ def victim() -> dict[str, int | str]:
         "order_id": order.pk,
         "customer_id": order.customer_id,
         "link_id": share_link_for(owner=shop.owner, shop=shop).pk,
+        "review_id": make_review(order).pk,
     }
 
 
@@ -175,7 +186,7 @@ def test_a_visitor_who_is_not_logged_in_is_sent_to_log_in(
 
 
 def test_the_walk_covers_every_page_of_a_shop() -> None:
-    assert len(SHOP_PAGES) == 24
+    assert len(SHOP_PAGES) == 26
     assert {"home", "shop_new"}.isdisjoint(SHOP_PAGES)  # the two pages that belong to no shop
 
 

@@ -35,27 +35,32 @@ def stock_shop(shop: Shop, *, products: int, variants: int, photos: int) -> list
 
 
 @pytest.mark.parametrize(("products", "variants", "photos"), [(1, 1, 1), (12, 4, 3)])
-def test_shop_home_takes_two_queries(
+def test_shop_home_takes_three_queries_then_two(
     shop: Shop, django_assert_num_queries: QueryCounter, products: int, variants: int, photos: int
 ) -> None:
     stock_shop(shop, products=products, variants=variants, photos=photos)
     client = Client()
 
-    with django_assert_num_queries(2):  # the shop; its products with price, stock and photo
+    with django_assert_num_queries(3):  # the shop; its products; the delivered-order count
         response = client.get(f"/{shop.slug}/")
+    with django_assert_num_queries(2):  # the count is kept for half a minute
+        client.get(f"/{shop.slug}/")
 
     assert len(response.context["products"]) == products
 
 
 @pytest.mark.parametrize(("variants", "photos"), [(1, 1), (8, 6)])
-def test_product_page_takes_four_queries(
+def test_product_page_takes_seven_queries_then_four(
     shop: Shop, django_assert_num_queries: QueryCounter, variants: int, photos: int
 ) -> None:
     (product,) = stock_shop(shop, products=1, variants=variants, photos=photos)
     client = Client()
 
-    with django_assert_num_queries(4):  # the shop; the product; its variants; its photos
+    # the shop; the product; its variants; its photos; its sales; its reviews (summary, latest)
+    with django_assert_num_queries(7):
         response = client.get(f"/{shop.slug}/p/{product.pk}/")
+    with django_assert_num_queries(4):  # sales and reviews are kept for half a minute
+        client.get(f"/{shop.slug}/p/{product.pk}/")
 
     assert (len(response.context["variants"]), len(response.context["images"])) == (
         variants,

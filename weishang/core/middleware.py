@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -61,7 +62,8 @@ class RequestLimitsMiddleware:
     Sits after authentication (a session is a signed cookie: knowing the user costs no query) and
     before every view and the CSRF check, which are the first to read a body. A body larger than
     its kind may be is refused from its declared length, unread; a body without a length is read
-    as empty by Django, so none gets through unbounded. Only a signed-in seller may send files.
+    as empty by Django, so none gets through unbounded. Only a signed-in seller may send files,
+    and a buyer their review's photos on their order's page.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -94,6 +96,8 @@ class RequestLimitsMiddleware:
         files = request.content_type == "multipart/form-data"
         uploader = files and request.user.is_authenticated
         limit = settings.REQUEST_UPLOAD_MAX_BYTES if uploader else settings.REQUEST_FORM_MAX_BYTES
+        if files and not uploader and _REVIEW_PATH.match(request.path):
+            limit = settings.REQUEST_REVIEW_MAX_BYTES  # a buyer's review photos
         if length > limit:
             return _refuse(
                 request,
@@ -107,6 +111,10 @@ class RequestLimitsMiddleware:
         if urlencoded and any("\x00" in k or "\x00" in v for k, v in _items(request.POST)):
             return _refuse(request, 400, "nul_character", _("That form is not valid."))
         return None
+
+
+# The one page where a guest may send files: a review on their order's page.
+_REVIEW_PATH = re.compile(r"^/o/[\w-]{1,32}/review/$")
 
 
 def _items(data: QueryDict) -> list[tuple[str, str]]:

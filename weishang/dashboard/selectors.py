@@ -12,6 +12,7 @@ from django.utils import timezone
 from weishang.catalog.models import Product, ProductImage
 from weishang.orders.choices import OrderStatus as S
 from weishang.orders.models import Customer, Order
+from weishang.reviews.models import Review
 from weishang.sharing.models import ShareLink
 from weishang.shops.models import Shop
 
@@ -71,6 +72,18 @@ def shop_order(*, shop: Shop, order_id: int) -> Order:
         shop=shop,
         pk=order_id,
     )
+
+
+def shop_reviews(*, shop: Shop) -> QuerySet[Review]:
+    return (
+        Review.objects.filter(shop=shop)
+        .select_related("product", "line")
+        .prefetch_related("photos")
+    )
+
+
+def shop_review(*, shop: Shop, review_id: int) -> Review:
+    return get_object_or_404(Review.objects.select_related("shop"), pk=review_id, shop=shop)
 
 
 def shop_share_link(*, shop: Shop, link_id: int) -> ShareLink:

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import customers, home, orders, products, sharing, shop
+from .views import customers, home, orders, products, reviews, sharing, shop
 
 app_name = "dashboard"
 
@@ -38,6 +38,8 @@ shop_pages = [
     path("orders/<int:order_id>/complete/", orders.order_complete_view, name="order_complete"),
     path("orders/<int:order_id>/cancel/", orders.order_cancel_view, name="order_cancel"),
     path("orders/<int:order_id>/refund/", orders.order_refund, name="order_refund"),
+    path("reviews/", reviews.review_list, name="review_list"),
+    path("reviews/<int:review_id>/reply/", reviews.review_reply_view, name="review_reply"),
     path("sharing/", sharing.sharing, name="sharing"),
     path("sharing.csv", sharing.sharing_csv, name="sharing_csv"),
     path("sharing/<int:link_id>/revoke/", sharing.sharing_revoke, name="sharing_revoke"),

@@ -7,7 +7,6 @@ and its first event in one transaction. The same ``checkout_key`` always yields 
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -23,6 +22,7 @@ from weishang.catalog.stock import OutOfStock, stock_reserve
 from weishang.core.clientip import client_network_key
 from weishang.core.money import zero
 from weishang.core.phones import normalize_phone
+from weishang.core.text import has_hidden_characters
 from weishang.sharing.services import attribution_find
 from weishang.shops.models import Shop
 
@@ -50,19 +50,10 @@ def buyer_phone_check(text: str) -> str:
     return phone
 
 
-def _hidden_characters(text: str, *, lines: bool) -> bool:
-    """Control characters, or the invisible ones that reverse how text reads (U+202E, ...)."""
-    allowed = {"\n", "\r", "\t"} if lines else set()
-    return any(
-        (unicodedata.category(ch) in {"Cc", "Cf"} and ch not in allowed and ch != "\u200d")
-        for ch in text
-    )
-
-
 def buyer_details_check(*, name: str, phone: str, address: str, note: str = "") -> None:
     """Who receives the order and where; raises ``OrderError`` saying what is missing."""
     if any(
-        _hidden_characters(text, lines=lines)
+        has_hidden_characters(text, lines=lines)
         for text, lines in ((name, False), (address, True), (note, True))
     ):
         raise OrderError(

@@ -12,6 +12,7 @@ app_name = "storefront"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("o/<str:token>/", views.order_detail, name="order"),
+    path("o/<str:token>/review/", views.order_review, name="order_review"),
     path(
         "o/<str:token>/referral/remove/",
         views.order_referral_remove_view,

@@ -20,10 +20,13 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from weishang.core.clientip import client_ip
+from weishang.core.errors import UserError
 from weishang.core.views import rate_limited
 from weishang.orders.choices import PaymentMethod
 from weishang.orders.errors import OrderError
 from weishang.orders.services import MAX_LINE_QUANTITY, order_place, order_referral_remove
+from weishang.reviews.services import MAX_PHOTOS as REVIEW_MAX_PHOTOS
+from weishang.reviews.services import review_create, reviewable_lines
 
 from . import selectors
 from .cart import (
@@ -43,6 +46,7 @@ from .pagecache import page_cached
 from .referral import ARRIVAL_COOKIE, arrival_confirm, referrer_name, visitor_token
 
 if TYPE_CHECKING:
+    from weishang.orders.models import Order
     from weishang.shops.models import Shop
 
 ShopView = Callable[..., HttpResponse]
@@ -108,6 +112,7 @@ def shop_home(request: HttpRequest, shop: Shop) -> HttpResponse:
             "has_products": bool(products),
             "cart_count": cart_count(request, shop_id=shop.pk),
             "recent_orders": orders_recent(request, shop_id=shop.pk),
+            "delivered": selectors.shop_record(shop),
             "fingerprint": shop_home_fingerprint(shop, products),
             "fragment_seconds": FRAGMENT_SECONDS,
             "preview": _preview(
@@ -146,6 +151,7 @@ def product_detail(request: HttpRequest, shop: Shop, product_id: int) -> HttpRes
                 price=min((v.price for v in variants), default=None),
             ),
             "max_quantity": MAX_LINE_QUANTITY,
+            "trust": selectors.product_trust(product.pk),
             "cart_count": cart_count(request, shop_id=shop.pk),
             "fingerprint": product_page_fingerprint(shop, product, variants, images),
             "fragment_seconds": FRAGMENT_SECONDS,
@@ -314,6 +320,17 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
     order = selectors.order_by_token(token) if len(token) <= 32 else None
     if order is None:
         return render(request, "storefront/order_missing.html", status=404)
+    return _order_page(request, order)
+
+
+def _order_page(
+    request: HttpRequest,
+    order: Order,
+    *,
+    review_error: str = "",
+    review_line: int = 0,
+    status: int = 200,
+) -> HttpResponse:
     title, explanation = order_headline(order)
     return render(
         request,
@@ -328,8 +345,39 @@ def order_detail(request: HttpRequest, token: str) -> HttpResponse:
             "minutes_left": minutes_left(order),
             "pays_by_transfer": order.payment_method == PaymentMethod.MANUAL_TRANSFER,
             "referrer": referrer_name(order),
+            "reviewable": reviewable_lines(order),
+            "review_error": review_error,
+            "review_line": review_line,
+            "review_max_photos": REVIEW_MAX_PHOTOS,
         },
+        status=status,
     )
+
+
+@require_POST
+def order_review(request: HttpRequest, token: str) -> HttpResponse:
+    """The buyer reviews one line of their delivered order, with up to three photos."""
+    order = selectors.order_by_token(token) if len(token) <= 32 else None
+    if order is None:
+        return render(request, "storefront/order_missing.html", status=404)
+    line_id = _int(request.POST.get("line"))
+    line = next((line for line in order.lines.all() if line.pk == line_id), None)
+    if line is None:
+        return _order_page(request, order, review_error=_("Choose an item to review."), status=400)
+    try:
+        review_create(
+            order=order,
+            line=line,
+            rating=_int(request.POST.get("rating")),
+            text=request.POST.get("text", ""),
+            photos=request.FILES.getlist("photos"),
+        )
+    except UserError as error:
+        order = selectors.order_by_token(token) or order
+        return _order_page(
+            request, order, review_error=error.message, review_line=line_id, status=400
+        )
+    return redirect(reverse("storefront:order", args=[order.token]) + "#reviews")
 
 
 @require_POST
