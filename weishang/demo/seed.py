@@ -35,6 +35,8 @@ from weishang.orders.services import (
 )
 from weishang.payments.models import Refund
 from weishang.payments.services import payment_confirm, refund_create
+from weishang.reviews.models import Review
+from weishang.reviews.services import review_create, review_reply
 from weishang.shops.models import Shop
 
 from .content import BUYERS, CARRIERS, LOCAL_BUYERS, NOTES, SHOPS, ShopSpec
@@ -81,7 +83,7 @@ def demo_seed(
         shops = [shop_create(spec, photo) for spec in SHOPS]
     logins = []
     for n, (spec, shop) in enumerate(zip(SHOPS, shops, strict=True)):
-        orders_create(shop, spec, seed=n)
+        reviews_create(shop, orders_create(shop, spec, seed=n), seed=n)
         logins.append(
             {"shop": shop.name, "slug": shop.slug, "login": spec.login, "password": spec.password}
         )
@@ -197,10 +199,43 @@ def orders_create(shop: Shop, spec: ShopSpec, *, seed: int) -> list[Order]:
             )
         _backdate(order, clock, seen=days_ago > 0)
         orders.append(order)
+    # The shop opened well before its first order.
+    Shop.objects.filter(pk=shop.pk).update(
+        created_at=now - timedelta(days=max(days for days, _o, _c in HISTORY) + 300 + 90 * seed)
+    )
     for customer in Customer.objects.filter(shop=shop):
         first = customer.orders.order_by("created_at").values_list("created_at", flat=True)[:1]
         Customer.objects.filter(pk=customer.pk).update(created_at=first[0])
     return orders
+
+
+REVIEW_WORDS = (
+    (5, "收到了，包装很用心，味道和描述的一样。"),
+    (5, "第二次买了，家里人都说好。"),
+    (4, "品质不错，就是快递慢了一天。"),
+    (5, ""),
+    (4, "比超市买的新鲜，下次还来。"),
+)
+
+
+def reviews_create(shop: Shop, orders: list[Order], *, seed: int) -> None:
+    """Reviews from most delivered orders, as their buyers would write them (through the same
+    service), a day or two after delivery; the seller answers the first."""
+    rng = random.Random(f"weishang-demo-reviews-{shop.slug}-{seed}")
+    written = []
+    for order in orders:
+        if order.status != OrderStatus.COMPLETED or order.completed_at is None:
+            continue
+        for line in order.lines.all():
+            if rng.random() < 0.25:
+                continue
+            rating, text = rng.choice(REVIEW_WORDS)
+            review = review_create(order=order, line=line, rating=rating, text=text)
+            at = order.completed_at + timedelta(hours=rng.randint(6, 48))
+            Review.objects.filter(pk=review.pk).update(created_at=at)
+            written.append(review)
+    if written:
+        review_reply(review=written[0], actor=shop.owner, text="谢谢您的支持，欢迎常来！")
 
 
 def _order_live(
