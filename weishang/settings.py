@@ -286,6 +286,8 @@ ORDER_SWEEP_SECONDS = max(1, int(os.environ.get("ORDER_SWEEP_SECONDS", "60")))
 # Days after a visit through a share link within which an order is attributed to it (last click
 # wins; computed once, when the order is placed).
 SHARE_ATTRIBUTION_DAYS = max(1, int(os.environ.get("SHARE_ATTRIBUTION_DAYS", "7")))
+# Visits one client address may confirm (a person opens a few links a minute; a script more).
+SHARE_VISIT_RATE_PER_ADDRESS = os.environ.get("SHARE_VISIT_RATE_PER_ADDRESS", "20/m")
 
 LOGGING = {
     "version": 1,

@@ -289,3 +289,13 @@ def test_the_sellers_statistics_per_link_and_day_and_the_csv(
     client.post(f"/dashboard/{shop.slug}/sharing/{links[0].pk}/revoke/")
     assert ShareLink.objects.get(pk=links[0].pk).revoked_at is not None
     assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+
+
+def test_one_address_confirming_visits_in_bulk_is_not_counted(
+    seller: User, shop: Shop, settings: Any
+) -> None:
+    settings.SHARE_VISIT_RATE_PER_ADDRESS = "3/m"
+    link = share_link_for(owner=seller, shop=shop)
+    for _ in range(6):  # a script that drops its cookies and comes back
+        arrive(Client(HTTP_USER_AGENT=BROWSER), link)
+    assert ShareVisit.objects.count() == 3

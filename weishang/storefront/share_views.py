@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_ratelimit.decorators import ratelimit
 
 from weishang.core.errors import UserError
 from weishang.core.money import format_money
@@ -75,9 +76,14 @@ def share_open(request: HttpRequest, code: str) -> HttpResponse:
 
 @csrf_exempt  # SameSite=Lax cookies never ride along on another site's POST: nothing to forge
 @require_POST
+@ratelimit(
+    key="ip", rate=lambda _g, _r: settings.SHARE_VISIT_RATE_PER_ADDRESS, method="POST", block=False
+)
 def share_arrived(request: HttpRequest) -> HttpResponse:
-    """The landing page's script confirms an arrival: now it is a visit."""
-    arrival_confirm(request)
+    """The landing page's script confirms an arrival: now it is a visit. One client address
+    confirming more than SHARE_VISIT_RATE_PER_ADDRESS is a script, and is not counted."""
+    if not getattr(request, "limited", False):
+        arrival_confirm(request)
     response = HttpResponse(status=204)
     response.delete_cookie(ARRIVAL_COOKIE, samesite="Lax")
     return response
