@@ -17,7 +17,7 @@ from tests.server import production_server
 from weishang.orders.models import Order
 from weishang.sharing.models import ShareLink, ShareVisit
 
-from .conftest import PHONE
+from .conftest import PHONE, guest_checkout
 from .test_buy_and_ship import tea_shop
 
 pytestmark = [
@@ -65,13 +65,7 @@ def test_a_shared_link_brings_a_visit_and_an_order_the_seller_sees(
         buyer.check(f"input[name=variant][value='{variant.pk}']", force=True)
         with buyer.expect_navigation():
             buyer.click("button[name=buy_now]")
-        buyer.wait_for_selector("input[name=phone]")
-        buyer.fill("input[name=name]", "王小明")
-        buyer.fill("input[name=phone]", "138 0013 8000")
-        buyer.fill("textarea[name=address]", "浙江省杭州市西湖区龙井路 1 号")
-        buyer.check("input[name=payment_method][value=manual_transfer]", force=True)
-        buyer.click("form button[type=submit]:not([name])")
-        buyer.wait_for_url(re.compile(r".*/o/[\w-]+/$"))
+        guest_checkout(buyer)
         assert "推荐人" in buyer.content()
         buyer.screenshot(path=screenshots / "share-3-order-referred.png", full_page=True)
 

@@ -24,6 +24,7 @@ from weishang.core.errors import UserError
 from weishang.core.money import format_money
 from weishang.sharing.pictures import PosterContent, poster_png, qr_png, qr_svg
 from weishang.sharing.services import (
+    ARRIVAL_MAX_AGE,
     arrival_sign,
     attribution_window,
     share_link_by_code,
@@ -67,7 +68,7 @@ def share_open(request: HttpRequest, code: str) -> HttpResponse:
         response.set_cookie(
             ARRIVAL_COOKIE,
             arrival_sign(target.code),
-            max_age=24 * 3600,
+            max_age=int(ARRIVAL_MAX_AGE.total_seconds()),
             secure=secure,
             samesite="Lax",
         )

@@ -315,11 +315,23 @@ def _checkout_page(
     )
 
 
+def with_order(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Resolve ``<token>`` (the order page's link is its only key) to the order, or answer with
+    the friendly "no such order" page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+        order = selectors.order_by_token(token) if len(token) <= 32 else None
+        if order is None:
+            return render(request, "storefront/order_missing.html", status=404)
+        return view(request, order)
+
+    return wrapped
+
+
 @require_safe
-def order_detail(request: HttpRequest, token: str) -> HttpResponse:
-    order = selectors.order_by_token(token) if len(token) <= 32 else None
-    if order is None:
-        return render(request, "storefront/order_missing.html", status=404)
+@with_order
+def order_detail(request: HttpRequest, order: Order) -> HttpResponse:
     return _order_page(request, order)
 
 
@@ -355,11 +367,9 @@ def _order_page(
 
 
 @require_POST
-def order_review(request: HttpRequest, token: str) -> HttpResponse:
+@with_order
+def order_review(request: HttpRequest, order: Order) -> HttpResponse:
     """The buyer reviews one line of their delivered order, with up to three photos."""
-    order = selectors.order_by_token(token) if len(token) <= 32 else None
-    if order is None:
-        return render(request, "storefront/order_missing.html", status=404)
     line_id = _int(request.POST.get("line"))
     line = next((line for line in order.lines.all() if line.pk == line_id), None)
     if line is None:
@@ -372,8 +382,7 @@ def order_review(request: HttpRequest, token: str) -> HttpResponse:
             text=request.POST.get("text", ""),
             photos=request.FILES.getlist("photos"),
         )
-    except UserError as error:
-        order = selectors.order_by_token(token) or order
+    except UserError as error:  # nothing was written
         return _order_page(
             request, order, review_error=error.message, review_line=line_id, status=400
         )
@@ -381,11 +390,9 @@ def order_review(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-def order_referral_remove_view(request: HttpRequest, token: str) -> HttpResponse:
+@with_order
+def order_referral_remove_view(request: HttpRequest, order: Order) -> HttpResponse:
     """The buyer removes the binding to whoever referred the order."""
-    order = selectors.order_by_token(token) if len(token) <= 32 else None
-    if order is None:
-        return render(request, "storefront/order_missing.html", status=404)
     order_referral_remove(order=order)
     return redirect("storefront:order", order.token)
 
