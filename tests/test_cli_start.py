@@ -16,7 +16,7 @@ def _weishang(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Complete
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # the demo paints its photos: slow on a loaded machine
         stdin=subprocess.DEVNULL,
     )
 

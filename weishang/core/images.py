@@ -57,7 +57,7 @@ def webp_copies(image: Image.Image, name: str) -> dict[int, bytes]:
         if copy.width > width:
             copy.thumbnail((width, width * copy.height // copy.width + 1), Image.Resampling.LANCZOS)
         buffer = io.BytesIO()
-        copy.save(buffer, "WEBP", quality=80, method=4)
+        copy.save(buffer, "WEBP", quality=80, method=2)  # 2: a third faster than 4, barely larger
         copies[width] = buffer.getvalue()
     return copies
 
