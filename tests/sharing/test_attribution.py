@@ -167,9 +167,8 @@ def test_the_window_is_configurable(
 def test_two_competing_links_the_last_click_wins(
     seller: User, shop: Shop, product: Product, visitor: Client
 ) -> None:
-    friend = make_user()
     first = share_link_for(owner=seller, shop=shop, product=product)
-    second = share_link_for(owner=friend, shop=shop)
+    second = share_link_for(owner=seller, shop=shop)
     arrive(visitor, first)
     ShareVisit.objects.update(at=timezone.now() - timedelta(hours=1))
     arrive(visitor, second)
@@ -215,7 +214,7 @@ def test_a_visit_to_another_shop_is_not_this_shops_referral(
 ) -> None:
     from tests.factories import make_product, make_shop
 
-    elsewhere = make_product(shop=make_shop())
+    elsewhere = make_product(shop=make_shop(owner=seller))
     arrive(visitor, share_link_for(owner=seller, shop=elsewhere.shop, product=elsewhere))
     assert buy(visitor, product).share_link is None
 
@@ -223,14 +222,13 @@ def test_a_visit_to_another_shop_is_not_this_shops_referral(
 def test_the_buyer_sees_who_referred_them_and_removes_it_and_statistics_honour_that(
     seller: User, shop: Shop, product: Product, visitor: Client
 ) -> None:
-    friend = make_user()
-    friend.display_name = "阿芳"
-    friend.save()
-    link = share_link_for(owner=friend, shop=shop, product=product)
+    seller.display_name = "阿芳"
+    seller.save()
+    link = share_link_for(owner=seller, shop=shop, product=product)
     arrive(visitor, link)
     order = buy(visitor, product)
     page = visitor.get(f"/o/{order.token}/").content.decode()
-    assert "阿芳" in page and friend.email not in page
+    assert "阿芳" in page and seller.email not in page
     assert share_stats(shop).total.orders == 1
 
     assert visitor.post(f"/o/{order.token}/referral/remove/").status_code == 302
@@ -299,3 +297,22 @@ def test_one_address_confirming_visits_in_bulk_is_not_counted(
     for _ in range(6):  # a script that drops its cookies and comes back
         arrive(Client(HTTP_USER_AGENT=BROWSER), link)
     assert ShareVisit.objects.count() == 3
+
+
+def test_an_arrival_replayed_with_made_up_visitor_ids_or_from_another_site_counts_nothing(
+    seller: User, shop: Shop
+) -> None:
+    link = share_link_for(owner=seller, shop=shop)
+    browser = Client(HTTP_USER_AGENT=BROWSER)
+    browser.get(f"/s/{link.code}")
+    arrival = browser.cookies["weishang_arrival"].value
+    for n in range(5):
+        forger = Client(HTTP_USER_AGENT=BROWSER)
+        forger.cookies["weishang_arrival"] = arrival
+        forger.cookies["weishang_visitor"] = f"madeupvisitor{n:08d}"
+        assert forger.post("/s/arrived").status_code == 204
+    assert not ShareVisit.objects.exists()
+    browser.post("/s/arrived", HTTP_SEC_FETCH_SITE="cross-site")
+    assert not ShareVisit.objects.exists()
+    browser.post("/s/arrived", HTTP_SEC_FETCH_SITE="same-origin")
+    assert ShareVisit.objects.count() == 1

@@ -36,19 +36,29 @@ def signed_in(user: User) -> Client:
     return client
 
 
-def test_each_sharer_has_one_link_per_target_with_a_random_code(
+def test_the_seller_has_one_live_link_per_target_with_a_random_code(
     seller: User, shop: Shop, product: Product
 ) -> None:
-    other = make_user()
     mine = share_link_for(owner=seller, shop=shop, product=product)
     assert share_link_for(owner=seller, shop=shop, product=product) == mine
     shop_link = share_link_for(owner=seller, shop=shop)
-    theirs = share_link_for(owner=other, shop=shop, product=product)
-    assert len({mine.pk, shop_link.pk, theirs.pk}) == 3
-    codes = [mine.code, shop_link.code, theirs.code]
+    share_link_revoke(link=shop_link, actor=seller)
+    renewed = share_link_for(owner=seller, shop=shop)  # a withdrawn link makes way for a new code
+    assert len({mine.pk, shop_link.pk, renewed.pk}) == 3
+    codes = [mine.code, shop_link.code, renewed.code]
     assert all(len(c) == CODE_LENGTH and set(c) <= set(CODE_ALPHABET) for c in codes)
     # Not sequential: consecutive links share no common prefix worth walking
     assert len({c[:3] for c in codes}) == 3
+
+
+def test_only_the_shops_seller_holds_its_links(shop: Shop, product: Product) -> None:
+    """Whoever holds a link is named to buyers as their referrer: not any account."""
+    stranger = make_user()
+    with pytest.raises(SharingError):
+        share_link_for(owner=stranger, shop=shop, product=product)
+    page = signed_in(stranger).get(f"/{shop.slug}/p/{product.pk}/share/").content.decode()
+    assert f'value="http://testserver/{shop.slug}/p/{product.pk}/"' in page
+    assert not ShareLink.objects.exists()
 
 
 def test_unknown_malformed_and_revoked_codes_get_a_friendly_page(
@@ -205,12 +215,22 @@ def test_the_sharer_words_their_link_and_coercive_words_are_refused_on_the_page(
     assert re.search(r"share/poster.png\?s=\w+&amp;v=\w+", client.get(url).content.decode())
 
 
-def test_only_the_owner_words_a_link(seller: User, shop: Shop) -> None:
+def test_only_the_owner_words_or_withdraws_a_link(seller: User, shop: Shop) -> None:
     link = share_link_for(owner=seller, shop=shop)
     with pytest.raises(SharingError):
         share_text_set(link=link, actor=make_user(), text="hello")
     with pytest.raises(SharingError):
         share_link_revoke(link=link, actor=make_user())
+
+
+def test_the_panel_of_a_seller_whose_link_was_withdrawn_offers_a_new_one(
+    seller: User, shop: Shop
+) -> None:
+    old = share_link_for(owner=seller, shop=shop)
+    share_link_revoke(link=old, actor=seller)
+    page = signed_in(seller).get(f"/{shop.slug}/share/").content.decode()
+    new = ShareLink.objects.get(revoked_at__isnull=True)
+    assert new.code != old.code and f"/s/{new.code}" in page and f"/s/{old.code}" not in page
 
 
 def test_a_withdrawn_link_stops_at_once_though_targets_are_cached(

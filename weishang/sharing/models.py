@@ -1,7 +1,7 @@
 """Share links and the visits they bring.
 
-A share link belongs to the person who shares it (a seller today, a reseller with the channel),
-and points at a shop or one of its products. Its code is random, never sequential, so nobody can
+A share link belongs to the person who shares it (the shop's seller today; a reseller the shop
+admits, with the channel), and points at a shop or one of its products. Its code is random, never sequential, so nobody can
 walk the links of others. A visit stores no address and no user agent: only when, and a keyed hash
 of a random cookie the visitor's browser holds (``sharing.visitors``).
 """
@@ -47,14 +47,15 @@ class ShareLink(models.Model):
 
     class Meta:
         constraints = [
+            # One live link per sharer and target; a withdrawn one makes way for a new code.
             models.UniqueConstraint(
                 fields=["owner", "product"],
-                condition=Q(product__isnull=False),
+                condition=Q(product__isnull=False, revoked_at__isnull=True),
                 name="share_link_per_owner_product",
             ),
             models.UniqueConstraint(
                 fields=["owner", "shop"],
-                condition=Q(is_product=False),
+                condition=Q(is_product=False, revoked_at__isnull=True),
                 name="share_link_per_owner_shop",
             ),
             models.CheckConstraint(

@@ -83,11 +83,21 @@ def share_text_default(*, shop_name: str, product_name: str | None = None) -> st
     return _("%(shop)s: have a look at what we sell") % {"shop": shop_name}
 
 
+def may_share(user: User, shop: Shop) -> bool:
+    """Who may hold a short link of a shop, and so be named to its buyers as their referrer: the
+    shop's seller. (Resellers the shop admits join them with the channel.) Anyone else shares
+    the page's plain address."""
+    return bool(user.is_authenticated and user.pk == shop.owner_id)
+
+
 def share_link_for(*, owner: User, shop: Shop, product: Product | None = None) -> ShareLink:
-    """The owner's link to this shop or product, made on first use (one per owner and target)."""
+    """The owner's live link to this shop or product, made on first use (one per owner and
+    target; after a withdrawal, a new one with a new code)."""
     if product is not None and product.shop_id != shop.pk:
         raise ValueError("the product is not the shop's")
-    lookup: dict[str, object] = {"owner": owner, "shop": shop}
+    if not may_share(owner, shop):
+        raise SharingError(SharingErrorCode.NOT_YOURS, _("Only the shop's seller shares links."))
+    lookup: dict[str, object] = {"owner": owner, "shop": shop, "revoked_at__isnull": True}
     lookup |= {"product": product} if product is not None else {"is_product": False}
     link = ShareLink.objects.filter(**lookup).select_related("shop").first()
     if link is not None:
@@ -185,14 +195,18 @@ def visitor_key(visitor_token: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def arrival_sign(code: str) -> str:
-    return signing.TimestampSigner(salt=_ARRIVAL_SALT).sign(code)
+def arrival_sign(code: str, visitor_token: str) -> str:
+    """The arrival cookie: the link's code and the visitor it was issued to (a prefix of their
+    key, never the id itself), signed with the time."""
+    value = f"{code}.{visitor_key(visitor_token)[:16]}"
+    return signing.TimestampSigner(salt=_ARRIVAL_SALT).sign(value)
 
 
 @dataclass(frozen=True)
 class Arrival:
     code: str
     at: datetime
+    visitor: str  # the first 16 characters of the visitor's key
 
 
 def arrival_read(value: str) -> Arrival | None:
@@ -201,20 +215,26 @@ def arrival_read(value: str) -> Arrival | None:
         return None
     signer = signing.TimestampSigner(salt=_ARRIVAL_SALT)
     try:
-        code = signer.unsign(value, max_age=ARRIVAL_MAX_AGE)
+        signed = signer.unsign(value, max_age=ARRIVAL_MAX_AGE)
     except signing.BadSignature:
         return None
-    stamp = value.rsplit(signer.sep, 2)[1]  # "<code>:<timestamp>:<signature>"; codes are alnum
+    code, _dot, visitor = signed.partition(".")
+    stamp = value.rsplit(signer.sep, 2)[1]  # "<code>.<visitor>:<timestamp>:<signature>"
     at = datetime.fromtimestamp(signing.b62_decode(stamp), tz=UTC)
-    return Arrival(code=code, at=at)
+    return Arrival(code=code, at=at, visitor=visitor)
 
 
 def visit_record(*, arrival: Arrival, visitor_token: str) -> ShareVisit | None:
-    """Record a confirmed arrival as a visit (once: the same arrival twice is one visit)."""
-    link = ShareLink.objects.filter(code=arrival.code).only("pk").first()
-    if link is None or not visitor_token:
+    """Record a confirmed arrival as a visit: only by the visitor it was issued to, and once
+    (the same arrival twice is one visit)."""
+    if not visitor_token:
         return None
     key = visitor_key(visitor_token)
+    if not hmac.compare_digest(key[:16], arrival.visitor):
+        return None  # another visitor id than the one the link gave: a made-up one
+    link = ShareLink.objects.filter(code=arrival.code).only("pk").first()
+    if link is None:
+        return None
     existing = ShareVisit.objects.filter(link=link, visitor_key=key, at=arrival.at).first()
     if existing is not None:
         return existing

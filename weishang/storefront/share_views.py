@@ -27,6 +27,7 @@ from weishang.sharing.services import (
     ARRIVAL_MAX_AGE,
     arrival_sign,
     attribution_window,
+    may_share,
     share_link_by_code,
     share_link_for,
     share_target,
@@ -67,7 +68,7 @@ def share_open(request: HttpRequest, code: str) -> HttpResponse:
         # Read by the page's script (only whether it is there), so not HttpOnly; it is signed.
         response.set_cookie(
             ARRIVAL_COOKIE,
-            arrival_sign(target.code),
+            arrival_sign(target.code, token),
             max_age=int(ARRIVAL_MAX_AGE.total_seconds()),
             secure=secure,
             samesite="Lax",
@@ -81,11 +82,14 @@ def share_open(request: HttpRequest, code: str) -> HttpResponse:
     key="ip", rate=lambda _g, _r: settings.SHARE_VISIT_RATE_PER_ADDRESS, method="POST", block=False
 )
 def share_arrived(request: HttpRequest) -> HttpResponse:
-    """The landing page's script confirms an arrival: now it is a visit. One client address
-    confirming more than SHARE_VISIT_RATE_PER_ADDRESS is a script, and is not counted."""
+    """The landing page's script confirms an arrival: now it is a visit. Only the visitor the
+    arrival was issued to can confirm it; a request another site sent, and one client address
+    confirming more than SHARE_VISIT_RATE_PER_ADDRESS, are not counted."""
+    response = HttpResponse(status=204)
+    if request.META.get("HTTP_SEC_FETCH_SITE") == "cross-site":
+        return response  # another site's request: neither counted nor allowed to clear anything
     if not getattr(request, "limited", False):
         arrival_confirm(request)
-    response = HttpResponse(status=204)
     response.delete_cookie(ARRIVAL_COOKIE, samesite="Lax")
     return response
 
@@ -139,7 +143,7 @@ def share_panel(request: HttpRequest, shop: Shop, product_id: int | None = None)
     if subject is None:
         return render(request, "storefront/product_missing.html", {"shop": shop}, status=404)
     link = None
-    if request.user.is_authenticated:
+    if may_share(request.user, shop):  # type: ignore[arg-type]
         link = share_link_for(owner=request.user, shop=shop, product=subject["product"])  # type: ignore[arg-type]
     error, status = "", 200
     if request.method == "POST":

@@ -43,11 +43,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='sharelink',
-            constraint=models.UniqueConstraint(condition=models.Q(('product__isnull', False)), fields=('owner', 'product'), name='share_link_per_owner_product'),
+            constraint=models.UniqueConstraint(condition=models.Q(('product__isnull', False), ('revoked_at__isnull', True)), fields=('owner', 'product'), name='share_link_per_owner_product'),
         ),
         migrations.AddConstraint(
             model_name='sharelink',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_product', False)), fields=('owner', 'shop'), name='share_link_per_owner_shop'),
+            constraint=models.UniqueConstraint(condition=models.Q(('is_product', False), ('revoked_at__isnull', True)), fields=('owner', 'shop'), name='share_link_per_owner_shop'),
         ),
         migrations.AddConstraint(
             model_name='sharelink',
