@@ -78,6 +78,10 @@ def test_a_guest_may_not_send_files_and_a_seller_only_as_many_as_nine_photos(
     big = b"x" * (300 * 1024)
     guest = Client().post(f"/{shop.slug}/cart/add/", {"variant": "1", "file": io.BytesIO(big)})
     assert guest.status_code == 413
+    signed_in = Client()
+    signed_in.force_login(make_user())
+    elsewhere = signed_in.post(f"/{shop.slug}/share/", {"text": "x", "file": io.BytesIO(big)})
+    assert elsewhere.status_code == 413  # large bodies only on the seller's pages
     seller = Client()
     seller.force_login(make_user())
     answer = seller.post("/dashboard/shop/new/", {"name": "x", "logo": io.BytesIO(big)})

@@ -288,6 +288,8 @@ ORDER_SWEEP_SECONDS = max(1, int(os.environ.get("ORDER_SWEEP_SECONDS", "60")))
 SHARE_ATTRIBUTION_DAYS = max(1, int(os.environ.get("SHARE_ATTRIBUTION_DAYS", "7")))
 # Visits one client address may confirm (a person opens a few links a minute; a script more).
 SHARE_VISIT_RATE_PER_ADDRESS = os.environ.get("SHARE_VISIT_RATE_PER_ADDRESS", "20/m")
+# New posters one client address may have drawn (each costs the better part of a second).
+SHARE_POSTER_RATE_PER_ADDRESS = os.environ.get("SHARE_POSTER_RATE_PER_ADDRESS", "10/m")
 
 LOGGING = {
     "version": 1,

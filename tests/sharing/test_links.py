@@ -152,9 +152,10 @@ def test_without_a_cjk_font_the_poster_leaves_out_what_it_cannot_set(
     assert as_image[1].tobytes() != as_image[2].tobytes()  # Latin text is still set
 
 
-@pytest.mark.parametrize("pattern", induced_patterns(), ids=lambda p: p.example)
-def test_every_induced_sharing_pattern_catches_its_example_and_names_its_source(pattern) -> None:  # type: ignore[no-untyped-def]
-    assert pattern.match.search(fold(pattern.example))
+@pytest.mark.parametrize("pattern", induced_patterns(), ids=lambda p: p.examples[0])
+def test_every_induced_sharing_pattern_catches_its_examples_and_names_its_source(pattern) -> None:  # type: ignore[no-untyped-def]
+    for example in pattern.examples:
+        assert pattern.match.search(fold(example)), example
     assert "charter rule 10" in pattern.source
 
 
@@ -171,6 +172,17 @@ def test_every_induced_sharing_pattern_catches_its_example_and_names_its_source(
         "SHARE TO UNLOCK the price",
         "Share this with 5 friends to win a free box!",
         "Ｓｈａｒｅ ｔｏ ｕｎｌｏｃｋ",  # full width
+        "Shаre to unlock",  # a Cyrillic а
+        "ѕhare to unlock",  # a Cyrillic ѕ
+        "转发集👍送礼",
+        "分.享.领.红.包",
+        "分\u200b享\u200d领红包",
+        "轉發集讚",
+        "分享有礼",
+        "转发有奖",
+        "转给三位好友就送一盒",
+        "朋友圈转发截图找客服返现",
+        "Sharing this post unlocks the full recipe",
     ],
 )
 def test_coercive_share_copy_is_refused_citing_rule_10(text: str) -> None:
@@ -189,12 +201,23 @@ def test_coercive_share_copy_is_refused_citing_rule_10(text: str) -> None:
         "Fresh dates from our farm, shipped in two days",
         "Please share if you like it",
         "Our robot-free farm",
+        "送给朋友的好礼物，欢迎分享给喜欢的人",
+        "买一送一，礼盒装",
+        "分享我们家三代种枣的故事",
+        "好友推荐的店，放心买",
+        "Unlock the flavour of real dates",
+        "Share the taste with your family",
         "",
     ],
 )
 def test_neutral_share_copy_passes(text: str) -> None:
     assert induced_sharing_found(text) is None
     share_text_check(text)
+
+
+def test_control_characters_are_refused_in_share_copy() -> None:
+    with pytest.raises(SharingError):
+        share_text_check("新枣到货\x07\x1b")
 
 
 def test_the_sharer_words_their_link_and_coercive_words_are_refused_on_the_page(
@@ -243,3 +266,25 @@ def test_a_withdrawn_link_stops_at_once_though_targets_are_cached(
         assert visitor.get(f"/s/{link.code}").status_code == 302
     share_link_revoke(link=link, actor=seller)
     assert visitor.get(f"/s/{link.code}").status_code == 404
+
+
+def test_emoji_and_scripts_no_font_here_sets_are_left_off_the_poster() -> None:
+    plain = pictures.PosterContent(url="http://x/s/a", title="新枣到货", shop_name="李家枣园")
+    fancy = pictures.PosterContent(
+        url="http://x/s/a", title="新枣🍎到货\x07 مرحبا 𠀀", shop_name="李家枣园"
+    )
+    as_image = [Image.open(io.BytesIO(pictures.poster_png(c))) for c in (plain, fancy)]
+    assert as_image[0].tobytes() == as_image[1].tobytes()
+
+
+def test_new_posters_are_bounded_per_client_and_cached_ones_are_not(
+    seller: User, shop: Shop, product: Product, visitor: Client, settings: Any
+) -> None:
+    settings.SHARE_POSTER_RATE_PER_ADDRESS = "2/m"
+    base = f"/{shop.slug}/p/{product.pk}/share/poster.png"
+    assert visitor.get(base).status_code == 200
+    assert visitor.get(base + "?v=1").status_code == 200  # the same poster: from the cache
+    assert visitor.get(f"/{shop.slug}/share/poster.png").status_code == 200
+    refused = visitor.get(base, HTTP_HOST="127.0.0.1:1234")  # another poster (another address)
+    assert refused.status_code == 429
+    assert visitor.get(base).status_code == 200

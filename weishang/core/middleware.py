@@ -62,8 +62,9 @@ class RequestLimitsMiddleware:
     Sits after authentication (a session is a signed cookie: knowing the user costs no query) and
     before every view and the CSRF check, which are the first to read a body. A body larger than
     its kind may be is refused from its declared length, unread; a body without a length is read
-    as empty by Django, so none gets through unbounded. Only a signed-in seller may send files,
-    and a buyer their review's photos on their order's page.
+    as empty by Django, so none gets through unbounded. Bodies with files may be larger only where
+    pages ask for files: a signed-in user's on the seller's pages and the console, a buyer's on
+    their order's review.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -93,11 +94,12 @@ class RequestLimitsMiddleware:
                 return _refuse(
                     request, 415, "unknown_charset", _("That request's text encoding is unknown.")
                 )
-        files = request.content_type == "multipart/form-data"
-        uploader = files and request.user.is_authenticated
-        limit = settings.REQUEST_UPLOAD_MAX_BYTES if uploader else settings.REQUEST_FORM_MAX_BYTES
-        if files and not uploader and _REVIEW_PATH.match(request.path):
-            limit = settings.REQUEST_REVIEW_MAX_BYTES  # a buyer's review photos
+        limit = settings.REQUEST_FORM_MAX_BYTES  # elsewhere a form, with or without files
+        if request.content_type == "multipart/form-data":
+            if request.user.is_authenticated and request.path.startswith(_UPLOAD_PAGES):
+                limit = settings.REQUEST_UPLOAD_MAX_BYTES  # a seller's photos, logo, QR code
+            elif _REVIEW_PATH.match(request.path):
+                limit = settings.REQUEST_REVIEW_MAX_BYTES  # a buyer's review photos
         if length > limit:
             return _refuse(
                 request,
@@ -113,7 +115,9 @@ class RequestLimitsMiddleware:
         return None
 
 
-# The one page where a guest may send files: a review on their order's page.
+# Where files are sent: the seller's pages and the operators' console (signed in), and a
+# review on the buyer's order page. Everywhere else a body is bounded like any form's.
+_UPLOAD_PAGES = ("/dashboard/", "/admin/")
 _REVIEW_PATH = re.compile(r"^/o/[\w-]{1,32}/review/$")
 
 

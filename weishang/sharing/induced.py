@@ -17,7 +17,7 @@ PATTERNS_FILE = Path(__file__).with_name("induced_sharing.toml")
 @dataclass(frozen=True)
 class InducedPattern:
     match: re.Pattern[str]
-    example: str
+    examples: tuple[str, ...]
     source: str
 
 
@@ -25,16 +25,28 @@ class InducedPattern:
 def induced_patterns() -> tuple[InducedPattern, ...]:
     data = tomllib.loads(PATTERNS_FILE.read_text(encoding="utf-8"))
     return tuple(
-        InducedPattern(re.compile(entry["match"]), entry["example"], entry["source"])
+        InducedPattern(re.compile(entry["match"]), tuple(entry["examples"]), entry["source"])
         for entry in data["pattern"]
     )
 
 
+# Cyrillic and Greek letters that look like Latin ones, read as those ("shаre" with a Cyrillic а).
+_LOOK_ALIKES = str.maketrans(
+    "аеорсуххіјѕԁɡһӏոԛԝαεικνορτυχ",
+    "aeopcyxxijsdghlnqwaeiknoptux",
+)
+# Symbols that stand for a word in share copy: kept, not removed with the other symbols.
+_MEANINGFUL_SYMBOLS = {"👍"}
+
+
 def fold(text: str) -> str:
-    """Lower case, full-width folded (NFKC), with every space, punctuation mark and symbol
-    removed: what is left is letters and digits, so spacing cannot hide a phrase."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+    """Lower case, full-width folded (NFKC), look-alike letters read as Latin, and every space,
+    punctuation mark and symbol removed but the few that stand for a word: what is left is
+    letters and digits, so spacing and look-alikes cannot hide a phrase."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_LOOK_ALIKES)
+    return "".join(
+        ch for ch in folded if unicodedata.category(ch)[0] in "LN" or ch in _MEANINGFUL_SYMBOLS
+    )
 
 
 def induced_sharing_found(text: str) -> InducedPattern | None:

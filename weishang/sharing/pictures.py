@@ -10,7 +10,7 @@ poster leaves out any line the fallback font cannot show rather than print empty
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import qrcode
@@ -72,6 +72,25 @@ class _Fonts:
         # Pillow's default font covers Latin-1; anything beyond needs the CJK font.
         return self.cjk or all(ord(ch) < 256 for ch in text)
 
+    def settable(self, text: str) -> str:
+        """``text`` without the characters no font here can set (emoji, scripts the CJK font
+        lacks, control characters): left out rather than drawn as empty boxes."""
+        return "".join(ch for ch in text if _settable(ch)).strip()
+
+
+# What Noto CJK (and so the poster) can set: Latin, Greek, Cyrillic, general punctuation and
+# currency signs, CJK symbols, kana, ideographs, Hangul and the full-width forms.
+_SETTABLE = (
+    (0x20, 0x7E), (0xA0, 0x24F), (0x370, 0x4FF), (0x2000, 0x206F), (0x20A0, 0x20BF),
+    (0x3000, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF),
+    (0xFF00, 0xFFEF),
+)  # fmt: skip
+
+
+def _settable(ch: str) -> bool:
+    code = ord(ch)
+    return any(low <= code <= high for low, high in _SETTABLE) and ch.isprintable()
+
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font: object, width: int, lines: int) -> list[str]:
     """Break ``text`` into at most ``lines`` lines of ``width`` pixels (by character: Chinese
@@ -111,6 +130,14 @@ def _photo(path: Path | None, size: tuple[int, int]) -> Image.Image:
 def poster_png(content: PosterContent) -> bytes:
     width, height = POSTER_SIZE
     fonts = _Fonts()
+    content = replace(
+        content,
+        title=fonts.settable(content.title),
+        shop_name=fonts.settable(content.shop_name),
+        price=fonts.settable(content.price),
+        text=fonts.settable(content.text),
+        caption=fonts.settable(content.caption),
+    )
     poster = Image.new("RGB", POSTER_SIZE, _PAPER)
     draw = ImageDraw.Draw(poster)
     photo_height = 660

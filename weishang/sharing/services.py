@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from weishang.core.errors import UserError
+from weishang.core.text import has_hidden_characters
 from weishang.shops.models import Shop
 
 from .induced import induced_sharing_found
@@ -48,6 +49,7 @@ ARRIVAL_MAX_AGE = timedelta(days=1)
 class SharingErrorCode(Enum):
     TEXT_INDUCES_SHARING = "text_induces_sharing"
     TEXT_TOO_LONG = "text_too_long"
+    TEXT_HIDDEN_CHARACTERS = "text_hidden_characters"
     NOT_YOURS = "not_yours"
 
 
@@ -73,6 +75,11 @@ def share_text_check(text: str) -> None:
                 "Share text may not offer a reward, unlock anything or press people to share "
                 "(weishang's charter, rule 10: no induced sharing). Say what you sell instead."
             ),
+        )
+    if has_hidden_characters(text, lines=False):
+        raise SharingError(
+            SharingErrorCode.TEXT_HIDDEN_CHARACTERS,
+            _("Please remove the invisible or control characters from the text."),
         )
 
 

@@ -18,10 +18,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from weishang.core.errors import UserError
 from weishang.core.money import format_money
+from weishang.core.views import rate_limited
 from weishang.sharing.pictures import PosterContent, poster_png, qr_png, qr_svg
 from weishang.sharing.services import (
     ARRIVAL_MAX_AGE,
@@ -222,6 +224,16 @@ def share_poster(request: HttpRequest, shop: Shop, product_id: int | None = None
     key = "poster:" + hashlib.sha256(repr((content, get_language())).encode()).hexdigest()
     body = cache.get(key)
     if body is None:
+        # A new poster costs the better part of a second: a client may ask for a few a minute
+        # (SHARE_POSTER_RATE_PER_ADDRESS); cached ones cost nothing.
+        if is_ratelimited(
+            request,
+            group="storefront.share.poster",
+            key="ip",
+            rate=settings.SHARE_POSTER_RATE_PER_ADDRESS,
+            increment=True,
+        ):
+            return rate_limited(request)
         body = poster_png(content)
         cache.set(key, body, POSTER_CACHE_SECONDS)
     return _picture_response(body, "image/png", f"{shop.slug}-poster.png")
