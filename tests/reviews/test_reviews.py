@@ -100,8 +100,13 @@ def test_the_buyer_reviews_on_the_order_page_with_a_photo_as_a_guest() -> None:
     assert response.status_code == 302
     review = Review.objects.get()
     assert review.text == "枣很甜" and ReviewPhoto.objects.filter(review=review).count() == 1
-    again = client.post(f"/o/{order.token}/review/", {"line": order.lines.get().pk, "rating": 5})
+    again = client.post(
+        f"/o/{order.token}/review/",
+        {"line": order.lines.get().pk, "rating": 5},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert again.status_code == 400
+    assert "You have already reviewed this item." in again.content.decode()
     # A guest may send files only there
     shop = order.shop
     refused = client.post(f"/{shop.slug}/checkout/", {"photos": [io.BytesIO(b"x" * 10)]})
@@ -111,10 +116,11 @@ def test_the_buyer_reviews_on_the_order_page_with_a_photo_as_a_guest() -> None:
 def test_an_unfinished_order_has_no_review_form() -> None:
     order = make_order()
     assert 'name="rating"' not in Client().get(f"/o/{order.token}/").content.decode()
-    response = Client().post(
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
         f"/o/{order.token}/review/", {"line": order.lines.get().pk, "rating": 5}
     )
     assert response.status_code == 400 and not Review.objects.exists()
+    assert "once the order has been delivered" in response.content.decode()
 
 
 def test_the_seller_replies_once_and_only_the_seller() -> None:

@@ -288,3 +288,18 @@ def test_new_posters_are_bounded_per_client_and_cached_ones_are_not(
     refused = visitor.get(base, HTTP_HOST="127.0.0.1:1234")  # another poster (another address)
     assert refused.status_code == 429
     assert visitor.get(base).status_code == 200
+
+
+@pytest.mark.parametrize("tail", ["/", "%20", "%E3%80%82", ")", "%EF%BC%89", ".", "!"])
+def test_a_link_with_what_a_chat_app_adds_still_opens(
+    seller: User, shop: Shop, visitor: Client, tail: str
+) -> None:
+    link = share_link_for(owner=seller, shop=shop)
+    assert visitor.get(f"/s/{link.code}{tail}").status_code == 302
+
+
+def test_an_unknown_address_gets_a_friendly_page(visitor: Client, settings: Any) -> None:
+    settings.DEBUG = False
+    page = visitor.get("/no-such-shop/with/a/path/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 404
+    assert "There is nothing at this address" in page.content.decode()

@@ -161,6 +161,7 @@ _TARGET_SQL = (
 def share_target(code: str) -> ShareTarget | None:
     """The target of a live link by its code (one indexed query, plain SQL: the short link is on
     the hot path, and compiling the ORM's query cost more than running it)."""
+    code = code.strip().rstrip(".,;:!?)]}>'\"。，；：！？）」』》")
     if not 4 <= len(code) <= 16 or not code.isascii() or not code.isalnum():
         return None
     key = _target_key(code.lower())

@@ -21,6 +21,8 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("s/arrived", share_views.share_arrived, name="share_arrived"),
     path("s/<str:code>", share_views.share_open, name="share_open"),
+    # A chat app may add a slash, or the punctuation after the link (share_target trims it)
+    path("s/<str:code>/", share_views.share_open),
     path("<slug:slug>/", views.shop_home, name="shop"),
     path("<slug:slug>/manifest.webmanifest", views.shop_manifest, name="manifest"),
     path("<slug:slug>/p/<int:product_id>/", views.product_detail, name="product"),

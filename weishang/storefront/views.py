@@ -340,7 +340,6 @@ def _order_page(
     order: Order,
     *,
     review_error: str = "",
-    review_line: int = 0,
     status: int = 200,
 ) -> HttpResponse:
     title, explanation = order_headline(order)
@@ -359,7 +358,6 @@ def _order_page(
             "referrer": referrer_name(order),
             "reviewable": reviewable_lines(order),
             "review_error": review_error,
-            "review_line": review_line,
             "review_max_photos": REVIEW_MAX_PHOTOS,
         },
         status=status,
@@ -383,9 +381,7 @@ def order_review(request: HttpRequest, order: Order) -> HttpResponse:
             photos=request.FILES.getlist("photos"),
         )
     except UserError as error:  # nothing was written
-        return _order_page(
-            request, order, review_error=error.message, review_line=line_id, status=400
-        )
+        return _order_page(request, order, review_error=error.message, status=400)
     return redirect(reverse("storefront:order", args=[order.token]) + "#reviews")
 
 
