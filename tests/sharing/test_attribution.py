@@ -270,6 +270,10 @@ def test_the_sellers_statistics_per_link_and_day_and_the_csv(
     assert page.status_code == 200
     html = page.content.decode()
     assert links[0].code in html and "chart__bars" in html
+    # today's row in the day-by-day table: 3 visits, 1 order, 38.00
+    assert re.search(
+        r'<tr><th scope="row">[\d-]+</th><td class="num">3</td><td class="num">1</td>', html
+    )
     export = client.get(f"/dashboard/{shop.slug}/sharing.csv")
     assert export["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))

@@ -39,7 +39,15 @@ def sharing(request: HttpRequest, shop: Shop) -> HttpResponse:
     return render(
         request,
         "dashboard/sharing.html",
-        {"shop": shop, "tab": "home", "stats": stats, "bars": bars, "chart_days": CHART_DAYS},
+        {
+            "shop": shop,
+            "tab": "home",
+            "stats": stats,
+            "bars": bars,
+            "chart_days": CHART_DAYS,
+            # newest first, only the days something happened
+            "active_days": [(d, f) for d, f in reversed(stats.days) if f.visits or f.orders],
+        },
     )
 
 
