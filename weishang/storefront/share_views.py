@@ -119,7 +119,7 @@ def _share_subject(shop: Shop, product_id: int | None) -> dict[str, Any] | None:
         "title": product.name,
         "path": reverse("storefront:product", args=[shop.slug, product.pk]),
         "price": format_money(lowest, shop.currency) if lowest is not None else "",
-        "photo": images[0].card.name if images else "",
+        "photo": images[0].large.name if images else "",  # the poster is 750 px wide
     }
 
 
