@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "weishang.core",
     "weishang.accounts",
+    "weishang.ledger",
     "weishang.shops",
     "weishang.catalog",
     "weishang.sharing",
