@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "weishang.shops",
     "weishang.catalog",
     "weishang.sharing",
+    "weishang.channel",
     "weishang.orders",
     "weishang.payments",
     "weishang.reviews",

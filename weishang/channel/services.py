@@ -1,0 +1,164 @@
+"""Opening a channel, offering products in it, and joining it: the charter's rules, checked here
+with messages a person understands, and again by the database's constraints."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from weishang.core.errors import UserError
+
+from .models import Channel, ChannelOffer, Membership, MembershipStatus
+from .policy import policies, policy_for
+
+if TYPE_CHECKING:
+    from weishang.accounts.models import User
+    from weishang.catalog.models import Product
+    from weishang.shops.models import Shop
+
+
+class ChannelErrorCode(Enum):
+    NOT_YOUR_SHOP = "not_your_shop"
+    UNKNOWN_POLICY = "unknown_policy"
+    BAD_RATE = "bad_rate"
+    RATE_ABOVE_CAP = "rate_above_cap"
+    NO_TEAM_PAY = "no_team_pay"
+    BAD_PRICE_BAND = "bad_price_band"
+    NOT_THIS_SHOPS_PRODUCT = "not_this_shops_product"
+    ALREADY_MEMBER = "already_member"
+    BAD_SPONSOR = "bad_sponsor"
+    CLOSED = "closed"
+    OWN_CHANNEL = "own_channel"
+
+
+class ChannelError(UserError):
+    pass
+
+
+def _owner_check(shop: Shop, actor: User) -> None:
+    if shop.owner_id != actor.pk:
+        raise ChannelError(ChannelErrorCode.NOT_YOUR_SHOP, _("Only the shop's seller can do this."))
+
+
+def channel_open(
+    *, shop: Shop, actor: User, policy: str = "CN", requires_approval: bool = False
+) -> Channel:
+    """Open the shop's channel (or change its policy and approval rule)."""
+    _owner_check(shop, actor)
+    if policy not in policies():
+        raise ChannelError(ChannelErrorCode.UNKNOWN_POLICY, _("Choose CN, US or EU."))
+    channel, _created = Channel.objects.update_or_create(
+        shop=shop, defaults={"policy": policy, "requires_approval": requires_approval}
+    )
+    return channel
+
+
+def _rate(value: object) -> Decimal:
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        rate = Decimal("NaN")
+    if not rate.is_finite() or rate < 0 or rate > 1 or rate != rate.quantize(Decimal("0.0001")):
+        raise ChannelError(
+            ChannelErrorCode.BAD_RATE,
+            _(
+                "A commission is a share of the price between 0 and 30%, to two decimals of a per cent."
+            ),
+        )
+    return rate
+
+
+def offer_set(
+    *,
+    channel: Channel,
+    actor: User,
+    product: Product,
+    price_min_minor: int,
+    price_max_minor: int,
+    seller_rate: object,
+    override_rate: object = 0,
+) -> ChannelOffer:
+    """Offer ``product`` to the channel's resellers: a consumer price band (equal ends for a fixed
+    price) and what a sale pays the seller and, where the policy allows, their direct sponsor."""
+    _owner_check(channel.shop, actor)
+    if product.shop_id != channel.shop_id:
+        raise ChannelError(
+            ChannelErrorCode.NOT_THIS_SHOPS_PRODUCT, _("Offer only your own shop's products.")
+        )
+    if not 0 < price_min_minor <= price_max_minor:
+        raise ChannelError(
+            ChannelErrorCode.BAD_PRICE_BAND,
+            _("The lowest consumer price must be above zero and not above the highest."),
+        )
+    seller, override = _rate(seller_rate), _rate(override_rate)
+    policy = policy_for(channel.policy)
+    if override and not policy.team_pay:
+        raise ChannelError(
+            ChannelErrorCode.NO_TEAM_PAY,
+            _(
+                "Under the %(policy)s policy only the seller of a sale is paid: no override for "
+                "whoever invited them."
+            )
+            % {"policy": policy.code},
+        )
+    if override > policy.max_override_rate or seller + override > policy.max_total_rate:
+        raise ChannelError(
+            ChannelErrorCode.RATE_ABOVE_CAP,
+            _("Channel pay on a sale is at most %(cap)s%% of the consumer price (%(policy)s).")
+            % {"cap": f"{policy.max_total_rate * 100:g}", "policy": policy.code},
+        )
+    offer, _created = ChannelOffer.objects.update_or_create(
+        channel=channel,
+        product=product,
+        defaults={
+            "price_min_minor": price_min_minor,
+            "price_max_minor": price_max_minor,
+            "seller_rate": seller,
+            "override_rate": override,
+        },
+    )
+    return offer
+
+
+def member_join(*, channel: Channel, user: User, sponsor: Membership | None = None) -> Membership:
+    """Join a channel: free, never a purchase. The sponsor who invited is recorded, and nothing
+    is computed from it. Pending until the brand approves, if it asks to."""
+    if not channel.is_open:
+        raise ChannelError(ChannelErrorCode.CLOSED, _("This channel is not taking resellers."))
+    if user.pk == channel.shop.owner_id:
+        raise ChannelError(ChannelErrorCode.OWN_CHANNEL, _("This is your own channel."))
+    if sponsor is not None and (
+        sponsor.channel_id != channel.pk or sponsor.status != MembershipStatus.ACTIVE
+    ):
+        raise ChannelError(
+            ChannelErrorCode.BAD_SPONSOR,
+            _("That invitation is not from a reseller of this channel."),
+        )
+    status = MembershipStatus.PENDING if channel.requires_approval else MembershipStatus.ACTIVE
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(
+                channel=channel,
+                user=user,
+                sponsor=sponsor,
+                status=status,
+                approved_at=None if channel.requires_approval else timezone.now(),
+            )
+    except IntegrityError:
+        raise ChannelError(
+            ChannelErrorCode.ALREADY_MEMBER, _("You have already joined this channel.")
+        ) from None
+
+
+def member_approve(*, membership: Membership, actor: User) -> Membership:
+    _owner_check(membership.channel.shop, actor)
+    Membership.objects.filter(pk=membership.pk, status=MembershipStatus.PENDING).update(
+        status=MembershipStatus.ACTIVE, approved_at=timezone.now()
+    )
+    membership.refresh_from_db()
+    return membership
