@@ -16,8 +16,10 @@ from weishang.channel.policy import CHARTER_MAX_TOTAL_RATE, policies
 from weishang.channel.services import (
     ChannelError,
     channel_open,
+    is_participant,
     member_approve,
     member_join,
+    member_leave,
     offer_set,
 )
 
@@ -136,3 +138,29 @@ def test_a_brand_may_ask_to_approve_resellers() -> None:
     with pytest.raises(ChannelError):
         member_approve(membership=pending, actor=make_user())
     assert member_approve(membership=pending, actor=shop.owner).status == MembershipStatus.ACTIVE
+
+
+def test_leaving_and_removal_end_a_membership() -> None:
+    shop, channel, _product = brand()
+    leaver = member_join(channel=channel, user=make_user())
+    removed = member_join(channel=channel, user=make_user())
+    assert member_leave(membership=leaver, actor=leaver.user).status == MembershipStatus.LEFT
+    with pytest.raises(ChannelError):  # another reseller cannot remove anyone
+        member_leave(membership=removed, actor=leaver.user)
+    assert member_leave(membership=removed, actor=shop.owner).status == MembershipStatus.REMOVED
+    assert removed.ended_at is not None
+
+
+def test_participants_are_found_by_account_and_by_phone_not_by_a_label() -> None:
+    shop, channel, _product = brand()
+    reseller = member_join(channel=channel, user=make_user(phone="+8613911112222"))
+    stranger = make_user()
+    assert is_participant(channel=channel, user_id=reseller.user_id)
+    assert is_participant(channel=channel, user_id=shop.owner_id)
+    assert is_participant(channel=channel, phone="+8613911112222")  # a guest order, same phone
+    assert not is_participant(channel=channel, user_id=stranger.pk, phone="+8613800000000")
+    member_leave(membership=reseller, actor=reseller.user)
+    assert is_participant(channel=channel, phone="+8613911112222")  # having joined is enough
+    shop.phone = "138 0013 8000"  # the brand's own number, as its seller typed it
+    shop.save()
+    assert is_participant(channel=channel, phone="+8613800138000")

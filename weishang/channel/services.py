@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from weishang.core.errors import UserError
+from weishang.core.phones import normalize_phone
 
 from .models import Channel, ChannelOffer, Membership, MembershipStatus
 from .policy import policies, policy_for
@@ -162,3 +163,34 @@ def member_approve(*, membership: Membership, actor: User) -> Membership:
     )
     membership.refresh_from_db()
     return membership
+
+
+def member_leave(*, membership: Membership, actor: User) -> Membership:
+    """A reseller leaves, or the brand removes them: they sell no more for the channel (and, with
+    the certificates to come, their authorization is revoked)."""
+    if actor.pk == membership.user_id:
+        ended = MembershipStatus.LEFT
+    else:
+        _owner_check(membership.channel.shop, actor)
+        ended = MembershipStatus.REMOVED
+    Membership.objects.filter(
+        pk=membership.pk, status__in=(MembershipStatus.PENDING, MembershipStatus.ACTIVE)
+    ).update(status=ended, ended_at=timezone.now())
+    membership.refresh_from_db()
+    return membership
+
+
+def is_participant(*, channel: Channel, user_id: int | None = None, phone: str = "") -> bool:
+    """Whether a buyer is a participant of the channel (its brand, or anyone who has joined it,
+    even if they left), by account or by the order's phone, never by a label: their purchases
+    earn no commission (the charter's rule 3)."""
+    members = Membership.objects.filter(channel=channel)
+    if user_id is not None and (
+        user_id == channel.shop.owner_id or members.filter(user_id=user_id).exists()
+    ):
+        return True
+    if not phone:
+        return False
+    brand = channel.shop
+    own = {normalize_phone(brand.phone), brand.owner.phone} - {None}
+    return phone in own or members.filter(user__phone=phone).exists()
