@@ -9,14 +9,20 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import make_order, make_photo, make_product, make_user
+from tests.factories import make_order, make_photo, make_product, make_review, make_user
 from weishang.accounts.models import User
+from weishang.channel.services import channel_open, member_join, offer_set
+from weishang.ledger.services import entry_post
 from weishang.orders.models import Order, OrderStatus
 from weishang.payments.services import payment_confirm
+from weishang.sharing.services import share_link_for
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("accounts", "shops", "catalog", "orders", "payments")
+OUR_APPS = (
+    "accounts", "shops", "catalog", "orders", "payments",
+    "sharing", "reviews", "channel", "ledger",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -31,6 +37,17 @@ def test_every_model_is_in_the_console_and_every_list_answers_a_search(staff: Cl
     order = make_order()
     make_photo(product=make_product(shop=order.shop))
     payment_confirm(shop=order.shop, order_id=order.pk, actor=order.shop.owner)
+    # a row in every new table, so that each detail page is read too
+    shop = order.shop
+    share_link_for(owner=shop.owner, shop=shop)
+    make_review(make_order(shop=shop, phone="+8613912340000"))
+    channel = channel_open(shop=shop, actor=shop.owner)
+    offer_set(
+        channel=channel, actor=shop.owner, product=order.lines.get().variant.product,
+        price_min_minor=2800, price_max_minor=2800, seller_rate="0.1",
+    )  # fmt: skip
+    member_join(channel=channel, user=make_user())
+    entry_post(kind="t", currency="CNY", postings={"a": 1, "b": -1})
     for label in OUR_APPS:
         for model in apps.get_app_config(label).get_models():
             assert admin.site.is_registered(model), model
@@ -62,8 +79,16 @@ def test_no_form_in_the_console_changes_an_orders_state_or_money(staff: Client) 
     assert answer.status_code == 403
     order.refresh_from_db()
     assert order.status == OrderStatus.AWAITING_PAYMENT and order.total_minor == 2800
-    for name in ("orders_order_add", "catalog_variant_add", "payments_refund_add"):
-        assert staff.get(reverse(f"admin:{name}")).status_code == 403
+    for name in (
+        "orders_order_add",
+        "catalog_variant_add",
+        "payments_refund_add",
+        "channel_channeloffer_add",
+        "channel_membership_add",
+        "ledger_journalentry_add",
+        "ledger_posting_add",
+    ):
+        assert staff.get(reverse(f"admin:{name}")).status_code == 403, name
 
 
 def test_console_actions_go_through_the_services_and_are_recorded_with_the_operator(

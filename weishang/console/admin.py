@@ -18,12 +18,16 @@ from django.utils.translation import gettext_lazy as _
 from weishang.accounts.models import User
 from weishang.catalog.models import Product, ProductImage, Variant
 from weishang.catalog.services import product_publish
+from weishang.channel.models import Channel, ChannelOffer, Membership
 from weishang.core.errors import UserError
 from weishang.core.money import Money
+from weishang.ledger.models import JournalEntry, LedgerAccount, Posting
 from weishang.orders.models import Customer, Order, OrderEvent, OrderLine
 from weishang.orders.services import order_cancel, order_complete
 from weishang.payments.models import Refund, RefundLine
 from weishang.payments.services import payment_confirm, refund_create
+from weishang.reviews.models import Review, ReviewPhoto
+from weishang.sharing.models import ShareLink, ShareVisit
 from weishang.shops.models import Shop
 
 
@@ -301,3 +305,70 @@ class RefundAdmin(ReadOnly):
 class RefundLineAdmin(ReadOnly):
     list_display = ("refund", "order_line", "quantity", "restocked")
     search_fields = ("refund__order__reference",)
+
+
+# --- Sharing, reviews, the channel and its ledger: read here, written only by their services ----
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(ReadOnly):
+    list_display = ("code", "label", "owner", "shop", "created_at", "revoked_at")
+    search_fields = ("code", "label", "shop__slug")
+
+
+@admin.register(ShareVisit)
+class ShareVisitAdmin(ReadOnly):
+    list_display = ("link", "at")
+    search_fields = ("link__code",)
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnly):
+    list_display = ("shop", "product", "rating", "author", "created_at", "replied_at")
+    search_fields = ("shop__slug", "author", "text")
+
+
+@admin.register(ReviewPhoto)
+class ReviewPhotoAdmin(ReadOnly):
+    list_display = ("review", "position")
+    search_fields = ("review__shop__slug",)
+
+
+@admin.register(Channel)
+class ChannelAdmin(ReadOnly):
+    list_display = ("shop", "policy", "requires_approval", "is_open", "created_at")
+    search_fields = ("shop__slug", "shop__name")
+
+
+@admin.register(ChannelOffer)
+class ChannelOfferAdmin(ReadOnly):
+    """Offers are set only through ``channel.services.offer_set``, which applies the policy; the
+    console cannot add a rate, let alone a third level (there is no field for one)."""
+
+    list_display = ("channel", "product", "price_min_minor", "price_max_minor", "seller_rate")
+    search_fields = ("channel__shop__slug", "product__name")
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnly):
+    list_display = ("channel", "user", "sponsor", "status", "joined_at", "ended_at")
+    list_filter = ("status",)
+    search_fields = ("channel__shop__slug", "user__email", "user__phone")
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnly):
+    list_display = ("key", "currency", "created_at")
+    search_fields = ("key",)
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(ReadOnly):
+    list_display = ("pk", "kind", "reference", "currency", "reverses", "created_at")
+    search_fields = ("kind", "reference", "memo")
+
+
+@admin.register(Posting)
+class PostingAdmin(ReadOnly):
+    list_display = ("entry", "account", "amount_minor")
+    search_fields = ("account__key", "entry__reference")
