@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Flags a headless Chromium needs here: no sandbox as root, and no background calls to the
@@ -47,8 +50,6 @@ def screenshots() -> Path:
 
 def guest_checkout(page: object) -> None:
     """Fill the checkout page as a guest paying by the seller's code, and place the order."""
-    import re
-
     page.wait_for_selector("input[name=phone]")  # type: ignore[attr-defined]
     page.fill("input[name=name]", "王小明")  # type: ignore[attr-defined]
     page.fill("input[name=phone]", "138 0013 8000")  # type: ignore[attr-defined]
@@ -56,3 +57,12 @@ def guest_checkout(page: object) -> None:
     page.check("input[name=payment_method][value=manual_transfer]", force=True)  # type: ignore[attr-defined]
     page.click("form button[type=submit]:not([name])")  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/o/[\w-]+/$"))  # type: ignore[attr-defined]
+
+
+def seller_login(page: object, base: str, login: str = "farmer@example.com") -> None:
+    """Sign in on the login page as the test shop's seller."""
+    page.goto(f"{base}/accounts/login/")  # type: ignore[attr-defined]
+    page.fill("input[name=login]", login)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.click("form button[type=submit]")  # type: ignore[attr-defined]

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from tests.factories import PASSWORD, make_order, make_review
+from tests.factories import make_order, make_review
 from tests.server import production_server
 from weishang.orders.lifecycle import order_change
 
-from .conftest import PHONE
+from .conftest import PHONE, seller_login
 from .test_buy_and_ship import tea_shop
 
 AXE = Path(__file__).resolve().parents[1] / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
@@ -77,11 +77,7 @@ def test_no_serious_or_critical_accessibility_problems(tmp_path: Path, browser: 
             page.goto(base + path)
             problems[path] = axe_problems(page)
 
-        page.goto(base + "/accounts/login/")
-        page.fill("input[name=login]", "farmer@example.com")
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.click("form button[type=submit]")
+        seller_login(page, base)
         dashboard = f"/dashboard/{shop.slug}"
         for path in (
             f"{dashboard}/",

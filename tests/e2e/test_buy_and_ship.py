@@ -12,7 +12,7 @@ import pytest
 import qrcode
 from PIL import Image, ImageDraw
 
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from tests.server import production_server
 from weishang.catalog.models import Product, Variant
 from weishang.catalog.services import product_image_add
@@ -20,7 +20,7 @@ from weishang.core.images import qr_rendition
 from weishang.orders.models import Order, OrderStatus
 from weishang.shops.models import Shop
 
-from .conftest import PHONE
+from .conftest import PHONE, seller_login
 
 pytestmark = [
     pytest.mark.browser,
@@ -106,11 +106,7 @@ def test_a_guest_buys_through_a_shared_link_and_the_seller_confirms_and_ships(
             viewport=PHONE, locale="zh-CN", device_scale_factor=2
         ).new_page()
         seller.on("dialog", lambda dialog: dialog.accept())
-        seller.goto(f"{base}/accounts/login/")
-        seller.fill("input[name=login]", "farmer@example.com")
-        seller.fill("input[name=password]", PASSWORD)
-        with seller.expect_navigation():
-            seller.click("form button[type=submit]")
+        seller_login(seller, base)
         seller.goto(f"{base}/dashboard/{shop.slug}/orders/{order.pk}/")
         seller.screenshot(path=screenshots / "e2e-5-seller-order.png", full_page=True)
         with seller.expect_navigation():

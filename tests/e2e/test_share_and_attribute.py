@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.factories import PASSWORD
 from tests.server import production_server
 from weishang.orders.models import Order
 from weishang.sharing.models import ShareLink, ShareVisit
 
-from .conftest import PHONE, guest_checkout
+from .conftest import PHONE, guest_checkout, seller_login
 from .test_buy_and_ship import tea_shop
 
 pytestmark = [
@@ -35,11 +34,7 @@ def test_a_shared_link_brings_a_visit_and_an_order_the_seller_sees(
         # The seller signs in and opens the product's share panel from the product page
         seller = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=2)
         page = seller.new_page()
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=login]", "farmer@example.com")
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.click("form button[type=submit]")
+        seller_login(page, base)
         page.goto(f"{base}/{shop.slug}/p/{variant.product_id}/")
         with page.expect_navigation():
             page.click("a.share-pill")

@@ -175,6 +175,8 @@ def test_two_competing_links_the_last_click_wins(
     assert buy(visitor, product).share_link == second
     arrive(visitor, first)
     assert buy(visitor, product).share_link == first
+    # one person through two links today is one visitor of the day, not two
+    assert share_stats(shop).days[-1][1].visitors == 1
 
 
 def test_a_visitor_who_arrives_twice_is_two_visits_one_visitor_one_order(

@@ -67,7 +67,7 @@ class ShareStats:
 
 
 def share_stats(shop: Shop, *, days: int = 30, today: date | None = None) -> ShareStats:
-    """The shop's share links over the last ``days`` days, ending today (five queries)."""
+    """The shop's share links over the last ``days`` days, ending today (six queries)."""
     tz = timezone.get_current_timezone()
     last_day = today or timezone.localdate()
     first_day = last_day - timedelta(days=days - 1)
@@ -120,18 +120,20 @@ def share_stats(shop: Shop, *, days: int = 30, today: date | None = None) -> Sha
         orders=sum(e.total.orders for e in links.values()),
         revenue_minor=sum(e.total.revenue_minor for e in links.values()),
     )
-    by_day: list[tuple[date, Figures]] = []
-    for offset in range(days):
-        day = first_day + timedelta(days=offset)
-        figures = Figures()
-        for entry in links.values():
-            one = entry.days.get(day)
-            if one is not None:
-                figures.visits += one.visits
-                figures.visitors += one.visitors
-                figures.orders += one.orders
-                figures.revenue_minor += one.revenue_minor
-        by_day.append((day, figures))
+    # A day's visitors are distinct over the day: one person through two links is one visitor.
+    totals: dict[date, Figures] = defaultdict(Figures)
+    for day_row in (
+        visits.annotate(day=TruncDate("at", tzinfo=tz))
+        .values("day")
+        .annotate(visits=Count("id"), visitors=Count("visitor_key", distinct=True))
+    ):
+        totals[day_row["day"]].visits = day_row["visits"]
+        totals[day_row["day"]].visitors = day_row["visitors"]
+    for entry in links.values():
+        for day, one in entry.days.items():
+            totals[day].orders += one.orders
+            totals[day].revenue_minor += one.revenue_minor
+    by_day = [(d, totals[d]) for d in (first_day + timedelta(days=n) for n in range(days))]
     ordered = sorted(
         links.values(),
         key=lambda e: (-e.total.orders, -e.total.visits, -e.link.created_at.timestamp()),

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,22 +104,19 @@ def share_link_for(*, owner: User, shop: Shop, product: Product | None = None) -
         raise ValueError("the product is not the shop's")
     if not may_share(owner, shop):
         raise SharingError(SharingErrorCode.NOT_YOURS, _("Only the shop's seller shares links."))
-    lookup: dict[str, object] = {"owner": owner, "shop": shop, "revoked_at__isnull": True}
-    lookup |= {"product": product} if product is not None else {"is_product": False}
-    link = ShareLink.objects.filter(**lookup).select_related("shop").first()
-    if link is not None:
-        return link
-    try:
-        with transaction.atomic():
-            return ShareLink.objects.create(
-                owner=owner,
-                shop=shop,
-                product=product,
-                is_product=product is not None,
-                label=(product.name if product is not None else shop.name)[:80],
-            )
-    except IntegrityError:  # made by a second tab at the same moment
-        return ShareLink.objects.select_related("shop").get(**lookup)
+    target = {"product": product} if product is not None else {"is_product": False}
+    link, _created = ShareLink.objects.get_or_create(  # a race is settled by the constraints
+        owner=owner,
+        shop=shop,
+        revoked_at__isnull=True,
+        **target,
+        defaults={
+            "product": product,
+            "is_product": product is not None,
+            "label": (product.name if product is not None else shop.name)[:80],
+        },
+    )
+    return link
 
 
 def share_text_set(*, link: ShareLink, actor: User, text: str) -> ShareLink:
@@ -161,15 +158,15 @@ _TARGET_SQL = (
 def share_target(code: str) -> ShareTarget | None:
     """The target of a live link by its code (one indexed query, plain SQL: the short link is on
     the hot path, and compiling the ORM's query cost more than running it)."""
-    code = code.strip().rstrip(".,;:!?)]}>'\"。，；：！？）」』》")
-    if not 4 <= len(code) <= 16 or not code.isascii() or not code.isalnum():
+    code = _code_clean(code)
+    if not code:
         return None
-    key = _target_key(code.lower())
+    key = _target_key(code)
     cached = cache.get(key)
     if cached is not None:
         return ShareTarget(*cached) if cached else None
     with connection.cursor() as cursor:
-        cursor.execute(_TARGET_SQL, [code.lower()])
+        cursor.execute(_TARGET_SQL, [code])
         row = cursor.fetchone()
     # Kept as briefly as a fresh visitor's page (a burst of opens costs one query); withdrawing
     # a link clears it, so a withdrawn link stops at once (within that time in other processes
@@ -182,15 +179,19 @@ def _target_key(code: str) -> str:
     return f"share:target:{code}"
 
 
+def _code_clean(code: str) -> str:
+    """A code as typed or pasted (any case, with what a chat app adds after a link: a space, a
+    full stop, a bracket), in its stored form; "" for what cannot be a code."""
+    code = code.strip().rstrip(".,;:!?)]}>'\"。，；：！？）」』》").lower()
+    return code if 4 <= len(code) <= 16 and code.isascii() and code.isalnum() else ""
+
+
 def share_link_by_code(code: str) -> ShareLink | None:
     """A live link by its code; None for an unknown, malformed or revoked code."""
-    if not 4 <= len(code) <= 16 or not code.isascii() or not code.isalnum():
+    code = _code_clean(code)
+    if not code:
         return None
-    return (
-        ShareLink.objects.select_related("shop")
-        .filter(code=code.lower(), revoked_at__isnull=True)
-        .first()
-    )
+    return ShareLink.objects.filter(code=code, revoked_at__isnull=True).first()
 
 
 # --- arrivals and visits --------------------------------------------------------------------

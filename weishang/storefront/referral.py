@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 
 from weishang.sharing.services import arrival_read, visit_record
 from weishang.sharing.visitors import is_bot
@@ -44,9 +43,5 @@ def referrer_name(order: Order) -> str:
     link = order.share_link
     if link is None or order.share_removed_at is not None:
         return ""
-    owner = link.owner
-    if owner.display_name:
-        return owner.display_name
-    if owner.pk == order.shop.owner_id:
-        return order.shop.name
-    return _("a friend who shared the link")
+    # Only the shop's seller holds links (sharing.services.may_share): their name, else the shop's
+    return link.owner.display_name or order.shop.name

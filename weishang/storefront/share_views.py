@@ -22,6 +22,7 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from weishang.core.errors import UserError
+from weishang.core.links import absolute_url
 from weishang.core.money import format_money
 from weishang.core.views import rate_limited
 from weishang.sharing.pictures import PosterContent, poster_png, qr_png, qr_svg
@@ -125,7 +126,7 @@ def _share_subject(shop: Shop, product_id: int | None) -> dict[str, Any] | None:
 
 def _share_url(request: HttpRequest, subject: dict[str, Any], link: ShareLink | None) -> str:
     path = reverse("storefront:share_open", args=[link.code]) if link else subject["path"]
-    return (settings.SITE_URL or request.build_absolute_uri("/")[:-1]) + path
+    return absolute_url(request, path)
 
 
 def _link_from_query(request: HttpRequest, shop: Shop, product_id: int | None) -> ShareLink | None:

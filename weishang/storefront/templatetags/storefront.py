@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.conf import settings
 from django.core.files.storage import default_storage
 
 from weishang.core.images import WEBP_WIDTHS, webp_name
+from weishang.core.links import absolute_url
 from weishang.core.money import format_money
 from weishang.core.phones import format_phone
 
@@ -36,16 +36,8 @@ def phone_display(e164: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def absolute(context: dict[str, Any], path: str) -> str:
-    """An absolute URL for ``path``, as link previews need: under ``SITE_URL`` when it is set,
-    else on the host this request came to (one of ``ALLOWED_HOSTS``)."""
-    if not path:
-        return ""
-    if path.startswith(("http://", "https://")):
-        return path
-    if settings.SITE_URL:
-        return settings.SITE_URL.rstrip("/") + path
-    request = context.get("request")
-    return request.build_absolute_uri(path) if request is not None else path
+    """An absolute URL for ``path``, as link previews need (``core.links.absolute_url``)."""
+    return absolute_url(context.get("request"), path)
 
 
 @register.filter
