@@ -299,3 +299,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- The honest channel (weishang.channel) ------------------------------------------------------
+# Days after delivery before a commission becomes payable (the charter's rule 7).
+CHANNEL_RETURN_WINDOW_DAYS = max(0, int(os.environ.get("CHANNEL_RETURN_WINDOW_DAYS", "7")))
+# The platform's fee on a channel sale, as a share of the consumer price (paid by the brand).
+CHANNEL_PLATFORM_FEE_RATE = os.environ.get("CHANNEL_PLATFORM_FEE_RATE", "0")
+# The smallest payout a reseller may request, in the channel's currency's major unit.
+CHANNEL_PAYOUT_MINIMUM = os.environ.get("CHANNEL_PAYOUT_MINIMUM", "10")
+# How long a reseller's authorization certificate is valid before it is issued again.
+CERTIFICATE_VALID_DAYS = max(1, int(os.environ.get("CERTIFICATE_VALID_DAYS", "365")))
+# The platform's Ed25519 signing key for certificates (PEM, PKCS#8); made on first use.
+CERTIFICATE_KEY_FILE = Path(
+    os.environ.get("CERTIFICATE_KEY_FILE", DATA_DIR / "certificate_signing_key.pem")
+)

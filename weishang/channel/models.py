@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.lookups import GreaterThanOrEqual
 
 from weishang.catalog.models import Product
 from weishang.shops.models import Shop
@@ -84,4 +85,148 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["channel", "user"], name="one_membership_per_channel"),
             models.CheckConstraint(condition=~Q(sponsor=F("id")), name="no_self_sponsor"),
+        ]
+
+
+class Listing(models.Model):
+    """A reseller's shop lists an offer at a consumer price inside the offer's band. The brand's
+    product, stock and shipping stay the brand's: the reseller holds no stock (rule 6)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="listings")
+    offer = models.ForeignKey(ChannelOffer, on_delete=models.CASCADE, related_name="listings")
+    price_minor = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "offer"], name="one_listing_per_offer"),
+            models.CheckConstraint(condition=Q(price_minor__gt=0), name="listing_price_positive"),
+        ]
+
+
+class CommissionState(models.TextChoices):
+    PENDING = "pending", "pending"  # placed, not paid: nothing in the ledger yet
+    HELD = "held", "held"  # paid: inside the return window
+    PAYABLE = "payable", "payable"  # released after the window
+    VOID = "void", "void"  # never paid (cancelled or expired)
+
+
+class Commission(models.Model):
+    """What one channel order pays, a projection of its ledger entries: the seller of record and,
+    where the policy allows, their direct sponsor. There is no column for anyone else (rule 4).
+
+    ``*_full_minor`` are the amounts on the whole order as placed; the current amounts are those
+    times what is left after refunds, so a refund claws back exactly its share and a full refund
+    leaves nothing. A participant's order (``participant``) pays no one (rule 3)."""
+
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.PROTECT, related_name="commission"
+    )
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="commissions")
+    seller = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="sales")
+    sponsor = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="override_sales"
+    )
+    currency = models.CharField(max_length=3)
+    participant = models.BooleanField(default=False)
+    base_minor = models.BigIntegerField()  # the consumer price of the order as placed
+    seller_full_minor = models.BigIntegerField(default=0)
+    override_full_minor = models.BigIntegerField(default=0)
+    fee_full_minor = models.BigIntegerField(default=0)
+    seller_minor = models.BigIntegerField(default=0)  # now, after refunds
+    override_minor = models.BigIntegerField(default=0)
+    fee_minor = models.BigIntegerField(default=0)
+    sale_refunded_minor = models.BigIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=CommissionState.choices)
+    sale_paid_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    release_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "release_after"])]
+        constraints = [
+            # the charter's cap, on every sale whatever the offer said when it was placed
+            models.CheckConstraint(
+                condition=Q(seller_full_minor__gte=0) & Q(override_full_minor__gte=0),
+                name="commission_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(
+                    F("base_minor") * 30,
+                    (F("seller_full_minor") + F("override_full_minor")) * 100,
+                ),
+                name="commission_within_cap",
+            ),
+            models.CheckConstraint(
+                condition=Q(participant=False)
+                | (Q(seller_full_minor=0) & Q(override_full_minor=0)),
+                name="participant_sale_pays_no_one",
+            ),
+            models.CheckConstraint(condition=~Q(sponsor=F("seller")), name="sponsor_not_seller"),
+        ]
+
+
+class PayoutStatus(models.TextChoices):
+    REQUESTED = "requested", "requested"
+    PAID = "paid", "paid"
+
+
+class Payout(models.Model):
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="payouts")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    state = models.CharField(max_length=10, choices=PayoutStatus.choices)
+    reference = models.CharField(max_length=80, blank=True)  # the transfer's reference
+    requested_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="payout_positive"),
+        ]
+
+
+class EarningsYear(models.Model):
+    """A reseller's net commission (as seller and as sponsor) on sales paid in a calendar year,
+    kept beside the ledger in the same transaction as each entry that changes it, so the public
+    earnings disclosure of a channel with 100,000 resellers reads one row each. A test derives it
+    from the ledger again and finds it equal."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="years")
+    year = models.PositiveSmallIntegerField()
+    earned_minor = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "year"], name="one_row_per_year")
+        ]
+
+
+class Certificate(models.Model):
+    """A reseller's authorization, signed by the platform's Ed25519 key over ``payload`` (the
+    canonical JSON of brand, reseller, channel, code and validity)."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="certificates"
+    )
+    code = models.CharField(max_length=16, unique=True)
+    payload = models.TextField()
+    signature = models.CharField(max_length=100)  # base64url, no padding
+    issued_at = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_live_certificate",
+            )
         ]

@@ -3,18 +3,21 @@ with messages a person understands, and again by the database's constraints."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from weishang.core.errors import UserError
 from weishang.core.phones import normalize_phone
 
-from .models import Channel, ChannelOffer, Membership, MembershipStatus
+from .models import Channel, ChannelOffer, Listing, Membership, MembershipStatus
 from .policy import policies, policy_for
 
 if TYPE_CHECKING:
@@ -35,6 +38,15 @@ class ChannelErrorCode(Enum):
     BAD_SPONSOR = "bad_sponsor"
     CLOSED = "closed"
     OWN_CHANNEL = "own_channel"
+    BAD_AMOUNT = "bad_amount"
+    ABOVE_PAYABLE = "above_payable"
+    ALREADY_PAID = "already_paid"
+    PRICE_OUTSIDE_BAND = "price_outside_band"
+    NOT_A_RESELLER = "not_a_reseller"
+    NEEDS_A_SHOP = "needs_a_shop"
+    OTHER_CURRENCY = "other_currency"
+    PRICES_DIFFER = "prices_differ"
+    NO_SUCH_LEVEL = "no_such_level"
 
 
 class ChannelError(UserError):
@@ -95,6 +107,15 @@ def offer_set(
         raise ChannelError(
             ChannelErrorCode.BAD_PRICE_BAND,
             _("The lowest consumer price must be above zero and not above the highest."),
+        )
+    prices = set(product.variants.values_list("price_minor", flat=True))
+    if len(prices) > 1:
+        raise ChannelError(
+            ChannelErrorCode.PRICES_DIFFER,
+            _(
+                "A channel offer has one consumer price: offer a product whose options all cost "
+                "the same (make the others products of their own)."
+            ),
         )
     seller, override = _rate(seller_rate), _rate(override_rate)
     policy = policy_for(channel.policy)
@@ -194,3 +215,108 @@ def is_participant(*, channel: Channel, user_id: int | None = None, phone: str =
     brand = channel.shop
     own = {normalize_phone(brand.phone), brand.owner.phone} - {None}
     return phone in own or members.filter(user__phone=phone).exists()
+
+
+# --- a reseller's shop lists offers ----------------------------------------------------------
+
+
+def listing_set(
+    *, membership: Membership, actor: User, offer: ChannelOffer, price_minor: int
+) -> Listing:
+    """List ``offer`` in the reseller's shop at ``price_minor``, inside the offer's band. The
+    product stays the brand's: a reseller chooses a price in the band and nothing else."""
+    if actor.pk != membership.user_id:
+        raise ChannelError(
+            ChannelErrorCode.NOT_A_RESELLER, _("Only the reseller can list in their shop.")
+        )
+    if membership.status != MembershipStatus.ACTIVE or offer.channel_id != membership.channel_id:
+        raise ChannelError(
+            ChannelErrorCode.NOT_A_RESELLER,
+            _("Only an active reseller of this channel can list it."),
+        )
+    own_shop = actor.shops.order_by("id").first()  # type: ignore[attr-defined]
+    if own_shop is None:
+        raise ChannelError(
+            ChannelErrorCode.NEEDS_A_SHOP, _("Open your shop first: the products are listed there.")
+        )
+    if own_shop.currency != membership.channel.shop.currency:
+        raise ChannelError(
+            ChannelErrorCode.OTHER_CURRENCY,
+            _("Your shop sells in %(mine)s and this channel in %(theirs)s.")
+            % {"mine": own_shop.currency, "theirs": membership.channel.shop.currency},
+        )
+    if not offer.price_min_minor <= price_minor <= offer.price_max_minor:
+        raise ChannelError(
+            ChannelErrorCode.PRICE_OUTSIDE_BAND,
+            _("Choose a price from %(low)s to %(high)s.")
+            % {
+                "low": membership.channel.shop.money(offer.price_min_minor),
+                "high": membership.channel.shop.money(offer.price_max_minor),
+            },
+        )
+    listing, _created = Listing.objects.update_or_create(
+        membership=membership, offer=offer, defaults={"price_minor": price_minor}
+    )
+    return listing
+
+
+def listing_remove(*, listing: Listing, actor: User) -> None:
+    if actor.pk != listing.membership.user_id:
+        raise ChannelError(
+            ChannelErrorCode.NOT_A_RESELLER, _("Only the reseller can change their shop.")
+        )
+    listing.delete()
+
+
+def _live_listings(seller_shop: Shop) -> QuerySet[Listing]:
+    """The listings a reseller's shop sells now: an active membership of an open channel, the
+    listing's price still inside the offer's band, the product published."""
+    return Listing.objects.filter(
+        membership__user_id=seller_shop.owner_id,
+        membership__status=MembershipStatus.ACTIVE,
+        membership__channel__is_open=True,
+        offer__product__is_published=True,
+        price_minor__gte=F("offer__price_min_minor"),
+        price_minor__lte=F("offer__price_max_minor"),
+    ).exclude(membership__channel__shop_id=seller_shop.pk)
+
+
+@dataclass(frozen=True)
+class Resale:
+    """What a reseller's shop sells of one channel: who sells, who supplies, at what prices."""
+
+    membership: Membership
+    supplier: Shop
+    prices: dict[int, int]  # product id -> the reseller's consumer price (minor units)
+
+
+def resale_terms(*, seller_shop: Shop, product_ids: Iterable[int]) -> Resale | None:
+    """How ``seller_shop`` resells these products: None unless every one of them is listed by it
+    in one channel."""
+    wanted = set(product_ids)
+    if not wanted:
+        return None
+    listings = list(
+        _live_listings(seller_shop)
+        .filter(offer__product_id__in=wanted)
+        .select_related("membership__channel__shop", "offer")
+    )
+    channels = {listing.membership.channel_id for listing in listings}
+    if len(channels) != 1 or {listing.offer.product_id for listing in listings} != wanted:
+        return None
+    membership = listings[0].membership
+    return Resale(
+        membership=membership,
+        supplier=membership.channel.shop,
+        prices={listing.offer.product_id: listing.price_minor for listing in listings},
+    )
+
+
+def resold_products(seller_shop: Shop) -> dict[int, Listing]:
+    """Every product ``seller_shop`` resells, by product id, with its listing (and offer)."""
+    return {
+        listing.offer.product_id: listing
+        for listing in _live_listings(seller_shop)
+        .select_related("offer__product", "membership__channel__shop")
+        .order_by("membership__channel_id", "offer__product__position", "offer__product_id")
+    }

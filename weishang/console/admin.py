@@ -18,7 +18,16 @@ from django.utils.translation import gettext_lazy as _
 from weishang.accounts.models import User
 from weishang.catalog.models import Product, ProductImage, Variant
 from weishang.catalog.services import product_publish
-from weishang.channel.models import Channel, ChannelOffer, Membership
+from weishang.channel.models import (
+    Certificate,
+    Channel,
+    ChannelOffer,
+    Commission,
+    EarningsYear,
+    Listing,
+    Membership,
+    Payout,
+)
 from weishang.core.errors import UserError
 from weishang.core.money import Money
 from weishang.ledger.models import JournalEntry, LedgerAccount, Posting
@@ -354,6 +363,40 @@ class MembershipAdmin(ReadOnly):
     list_display = ("channel", "user", "sponsor", "status", "joined_at", "ended_at")
     list_filter = ("status",)
     search_fields = ("channel__shop__slug", "user__email", "user__phone")
+
+
+@admin.register(Listing)
+class ListingAdmin(ReadOnly):
+    list_display = ("membership", "offer", "price_minor", "created_at")
+    search_fields = ("membership__user__email", "offer__product__name")
+
+
+@admin.register(Commission)
+class CommissionAdmin(ReadOnly):
+    """What each channel order pays: written only by the order's write path (the ledger)."""
+
+    list_display = ("order", "seller", "sponsor", "state", "seller_minor", "override_minor")
+    list_filter = ("state", "participant")
+    search_fields = ("order__reference", "seller__user__email")
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnly):
+    list_display = ("membership", "amount_minor", "currency", "state", "reference", "settled_at")
+    list_filter = ("state",)
+    search_fields = ("membership__user__email", "reference")
+
+
+@admin.register(EarningsYear)
+class EarningsYearAdmin(ReadOnly):
+    list_display = ("membership", "year", "earned_minor")
+    search_fields = ("membership__user__email",)
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnly):
+    list_display = ("code", "membership", "issued_at", "valid_until", "revoked_at")
+    search_fields = ("code", "membership__user__email")
 
 
 @admin.register(LedgerAccount)

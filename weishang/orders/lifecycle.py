@@ -10,20 +10,22 @@
 Every change of an order's status or money goes through ``order_change``: it checks the move
 against ``MOVES``, applies what the move does to the order, its lines and the stock, records an
 ``OrderEvent`` (who, when, from, to, amount), and queues what must follow (``followups``) in the
-same transaction, so a crash after the commit cannot lose the seller's mail or the expiry. The
+same transaction, so a crash after the commit cannot lose the seller's mail or the expiry; a
+channel sale's commission moves in the ledger in that transaction too. The
 callers (``orders.services``, ``payments.services``) lock the order row and hold the transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from weishang.accounts.models import User
 from weishang.catalog.stock import stock_release
+from weishang.channel.commissions import Sale, SaleLine, sale_moved, sale_placed
 
 from .errors import OrderError, OrderErrorCode
 from .followups import followups_enqueue
@@ -180,8 +182,31 @@ def order_change(
         amount_minor=amount,
         note=note[:300],
     )
+    if order.reseller_id is not None:
+        _channel_follow(order, action)
     followups_enqueue(order, action)
     return event
+
+
+def _channel_follow(order: Order, action: str) -> None:
+    """A channel sale's commission follows the order in the same transaction (the ledger)."""
+    sale = Sale(
+        order_id=order.pk,
+        reseller_id=order.reseller_id,  # type: ignore[arg-type]
+        currency=order.currency,
+        total_minor=order.total_minor,
+        refunded_minor=order.refunded_minor,
+        buyer_user_id=order.placed_by_id,
+        buyer_phone=order.buyer_phone,
+        paid_at=order.paid_at,
+        completed_at=order.completed_at,
+    )
+    if action == "place":
+        lines = order.lines.values_list("variant__product_id", "unit_price_minor", "quantity")
+        sale_placed(
+            replace(sale, lines=tuple(SaleLine(p, price * q) for p, price, q in lines if p))
+        )
+    sale_moved(sale, action)
 
 
 def _check_refund(order: Order, lines: list[OrderLine], refund: RefundUnits) -> None:

@@ -88,6 +88,26 @@ class Order(models.Model):
     )
     share_visited_at = models.DateTimeField(null=True, blank=True)
     share_removed_at = models.DateTimeField(null=True, blank=True)
+    # A channel sale: the reseller whose shop sold it (the seller of record) and their
+    # membership; ``shop`` is then the supplier, the brand that ships it (dropship).
+    sold_by = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, null=True, blank=True, related_name="resold_orders"
+    )
+    reseller = models.ForeignKey(
+        "channel.Membership",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    # The buyer's account when they were signed in (a participant's purchase earns nothing).
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

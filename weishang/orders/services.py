@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from weishang.accounts.models import User
 from weishang.catalog.models import Variant
 from weishang.catalog.stock import OutOfStock, stock_reserve
+from weishang.channel.services import resale_terms
 from weishang.core.clientip import client_network_key
 from weishang.core.money import zero
 from weishang.core.phones import normalize_phone
@@ -91,16 +92,21 @@ def order_place(
     buyer_note: str = "",
     client_ip: str = "",
     visitor: str = "",
+    buyer: User | None = None,
 ) -> Order:
     """Place a guest's order. Raises ``OrderError`` (nothing written) when it cannot be placed.
     ``client_ip`` (from ``core.clientip.client_ip``) is kept only as a keyed hash of its
     network, to bound what one network's unpaid orders may hold. ``visitor`` is the browser's
     random visitor id (sharing): the order is attributed to the share link it last came through
-    within the attribution window."""
+    within the attribution window. ``buyer`` is the signed-in account, if any.
+
+    ``shop`` is the shop the buyer is in. When the cart holds products the shop resells from a
+    channel (``channel.services.resale_terms``), the order is the channel's: its supplier, the
+    brand, is the order's ``shop`` (it ships, and its payment details apply), ``shop`` becomes its
+    seller of record (``sold_by``), and each unit is sold at the reseller's listed price."""
     existing = Order.objects.filter(checkout_key=checkout_key).first()
     if existing is not None:
         return existing  # a double tap or a retry of the same checkout
-    _check_payment_method(shop, payment_method)
     buyer_details_check(
         name=buyer_name, phone=buyer_phone, address=shipping_address, note=buyer_note
     )
@@ -119,9 +125,22 @@ def order_place(
             variants = {
                 v.pk: v
                 for v in Variant.objects.filter(
-                    pk__in=wanted, product__shop=shop, product__is_published=True
+                    pk__in=wanted, product__is_published=True
                 ).select_related("product")
             }
+            seller = shop
+            resale = None
+            if any(v.product.shop_id != shop.pk for v in variants.values()):
+                resale = resale_terms(
+                    seller_shop=shop, product_ids={v.product_id for v in variants.values()}
+                )
+                if resale is None:  # not (or no longer) listed here, or from two suppliers
+                    variants = {}
+                else:
+                    shop = resale.supplier
+                    for v in variants.values():
+                        v.price_minor = resale.prices[v.product_id]
+            _check_payment_method(shop, payment_method)
             # A price in another currency than the shop's cannot be sold at the shop's.
             missing = set(wanted) - {
                 pk for pk, v in variants.items() if v.currency == shop.currency
@@ -152,7 +171,7 @@ def order_place(
             _check_unpaid_holds(shop, buyer_phone, address, client, sum(wanted.values()))
             cod = payment_method == PaymentMethod.CASH_ON_DELIVERY
             now = timezone.now()
-            visit = attribution_find(shop_id=shop.pk, visitor_token=visitor, at=now)
+            visit = attribution_find(shop_id=seller.pk, visitor_token=visitor, at=now)
             total = sum((variants[v].price * q for v, q in wanted.items()), zero(shop.currency))
             order = Order.objects.create(
                 shop=shop,
@@ -170,6 +189,9 @@ def order_place(
                 total_minor=total.minor,
                 share_link_id=visit.link_id if visit else None,
                 share_visited_at=visit.at if visit else None,
+                sold_by=seller if resale else None,
+                reseller=resale.membership if resale else None,
+                placed_by=buyer if buyer is not None and buyer.is_authenticated else None,
                 expires_at=None
                 if cod
                 else now + timedelta(minutes=settings.ORDER_PAYMENT_WINDOW_MINUTES),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from weishang.channel.commissions import commissions_release_due
+
 from .notifications import order_email_seller
 from .services import order_expire, orders_expire_due
 
@@ -15,7 +17,9 @@ def order_expire_unpaid(order_id: int) -> bool:
 
 @task()
 def orders_expire_sweep() -> int:
-    return orders_expire_due()
+    """The periodic sweep: unpaid orders past their window, and channel commissions whose
+    return window after delivery has passed (they become payable)."""
+    return orders_expire_due() + commissions_release_due()
 
 
 @task()
