@@ -3,6 +3,8 @@
 weishang demo            fresh SQLite database with three sample shops, served on 127.0.0.1
 weishang serve           the production server (granian, several processes) and the worker
 weishang audit PATH      audit a channel's exported data (see docs/audit-data.md)
+weishang certificate-verify FILE --key platform-key.pem
+                         check a reseller's certificate offline
 weishang <command>       any Django management command (migrate, createsuperuser, ...)
 """
 
@@ -296,7 +298,50 @@ def cmd_audit(argv: list[str]) -> int:
     return audit_main(argv)
 
 
-COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "audit": cmd_audit}
+def cmd_certificate_verify(argv: list[str]) -> int:
+    """Check a reseller's certificate file against the platform's public key, offline."""
+    parser = argparse.ArgumentParser(
+        prog="weishang certificate-verify",
+        description="Check a reseller's authorization certificate (the .json file from its page) "
+        "against the platform's Ed25519 public key. Needs no network.",
+    )
+    parser.add_argument("certificate", type=Path, help="the certificate file (.json)")
+    parser.add_argument(
+        "--key",
+        type=Path,
+        help="the platform's public key (PEM, from /verify/platform-key.pem); "
+        "default: this installation's own key",
+    )
+    args = parser.parse_args(argv)
+    _django_setup()
+    from weishang.channel.certificates import CertificateInvalid, certificate_verify, public_key_pem
+
+    try:
+        document = args.certificate.read_bytes()[:65536]
+        key = args.key.read_bytes()[:65536] if args.key else public_key_pem()
+        verified = certificate_verify(document, key)
+    except (OSError, ValueError) as error:  # CertificateInvalid is a ValueError
+        reason = str(error) if isinstance(error, CertificateInvalid) else f"cannot read: {error}"
+        print(f"NOT VALID: {reason}", file=sys.stderr)
+        return 1
+    p = verified.payload
+    print(
+        f"{'EXPIRED' if verified.expired else 'VALID'}: {p['reseller']['name']} "
+        f"({p['reseller']['shop'] or 'no shop'}) is authorized by {p['brand']['name']} "
+        f"({p['brand']['shop']}), channel {p['channel']}, policy {p['policy']}, "
+        f"certificate {p['code']}, valid {p['valid_from']} to {p['valid_until']}.\n"
+        "A valid signature proves who issued it and until when; whether it has been revoked "
+        "since, the verification page says."
+    )
+    return 1 if verified.expired else 0
+
+
+COMMANDS = {
+    "serve": cmd_serve,
+    "demo": cmd_demo,
+    "audit": cmd_audit,
+    "certificate-verify": cmd_certificate_verify,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,8 @@ from tests.factories import PASSWORD, make_photo, make_user
 from weishang.accounts.models import User
 from weishang.catalog.models import Product
 from weishang.catalog.services import product_delete
+from weishang.core import fonts
+from weishang.core.qr import qr_image
 from weishang.sharing import pictures
 from weishang.sharing.induced import fold, induced_patterns, induced_sharing_found
 from weishang.sharing.models import CODE_ALPHABET, CODE_LENGTH, ShareLink
@@ -128,7 +130,7 @@ def test_qr_codes_and_the_poster_are_real_pictures_of_the_right_shape(
 
 def test_the_poster_encodes_the_short_link() -> None:
     url = "http://testserver/s/abcdefghjk"
-    qr = pictures.qr_image(url, 220)
+    qr = qr_image(url, 220)
     assert qr.size == (220, 220)
     # The same picture as the poster's corner: the QR code is pasted unchanged
     content = pictures.PosterContent(
@@ -143,7 +145,7 @@ def test_the_poster_encodes_the_short_link() -> None:
 def test_without_a_cjk_font_the_poster_leaves_out_what_it_cannot_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pictures, "cjk_font", lambda size: None)
+    monkeypatch.setattr(fonts, "cjk_font", lambda size: None)
     chinese = pictures.PosterContent(url="http://x/s/a", title="清涧狗头枣", shop_name="李家枣园")
     latin = pictures.PosterContent(url="http://x/s/a", title="Dates", shop_name="Li Farm")
     blank = pictures.PosterContent(url="http://x/s/a", title="", shop_name="")

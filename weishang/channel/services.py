@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from weishang.core.errors import UserError
 from weishang.core.phones import normalize_phone
 
+from .certificates import certificate_issue, certificate_revoke
 from .models import Channel, ChannelOffer, Listing, Membership, MembershipStatus
 from .policy import policies, policy_for
 
@@ -164,13 +165,16 @@ def member_join(*, channel: Channel, user: User, sponsor: Membership | None = No
     status = MembershipStatus.PENDING if channel.requires_approval else MembershipStatus.ACTIVE
     try:
         with transaction.atomic():
-            return Membership.objects.create(
+            membership = Membership.objects.create(
                 channel=channel,
                 user=user,
                 sponsor=sponsor,
                 status=status,
                 approved_at=None if channel.requires_approval else timezone.now(),
             )
+            if status == MembershipStatus.ACTIVE:
+                certificate_issue(membership)
+            return membership
     except IntegrityError:
         raise ChannelError(
             ChannelErrorCode.ALREADY_MEMBER, _("You have already joined this channel.")
@@ -179,25 +183,30 @@ def member_join(*, channel: Channel, user: User, sponsor: Membership | None = No
 
 def member_approve(*, membership: Membership, actor: User) -> Membership:
     _owner_check(membership.channel.shop, actor)
-    Membership.objects.filter(pk=membership.pk, status=MembershipStatus.PENDING).update(
-        status=MembershipStatus.ACTIVE, approved_at=timezone.now()
-    )
-    membership.refresh_from_db()
+    with transaction.atomic():
+        approved = Membership.objects.filter(
+            pk=membership.pk, status=MembershipStatus.PENDING
+        ).update(status=MembershipStatus.ACTIVE, approved_at=timezone.now())
+        membership.refresh_from_db()
+        if approved:
+            certificate_issue(membership)
     return membership
 
 
 def member_leave(*, membership: Membership, actor: User) -> Membership:
     """A reseller leaves, or the brand removes them: they sell no more for the channel (and, with
-    the certificates to come, their authorization is revoked)."""
+    their certificate, their authorization is revoked)."""
     if actor.pk == membership.user_id:
         ended = MembershipStatus.LEFT
     else:
         _owner_check(membership.channel.shop, actor)
         ended = MembershipStatus.REMOVED
-    Membership.objects.filter(
-        pk=membership.pk, status__in=(MembershipStatus.PENDING, MembershipStatus.ACTIVE)
-    ).update(status=ended, ended_at=timezone.now())
-    membership.refresh_from_db()
+    with transaction.atomic():
+        Membership.objects.filter(
+            pk=membership.pk, status__in=(MembershipStatus.PENDING, MembershipStatus.ACTIVE)
+        ).update(status=ended, ended_at=timezone.now())
+        certificate_revoke(membership)
+        membership.refresh_from_db()
     return membership
 
 

@@ -24,8 +24,9 @@ from django_ratelimit.decorators import ratelimit
 from weishang.core.errors import UserError
 from weishang.core.links import absolute_url
 from weishang.core.money import format_money
+from weishang.core.qr import qr_png, qr_svg
 from weishang.core.views import rate_limited
-from weishang.sharing.pictures import PosterContent, poster_png, qr_png, qr_svg
+from weishang.sharing.pictures import PosterContent, poster_png
 from weishang.sharing.services import (
     ARRIVAL_MAX_AGE,
     arrival_sign,
