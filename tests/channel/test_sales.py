@@ -286,3 +286,28 @@ def test_the_accounts_a_sale_posts_to_are_only_the_seller_and_the_direct_sponsor
         member_account(ch, seller.pk, "held"),
         member_account(ch, sponsor.pk, "held"),
     }
+
+
+def test_the_earnings_disclosure_counts_every_reseller_and_updates_with_refunds() -> None:
+    from weishang.channel.disclosure import disclosure
+
+    brand = make_brand()
+    sellers = [make_reseller(brand) for _ in range(10)]
+    orders = []
+    for i, seller in enumerate(sellers[:4]):  # six of ten earn nothing
+        for _ in range(i + 1):
+            order = buy_from(seller, brand)
+            pay(order)
+            orders.append(order)
+    from django.utils import timezone
+
+    year = timezone.localtime().year
+    d = disclosure(brand.channel, year)
+    assert (d.resellers, d.earned_nothing) == (10, 6)
+    assert d.total == 2000 * (1 + 2 + 3 + 4) and d.median == 0 and d.upper_quartile == 3500
+    assert d.top_tenth_share == pytest.approx(8000 / 20000)  # the top one of ten: four sales
+    assert sum(b.resellers for b in d.brackets) == 10 and d.brackets[0].resellers == 6
+    refund_create(shop=orders[0].shop, order_id=orders[0].pk, actor=brand.owner)
+    d = disclosure(brand.channel, year)
+    assert d.earned_nothing == 7 and d.total == 18000
+    assert disclosure(brand.channel, year - 1).resellers == 0
