@@ -17,6 +17,15 @@ from tests.factories import (
 )
 from weishang.catalog.models import Product, ProductImage, Variant
 from weishang.catalog.services import product_image_add
+from weishang.channel.models import (
+    Certificate,
+    Channel,
+    ChannelOffer,
+    Listing,
+    Membership,
+    Payout,
+)
+from weishang.channel.services import channel_open, member_join, offer_set
 from weishang.orders.models import Customer, Order, OrderEvent
 from weishang.payments.models import Refund
 from weishang.reviews.models import Review
@@ -26,7 +35,10 @@ from weishang.shops.models import Shop
 
 pytestmark = pytest.mark.django_db
 
-OBJECT_KWARGS = {"product_id", "photo_id", "order_id", "customer_id", "link_id", "review_id"}
+OBJECT_KWARGS = {
+    "product_id", "photo_id", "order_id", "customer_id", "link_id", "review_id",
+    "membership_id", "payout_id", "offer_id",
+}  # fmt: skip
 
 
 def dashboard_url_names() -> list[str]:
@@ -61,6 +73,9 @@ OBJECT_PAGES = [n for n in SHOP_PAGES if reverse_kwargs_of(n) & OBJECT_KWARGS]
 
 def test_the_walk_covers_every_page_that_takes_an_object_id() -> None:
     assert OBJECT_PAGES == [
+        "channel_member_approve",
+        "channel_member_remove",
+        "channel_payout_paid",
         "customer_detail",
         "order_cancel",
         "order_complete",
@@ -74,6 +89,9 @@ def test_the_walk_covers_every_page_that_takes_an_object_id() -> None:
         "product_delete",
         "product_edit",
         "product_move",
+        "resale_leave",
+        "resale_list",
+        "resale_payout",
         "review_reply",
         "sharing_revoke",
     ]
@@ -92,6 +110,12 @@ def snapshot() -> list[tuple]:  # type: ignore[type-arg]
         Refund,
         ShareLink,
         Review,
+        Channel,
+        ChannelOffer,
+        Membership,
+        Listing,
+        Payout,
+        Certificate,
     ]
     for model in models:
         rows.extend(model.objects.order_by("pk").values_list())
@@ -104,7 +128,21 @@ def victim() -> dict[str, int | str]:
     product = make_product(shop=shop, variants=2)
     photo = product_image_add(product=product, upload=make_upload())
     order = make_order(variant=product.variants.first())
+    channel = channel_open(shop=shop, actor=shop.owner)
+    offer = offer_set(
+        channel=channel, actor=shop.owner, product=make_product(shop=shop, price_minor=1000),
+        price_min_minor=1000, price_max_minor=1000, seller_rate="0.2",
+    )  # fmt: skip
+    reseller = make_user(email="victim-reseller@example.com")
+    make_shop(owner=reseller, slug="victim-reseller")
+    membership = member_join(channel=channel, user=reseller)
+    payout = Payout.objects.create(
+        membership=membership, amount_minor=1000, currency="CNY", state="requested"
+    )
     return {
+        "membership_id": membership.pk,
+        "payout_id": payout.pk,
+        "offer_id": offer.pk,
         "shop_slug": shop.slug,
         "product_id": product.pk,
         "photo_id": photo.pk,
@@ -136,6 +174,14 @@ POST_DATA = {
     "variants-0-name": "x",
     "variants-0-price": "1",
     "variants-0-stock": "1",
+    "reference": "stolen",
+    "amount": "10",
+    "o1-price": "10",
+    "policy": "US",
+    "product": "1",
+    "price_min": "1",
+    "price_max": "1",
+    "seller_rate": "30",
 }
 
 
@@ -186,7 +232,7 @@ def test_a_visitor_who_is_not_logged_in_is_sent_to_log_in(
 
 
 def test_the_walk_covers_every_page_of_a_shop() -> None:
-    assert len(SHOP_PAGES) == 26
+    assert len(SHOP_PAGES) == 38
     assert {"home", "shop_new"}.isdisjoint(SHOP_PAGES)  # the two pages that belong to no shop
 
 

@@ -21,10 +21,11 @@ from tests.factories import (
     make_user,
 )
 from weishang.core.images import ImageRejected
+from weishang.core.text import masked_name
 from weishang.orders.lifecycle import order_change
 from weishang.orders.models import Order
 from weishang.reviews.models import Review, ReviewPhoto
-from weishang.reviews.services import ReviewError, masked_name, review_create, review_reply
+from weishang.reviews.services import ReviewError, review_create, review_reply
 from weishang.storefront.selectors import product_trust
 
 pytestmark = pytest.mark.django_db

@@ -162,6 +162,24 @@ def certificate_current(membership: Membership) -> Certificate | None:
     return live
 
 
+def certificate_code(membership: Membership) -> str:
+    """The code of the reseller's live certificate, or "" (a read, never an issue)."""
+    code = (
+        Certificate.objects.filter(membership=membership, revoked_at__isnull=True)
+        .values_list("code", flat=True)
+        .first()
+    )
+    return code or ""
+
+
+def certificate_by_code(code: str) -> Certificate | None:
+    return (
+        Certificate.objects.filter(code=code.strip().upper())
+        .select_related("membership__channel__shop", "membership__user")
+        .first()
+    )
+
+
 def certificate_document(certificate: Certificate) -> bytes:
     """The certificate as the file a buyer or an auditor keeps and verifies offline."""
     return (

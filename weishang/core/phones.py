@@ -34,3 +34,12 @@ def format_phone(e164: str, region: str = DEFAULT_REGION) -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
+
+
+def masked_phone(e164: str) -> str:
+    """``+8613800138000`` → ``138****8000``: the last four digits, enough to recognise."""
+    digits = "".join(ch for ch in e164 if ch.isdigit())
+    if len(digits) < 7:
+        return "****"
+    national = digits[2:] if e164.startswith("+86") else digits
+    return f"{national[:3]}****{national[-4:]}"

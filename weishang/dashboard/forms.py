@@ -400,3 +400,100 @@ class RefundForm(forms.Form):
         if not self.errors and chosen is not None:
             service_check(refund_check, self.order, chosen)
         return cleaned
+
+
+# --- The channel ------------------------------------------------------------------------------
+
+
+class RateField(forms.DecimalField):
+    """A commission typed as a percentage of the consumer price ("15" or "12.5"), as a share."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _("Enter a percentage, 0 for none."),
+                "invalid": _("Enter a percentage, like 15 or 12.5."),
+                "max_digits": _("Enter a percentage, like 15 or 12.5."),
+                "max_decimal_places": _("At most two decimals of a per cent."),
+            },
+        )
+        super().__init__(min_value=0, max_value=30, max_digits=5, decimal_places=2, **kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().rstrip("%").strip()[:12]
+        return super().to_python(value)
+
+
+class ChannelForm(forms.Form):
+    policy = forms.ChoiceField(
+        label=_("Rules the channel runs under"),
+        choices=[
+            ("CN", _("China: only the seller of a sale is paid")),
+            ("US", _("United States: the seller, and their direct sponsor's override")),
+            ("EU", _("European Union: the seller, and their direct sponsor's override")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    requires_approval = forms.BooleanField(
+        label=_("Approve each reseller before they can sell"), required=False
+    )
+
+
+class OfferForm(forms.Form):
+    """What a channel pays has two fields, the seller's rate and the direct sponsor's override:
+    a form that carries any other rate (a third level, a recruiting bonus) is refused whole."""
+
+    product = forms.TypedChoiceField(label=_("Product"), coerce=int)
+    price_min = PriceField(label=_("Lowest consumer price"))
+    price_max = PriceField(label=_("Highest consumer price (the same for a fixed price)"))
+    seller_rate = RateField(label=_("Seller's commission, % of the consumer price"))
+    override_rate = RateField(
+        label=_("Direct sponsor's override, % (US and EU policies only)"), required=False
+    )
+
+    PAY_FIELDS = frozenset({"seller_rate", "override_rate"})
+
+    def __init__(self, *args: Any, products: list[tuple[int, str]], currency: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        cast(forms.TypedChoiceField, self.fields["product"]).choices = products
+        for name in ("price_min", "price_max"):
+            cast(PriceField, self.fields[name]).currency = currency
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        extra = {
+            key
+            for key in self.data
+            if key not in self.PAY_FIELDS
+            and any(word in key.lower() for word in ("rate", "level", "bonus", "recruit", "tier"))
+        }
+        if extra:
+            raise ValidationError(
+                _(
+                    "A sale pays its seller and, where the policy allows, their direct sponsor: "
+                    "nothing else can be paid (no third level, no reward for recruiting). "
+                    "Refused: %(fields)s."
+                )
+                % {"fields": ", ".join(sorted(extra))},
+                code="no_such_level",
+            )
+        return data
+
+
+class ListingForm(forms.Form):
+    price = PriceField(label=_("Your price"))
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(PriceField, self.fields["price"]).currency = currency
+
+
+class PayoutRequestForm(forms.Form):
+    amount = forms.CharField(label=_("Amount"), max_length=MAX_AMOUNT_CHARS)
+
+
+class PayoutPaidForm(forms.Form):
+    reference = forms.CharField(label=_("Transfer reference"), max_length=80)

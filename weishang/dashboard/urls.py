@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from .views import customers, home, orders, products, reviews, sharing, shop
+from .views import channel, customers, home, orders, products, resale, reviews, sharing, shop
 
 app_name = "dashboard"
 
@@ -43,6 +43,36 @@ shop_pages = [
     path("sharing/", sharing.sharing, name="sharing"),
     path("sharing.csv", sharing.sharing_csv, name="sharing_csv"),
     path("sharing/<int:link_id>/revoke/", sharing.sharing_revoke, name="sharing_revoke"),
+    path("channel/", channel.channel_home, name="channel"),
+    path("channel/settings/", channel.channel_settings, name="channel_settings"),
+    path("channel/offers/", channel.channel_offer, name="channel_offer"),
+    path(
+        "channel/members/<int:membership_id>/approve/",
+        channel.channel_member,
+        {"action": "approve"},
+        name="channel_member_approve",
+    ),
+    path(
+        "channel/members/<int:membership_id>/remove/",
+        channel.channel_member,
+        {"action": "remove"},
+        name="channel_member_remove",
+    ),
+    path(
+        "channel/payouts/<int:payout_id>/paid/",
+        channel.channel_payout_paid,
+        name="channel_payout_paid",
+    ),
+    path("channel/audit/", channel.channel_audit_page, name="channel_audit"),
+    path("channel/audit/report/", channel.channel_audit_report, name="channel_audit_report"),
+    path("resale/", resale.resale, name="resale"),
+    path(
+        "resale/<int:membership_id>/offers/<int:offer_id>/",
+        resale.resale_list,
+        name="resale_list",
+    ),
+    path("resale/<int:membership_id>/payout/", resale.resale_payout, name="resale_payout"),
+    path("resale/<int:membership_id>/leave/", resale.resale_leave, name="resale_leave"),
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/<int:customer_id>/", customers.customer_detail, name="customer_detail"),
 ]

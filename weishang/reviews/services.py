@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from weishang.core.errors import UserError
 from weishang.core.images import image_open_checked, renditions
-from weishang.core.text import has_hidden_characters
+from weishang.core.text import has_hidden_characters, masked_name
 from weishang.orders.choices import OrderStatus
 
 from .models import Review, ReviewPhoto
@@ -40,16 +40,6 @@ class ReviewErrorCode(Enum):
 
 class ReviewError(UserError):
     pass
-
-
-def masked_name(name: str) -> str:
-    """ "王小明" → "王*明", "Li" → "L*": enough to recognise yourself, not to find a stranger."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name + "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * min(len(name) - 2, 3) + name[-1]
 
 
 def reviewable_lines(order: Order) -> list[OrderLine]:

@@ -30,6 +30,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from weishang.channel.services import resale_terms
 from weishang.core.errors import UserError
 from weishang.core.text import has_hidden_characters
 from weishang.shops.models import Shop
@@ -92,16 +93,21 @@ def share_text_default(*, shop_name: str, product_name: str | None = None) -> st
 
 def may_share(user: User, shop: Shop) -> bool:
     """Who may hold a short link of a shop, and so be named to its buyers as their referrer: the
-    shop's seller. (Resellers the shop admits join them with the channel.) Anyone else shares
-    the page's plain address."""
+    shop's seller (a reseller shares the brand products their own shop lists). Anyone else
+    shares the page's plain address."""
     return bool(user.is_authenticated and user.pk == shop.owner_id)
 
 
 def share_link_for(*, owner: User, shop: Shop, product: Product | None = None) -> ShareLink:
     """The owner's live link to this shop or product, made on first use (one per owner and
-    target; after a withdrawal, a new one with a new code)."""
-    if product is not None and product.shop_id != shop.pk:
-        raise ValueError("the product is not the shop's")
+    target; after a withdrawal, a new one with a new code). A product is the shop's own, or one
+    it resells from a channel."""
+    if (
+        product is not None
+        and product.shop_id != shop.pk
+        and resale_terms(seller_shop=shop, product_ids={product.pk}) is None
+    ):
+        raise ValueError("the product is not the shop's, nor listed by it")
     if not may_share(owner, shop):
         raise SharingError(SharingErrorCode.NOT_YOURS, _("Only the shop's seller shares links."))
     target = {"product": product} if product is not None else {"is_product": False}

@@ -14,7 +14,7 @@ RESERVED_SLUGS = frozenset(
         "brand", "brands", "cart", "channel", "channels", "checkout", "dashboard", "demo",
         "docs", "help", "i18n", "login", "logout", "media", "new", "o", "order", "orders",
         "pay", "payments", "platform", "s", "sell", "seller", "settings", "shop", "shops",
-        "signup", "static", "support", "terms", "privacy", "weishang", "www", "healthz",
+        "signup", "static", "support", "terms", "privacy", "weishang", "www", "healthz", "verify",
     }
 )  # fmt: skip
 

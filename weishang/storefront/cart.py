@@ -88,6 +88,9 @@ class CartLine:
 class CartContents:
     lines: list[CartLine]
     dropped: int  # lines removed because their variant is no longer for sale
+    # Who ships it and takes the payment: the shop itself, or the brand whose products it
+    # resells (a cart holds one or the other, never both).
+    supplier: Shop | None = None
 
     @property
     def total_minor(self) -> int:
@@ -110,7 +113,8 @@ def cart_load(request: HttpRequest, shop: Shop) -> CartContents:
     dropped = len(cart) - len(lines)
     if dropped:
         cart_save(request, shop_id=shop.pk, cart={v: q for v, q in cart.items() if v in variants})
-    return CartContents(lines=lines, dropped=dropped)
+    supplier = next((getattr(line.variant, "supplier", None) for line in lines), None)
+    return CartContents(lines=lines, dropped=dropped, supplier=supplier or shop)
 
 
 # The buyer's recent orders with a shop, so the same phone can find its order pages again

@@ -50,6 +50,7 @@ def shop_home_fingerprint(shop: Shop, products: Iterable[Product]) -> str:
                     p.highest_price_minor,  # type: ignore[attr-defined]
                     bool(p.stock_total),  # type: ignore[attr-defined]
                     p.card,  # type: ignore[attr-defined]
+                    getattr(p, "supplier_name", None),
                 )
                 for p in products
             ],

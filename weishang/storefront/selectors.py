@@ -18,6 +18,8 @@ from django.db import connection
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
 
 from weishang.catalog.models import Product, ProductImage, Variant
+from weishang.channel.models import Channel, ChannelOffer, Listing, Membership, MembershipStatus
+from weishang.channel.services import resale_terms
 from weishang.orders.choices import OrderStatus
 from weishang.orders.models import Order, OrderLine
 from weishang.reviews.models import Review
@@ -27,6 +29,8 @@ _SHOP = Shop._meta.db_table
 _PRODUCT = Product._meta.db_table
 _VARIANT = Variant._meta.db_table
 _IMAGE = ProductImage._meta.db_table
+_LISTING, _MEMBERSHIP = Listing._meta.db_table, Membership._meta.db_table
+_CHANNEL, _OFFER = Channel._meta.db_table, ChannelOffer._meta.db_table
 
 _SHOP_BY_SLUG = f"SELECT * FROM {_SHOP} WHERE slug = %s"
 
@@ -40,16 +44,35 @@ SELECT p.id, p.shop_id, p.name, p.subtitle, p.position,
            AS highest_price_minor,
        (SELECT SUM(v.stock) FROM {_VARIANT} v WHERE v.product_id = p.id) AS stock_total,
        (SELECT i.card FROM {_IMAGE} i WHERE i.product_id = p.id
-         ORDER BY i.position, i.id LIMIT 1) AS card
+         ORDER BY i.position, i.id LIMIT 1) AS card,
+       0 AS resold, NULL AS supplier_name
   FROM {_PRODUCT} p
  WHERE p.shop_id = %s AND p.is_published = %s
    AND EXISTS (SELECT 1 FROM {_VARIANT} v WHERE v.product_id = p.id)
- ORDER BY p.position, p.id
+UNION ALL
+SELECT p.id, p.shop_id, p.name, p.subtitle, p.position,
+       l.price_minor AS lowest_price_minor, l.price_minor AS highest_price_minor,
+       (SELECT SUM(v.stock) FROM {_VARIANT} v WHERE v.product_id = p.id) AS stock_total,
+       (SELECT i.card FROM {_IMAGE} i WHERE i.product_id = p.id
+         ORDER BY i.position, i.id LIMIT 1) AS card,
+       1 AS resold, s.name AS supplier_name
+  FROM {_LISTING} l
+  JOIN {_MEMBERSHIP} m ON m.id = l.membership_id
+  JOIN {_CHANNEL} c ON c.id = m.channel_id
+  JOIN {_OFFER} o ON o.id = l.offer_id
+  JOIN {_PRODUCT} p ON p.id = o.product_id
+  JOIN {_SHOP} s ON s.id = c.shop_id
+ WHERE m.user_id = (SELECT owner_id FROM {_SHOP} WHERE id = %s)
+   AND m.status = %s AND c.is_open = %s AND c.shop_id <> %s AND p.is_published = %s
+   AND l.price_minor >= o.price_min_minor AND l.price_minor <= o.price_max_minor
+   AND EXISTS (SELECT 1 FROM {_VARIANT} v WHERE v.product_id = p.id)
+ ORDER BY resold, position, id
 """
 
 _PUBLISHED_PRODUCT = (
     f"SELECT * FROM {_PRODUCT} WHERE id = %s AND shop_id = %s AND is_published = %s"
 )
+_PUBLISHED_PRODUCT_ANY_SHOP = f"SELECT * FROM {_PRODUCT} WHERE id = %s AND is_published = %s"
 _PRODUCT_VARIANTS = f"SELECT * FROM {_VARIANT} WHERE product_id = %s ORDER BY position, id"
 _PRODUCT_IMAGES = f"SELECT * FROM {_IMAGE} WHERE product_id = %s ORDER BY position, id"
 
@@ -72,41 +95,80 @@ def shops_with_products(*, limit: int = 6) -> list[Shop]:
 def shop_products(shop: Shop) -> list[Product]:
     """Published products in the seller's order, each with ``lowest_price_minor``,
     ``highest_price_minor``, ``stock_total`` and ``card`` (the first photo's card-size path,
-    or None). Products without a variant are left out: they cannot be bought."""
-    return list(Product.objects.raw(_SHOP_PRODUCTS, [shop.pk, True]))
+    or None). Products without a variant are left out: they cannot be bought.
+
+    Then, in one query with them, the products the shop resells from a channel
+    (``channel.services.resold_products`` says which, in the ORM; a test holds the two equal), at
+    its listed price, with ``resold`` and ``supplier_name`` (the brand that ships them)."""
+    params = [shop.pk, True, shop.pk, MembershipStatus.ACTIVE, True, shop.pk, True]
+    return list(Product.objects.raw(_SHOP_PRODUCTS, params))
 
 
 def product_for_page(
     *, shop: Shop, product_id: int
 ) -> tuple[Product, list[Variant], list[ProductImage]] | None:
-    """A published product of ``shop`` with its variants and photos (three queries), or None."""
+    """A published product of ``shop`` with its variants and photos (three queries), or one it
+    resells from a channel, at its listed price, with ``supplier`` and ``resale`` set; or None."""
     product = next(iter(Product.objects.raw(_PUBLISHED_PRODUCT, [product_id, shop.pk, True])), None)
+    resale = None
     if product is None:
-        return None
+        resale = resale_terms(seller_shop=shop, product_ids={product_id})
+        if resale is None:
+            return None
+        product = next(iter(Product.objects.raw(_PUBLISHED_PRODUCT_ANY_SHOP, [product_id, True])))
+        product.supplier = resale.supplier  # type: ignore[attr-defined]
+        product.resale = resale  # type: ignore[attr-defined]
     product.shop = shop
     variants = list(Variant.objects.raw(_PRODUCT_VARIANTS, [product.pk]))
+    if resale is not None:
+        for variant in variants:
+            variant.price_minor = resale.prices[product.pk]
     images = list(ProductImage.objects.raw(_PRODUCT_IMAGES, [product.pk]))
     return product, variants, images
 
 
+def _resold_prices(shop: Shop, variants: list[Variant]) -> list[Variant]:
+    """``variants`` that are the shop's own or that it resells (at its listed price, with
+    ``supplier``); the others are not on sale here."""
+    others = {v.product_id for v in variants if v.product.shop_id != shop.pk}
+    resale = resale_terms(seller_shop=shop, product_ids=others) if others else None
+    kept = []
+    for v in variants:
+        if v.product.shop_id == shop.pk:
+            kept.append(v)
+        elif resale is not None:
+            v.price_minor = resale.prices[v.product_id]
+            v.supplier = resale.supplier  # type: ignore[attr-defined]
+            kept.append(v)
+    return kept
+
+
 def cart_variants(shop: Shop, variant_ids: list[int]) -> dict[int, Variant]:
     """The cart's variants that are still on sale in this shop, with their product and
-    ``thumb`` (the first photo's thumbnail path, or None)."""
+    ``thumb`` (the first photo's thumbnail path, or None); resold ones at the listed price."""
     if not variant_ids:
         return {}
     variants = (
-        Variant.objects.filter(pk__in=variant_ids, product__shop=shop, product__is_published=True)
+        Variant.objects.filter(pk__in=variant_ids, product__is_published=True)
         .select_related("product")
         .annotate(thumb=_first_photo("thumb", product=OuterRef("product_id")))
     )
-    return {v.pk: v for v in variants}
+    return {v.pk: v for v in _resold_prices(shop, list(variants))}
 
 
 def variant_on_sale(shop: Shop, variant_id: int) -> Variant | None:
-    return (
-        Variant.objects.filter(pk=variant_id, product__shop=shop, product__is_published=True)
+    variant = (
+        Variant.objects.filter(pk=variant_id, product__is_published=True)
         .select_related("product")
         .first()
+    )
+    return next(iter(_resold_prices(shop, [variant])), None) if variant is not None else None
+
+
+def supplier_of(variant_ids: list[int]) -> set[int]:
+    """The shops whose products these are (one: a cart ships from one place)."""
+    return set(
+        Variant.objects.filter(pk__in=variant_ids).values_list("product__shop_id", flat=True)
     )
 
 
@@ -117,7 +179,7 @@ def order_by_token(token: str) -> Order | None:
     ).select_related("review", "variant")
     return (
         Order.objects.filter(token=token)
-        .select_related("shop", "share_link__owner")
+        .select_related("shop", "sold_by", "share_link__owner")
         .prefetch_related(Prefetch("lines", queryset=lines))
         .first()
     )

@@ -6,7 +6,7 @@ fixed routes here never collide with a shop.
 
 from django.urls import path
 
-from . import share_views, views
+from . import channel_views, share_views, views
 
 app_name = "storefront"
 urlpatterns = [
@@ -23,7 +23,15 @@ urlpatterns = [
     path("s/<str:code>", share_views.share_open, name="share_open"),
     # A chat app may add a slash, or the punctuation after the link (share_target trims it)
     path("s/<str:code>/", share_views.share_open),
+    path("verify/", channel_views.verify, name="verify"),
+    path("verify/platform-key.pem", channel_views.platform_key, name="platform_key"),
+    path("verify/<str:code>/", channel_views.verify_code, name="verify_code"),
+    path("verify/<str:code>.json", channel_views.verify_document, name="verify_document"),
+    path("verify/<str:code>.png", channel_views.verify_picture, name="verify_picture"),
     path("<slug:slug>/", views.shop_home, name="shop"),
+    path("<slug:slug>/channel/", channel_views.channel_public, name="channel"),
+    path("<slug:slug>/channel/join/", channel_views.channel_join, name="channel_join"),
+    path("<slug:slug>/channel/earnings/", channel_views.channel_earnings, name="channel_earnings"),
     path("<slug:slug>/manifest.webmanifest", views.shop_manifest, name="manifest"),
     path("<slug:slug>/p/<int:product_id>/", views.product_detail, name="product"),
     path("<slug:slug>/share/", share_views.share_panel, name="share"),

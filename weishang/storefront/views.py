@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
+from weishang.channel.certificates import certificate_code
 from weishang.core.clientip import client_ip
 from weishang.core.errors import UserError
 from weishang.core.views import rate_limited
@@ -130,6 +131,8 @@ def product_detail(request: HttpRequest, shop: Shop, product_id: int) -> HttpRes
     if found is None:
         return render(request, "storefront/product_missing.html", {"shop": shop}, status=404)
     product, variants, images = found
+    supplier = getattr(product, "supplier", None)  # a product the shop resells from a channel
+    resale = getattr(product, "resale", None)
     on_sale = [v for v in variants if v.stock > 0]
     prices = [v.price_minor for v in variants]
     return render(
@@ -153,6 +156,8 @@ def product_detail(request: HttpRequest, shop: Shop, product_id: int) -> HttpRes
             "max_quantity": MAX_LINE_QUANTITY,
             "trust": selectors.product_trust(product.pk),
             "cart_count": cart_count(request, shop_id=shop.pk),
+            "supplier": supplier,
+            "certificate_code": certificate_code(resale.membership) if resale else "",
             "fingerprint": product_page_fingerprint(shop, product, variants, images),
             "fragment_seconds": FRAGMENT_SECONDS,
         },
@@ -167,12 +172,20 @@ def cart_add(request: HttpRequest, shop: Shop) -> HttpResponse:
     wanted = max(1, _int(request.POST.get("quantity"), 1))
     buy_now = "buy_now" in request.POST
     status, message = 200, ""
+    cart = cart_get(request, shop_id=shop.pk)
     if variant is None:
         status, message = 409, _("Please choose an option that is for sale.")
     elif variant.stock <= 0:
         status, message = 409, _("Sold out: %(item)s.") % {"item": variant}
+    elif cart and selectors.supplier_of([*cart, variant.pk]) != {variant.product.shop_id}:
+        # One cart, one order: it ships from one place and is paid to one seller.
+        status, message = (
+            409,
+            _(
+                "Your cart holds items that ship from elsewhere. Check those out first, then add this."
+            ),
+        )
     else:
-        cart = cart_get(request, shop_id=shop.pk)
         quantity = min(cart.get(variant.pk, 0) + wanted, variant.stock, MAX_LINE_QUANTITY)
         cart_set_quantity(request, shop_id=shop.pk, variant_id=variant.pk, quantity=quantity)
         if quantity < cart.get(variant.pk, 0) + wanted:
@@ -245,16 +258,17 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
     """Details and payment on one page; a valid POST places the order and shows it."""
     if getattr(request, "limited", False):
         return rate_limited(request)
+    cart = cart_load(request, shop)
+    supplier = cart.supplier or shop  # who takes the payment: the brand, for a resold cart
     if request.method == "GET":
-        cart = cart_load(request, shop)
         if not cart.lines:
             return redirect("storefront:cart", shop.slug)
-        form = CheckoutForm(shop=shop, initial={"checkout_key": secrets.token_urlsafe(24)})
+        form = CheckoutForm(shop=supplier, initial={"checkout_key": secrets.token_urlsafe(24)})
         return _checkout_page(request, shop, form, cart)
 
-    form = CheckoutForm(request.POST, shop=shop)
+    form = CheckoutForm(request.POST, shop=supplier)
     if not form.is_valid():
-        return _checkout_page(request, shop, form, cart_load(request, shop), status=400)
+        return _checkout_page(request, shop, form, cart, status=400)
     data = form.cleaned_data
     if is_ratelimited(
         request,
@@ -278,11 +292,12 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
             checkout_key=data["checkout_key"],
             client_ip=client_ip(request),
             visitor=visitor_token(request),
+            buyer=request.user if request.user.is_authenticated else None,  # type: ignore[arg-type]
         )
     except OrderError as error:
         cart = cart_load(request, shop)
         return _checkout_page(request, shop, form, cart, error=error, status=409)
-    if order.shop_id != shop.pk:
+    if (order.sold_by_id or order.shop_id) != shop.pk:
         raise Http404  # a key from another shop's checkout: never reveal that order
     cart_save(request, shop_id=shop.pk, cart={})
     orders_remember(request, shop_id=shop.pk, token=order.token, reference=order.reference)
@@ -308,7 +323,8 @@ def _checkout_page(
             "form": form,
             "cart": cart,
             "error": error,
-            "payment_choices": payment_choices(shop),
+            "payment_choices": payment_choices(cart.supplier or shop),
+            "supplier": cart.supplier if cart.supplier and cart.supplier != shop else None,
             "cart_count": cart.count,
         },
         status=status,
@@ -356,6 +372,7 @@ def _order_page(
             "minutes_left": minutes_left(order),
             "pays_by_transfer": order.payment_method == PaymentMethod.MANUAL_TRANSFER,
             "referrer": referrer_name(order),
+            "certificate_code": certificate_code(order.reseller) if order.reseller_id else "",  # type: ignore[arg-type]
             "reviewable": reviewable_lines(order),
             "review_error": review_error,
             "review_max_photos": REVIEW_MAX_PHOTOS,

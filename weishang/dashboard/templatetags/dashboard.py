@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
 
 from weishang.core.money import currency_symbol as symbol_of
-from weishang.core.money import format_money
+from weishang.core.money import format_money, to_decimal
 from weishang.core.phones import format_phone
 
 from ..labels import ACTION_LABELS, EVENT_LABELS, PAYMENT_LABELS, STATUS_LABELS, STATUS_TONES
@@ -16,6 +17,18 @@ register = template.Library()
 @register.filter
 def money(minor: int | None, currency: str) -> str:
     return format_money(minor or 0, currency)
+
+
+@register.filter
+def amount(minor: int | None, currency: str) -> str:
+    """Minor units as a plain amount to type back ("12.50"), no currency sign."""
+    return str(to_decimal(minor or 0, currency))
+
+
+@register.filter
+def percent(rate: Any) -> str:
+    """A share (0.15) as a percentage ("15%", "12.5%")."""
+    return f"{Decimal(rate) * 100:.2f}".rstrip("0").rstrip(".") + "%"
 
 
 @register.filter

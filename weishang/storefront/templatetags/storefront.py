@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -13,6 +14,18 @@ from weishang.core.money import format_money
 from weishang.core.phones import format_phone
 
 register = template.Library()
+
+
+@register.filter
+def percent(rate: object) -> str:
+    """A share (0.15) as a percentage ("15%", "12.5%")."""
+    return f"{Decimal(str(rate)) * 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+@register.filter
+def share(value: float | None) -> str:
+    """A fraction (0.6) as a whole percentage ("60%"); "–" for none."""
+    return "–" if value is None else f"{value * 100:.0f}%"
 
 
 @register.filter
