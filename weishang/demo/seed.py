@@ -39,6 +39,7 @@ from weishang.reviews.models import Review
 from weishang.reviews.services import review_create, review_reply
 from weishang.shops.models import Shop
 
+from .channel import channel_seed
 from .content import BUYERS, CARRIERS, LOCAL_BUYERS, NOTES, SHOPS, ShopSpec
 from .marks import payment_qr_card, shop_logo
 from .photos import PHOTO_SIZE, SHOTS, PhotoSource, photos_painting
@@ -87,6 +88,8 @@ def demo_seed(
         logins.append(
             {"shop": shop.name, "slug": shop.slug, "login": spec.login, "password": spec.password}
         )
+    tea_garden = next(shop for shop in shops if shop.slug == "chayuan")
+    logins.append(channel_seed(tea_garden))
     return logins
 
 
