@@ -449,9 +449,9 @@ class OfferForm(forms.Form):
     product = forms.TypedChoiceField(label=_("Product"), coerce=int)
     price_min = PriceField(label=_("Lowest consumer price"))
     price_max = PriceField(label=_("Highest consumer price (the same for a fixed price)"))
-    seller_rate = RateField(label=_("Seller's commission, % of the consumer price"))
+    seller_rate = RateField(label=_("Seller's commission, per cent of the consumer price"))
     override_rate = RateField(
-        label=_("Direct sponsor's override, % (US and EU policies only)"), required=False
+        label=_("Direct sponsor's override, per cent (US and EU policies only)"), required=False
     )
 
     PAY_FIELDS = frozenset({"seller_rate", "override_rate"})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from weishang.catalog.models import Product, ProductImage, Variant
 from weishang.channel.models import Channel, ChannelOffer, Listing, Membership, MembershipStatus
@@ -238,9 +238,12 @@ def product_trust(product_id: int) -> ProductTrust:
 
 
 def shop_record(shop: Shop) -> int:
-    """How many of the shop's orders were delivered (kept as briefly as the product figures)."""
+    """How many of the shop's orders were delivered, those it sold for a brand included (kept as
+    briefly as the product figures)."""
     return cache.get_or_set(  # type: ignore[return-value]
         f"delivered:{shop.pk}",
-        lambda: Order.objects.filter(shop=shop, status=OrderStatus.COMPLETED).count(),
+        lambda: Order.objects.filter(
+            Q(shop=shop) | Q(sold_by=shop), status=OrderStatus.COMPLETED
+        ).count(),
         TRUST_SECONDS,
     )

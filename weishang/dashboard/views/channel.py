@@ -45,7 +45,12 @@ def _channel_or_404(shop: Shop) -> Channel:
 
 
 def _offer_form(shop: Shop, data: Any = None) -> OfferForm:
-    products = [(p.pk, p.name) for p in shop_products(shop=shop)]
+    # A channel offer has one consumer price: products whose options all cost the same.
+    products = [
+        (p.pk, p.name)
+        for p in shop_products(shop=shop)
+        if len({v.price_minor for v in p.variants.all()}) == 1
+    ]
     return OfferForm(data, products=products, currency=shop.currency)
 
 
