@@ -108,9 +108,10 @@ def production_server_process(
         RATELIMIT_ENABLE="0",
         # Users made by the tests carry the tests' fast password hashes.
         WEISHANG_FAST_PASSWORDS="1",
-        # Certificates the tests issue and those the server issues are signed with one key.
-        CERTIFICATE_KEY_FILE=str(settings.CERTIFICATE_KEY_FILE),
     )
+    if database_url is None:
+        # Certificates the tests issue and those the server issues are signed with one key.
+        env["CERTIFICATE_KEY_FILE"] = str(settings.CERTIFICATE_KEY_FILE)
     env.update(extra_env or {})
     env.pop("WEISHANG_SQLITE_TEST_NAME", None)
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed below

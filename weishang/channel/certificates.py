@@ -162,10 +162,10 @@ def certificate_current(membership: Membership) -> Certificate | None:
     return live
 
 
-def certificate_code(membership: Membership) -> str:
+def certificate_code(membership_id: int) -> str:
     """The code of the reseller's live certificate, or "" (a read, never an issue)."""
     code = (
-        Certificate.objects.filter(membership=membership, revoked_at__isnull=True)
+        Certificate.objects.filter(membership_id=membership_id, revoked_at__isnull=True)
         .values_list("code", flat=True)
         .first()
     )

@@ -173,10 +173,12 @@ def sale_moved(sale: Sale, action: str) -> None:
         _refunded(commission, sale.refunded_minor)
 
 
-def _earned(membership_id: int, year: int, amount: int) -> None:
+def _earned(channel_id: int, membership_id: int, year: int, amount: int) -> None:
     if not amount:
         return
-    row, _created = EarningsYear.objects.get_or_create(membership_id=membership_id, year=year)
+    row, _created = EarningsYear.objects.get_or_create(
+        membership_id=membership_id, year=year, defaults={"channel_id": channel_id}
+    )
     EarningsYear.objects.filter(pk=row.pk).update(earned_minor=F("earned_minor") + amount)
 
 
@@ -197,9 +199,9 @@ def _paid(c: Commission, paid_at: datetime) -> None:
         reference=f"order:{c.order_id}",
     )
     year = timezone.localtime(paid_at).year
-    _earned(c.seller_id, year, c.seller_minor)
+    _earned(c.channel_id, c.seller_id, year, c.seller_minor)
     if c.sponsor_id is not None:
-        _earned(c.sponsor_id, year, c.override_minor)
+        _earned(c.channel_id, c.sponsor_id, year, c.override_minor)
     c.state, c.sale_paid_at = CommissionState.HELD, paid_at
     c.save(update_fields=["state", "sale_paid_at"])
 
@@ -230,9 +232,9 @@ def _refunded(c: Commission, refunded: int) -> None:
     )
     if c.sale_paid_at is not None:
         year = timezone.localtime(c.sale_paid_at).year
-        _earned(c.seller_id, year, -back_seller)
+        _earned(c.channel_id, c.seller_id, year, -back_seller)
         if c.sponsor_id is not None:
-            _earned(c.sponsor_id, year, -back_override)
+            _earned(c.channel_id, c.sponsor_id, year, -back_override)
     c.seller_minor, c.override_minor, c.fee_minor = seller, override, fee
     c.sale_refunded_minor = refunded
     c.save(update_fields=["seller_minor", "override_minor", "fee_minor", "sale_refunded_minor"])

@@ -82,6 +82,7 @@ class Membership(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        indexes = [models.Index(fields=["channel", "ended_at"])]
         constraints = [
             models.UniqueConstraint(fields=["channel", "user"], name="one_membership_per_channel"),
             models.CheckConstraint(condition=~Q(sponsor=F("id")), name="no_self_sponsor"),
@@ -198,10 +199,13 @@ class EarningsYear(models.Model):
     from the ledger again and finds it equal."""
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="years")
+    # The membership's channel, kept here so a year of a channel reads one index range.
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
     earned_minor = models.BigIntegerField(default=0)
 
     class Meta:
+        indexes = [models.Index(fields=["channel", "year"])]
         constraints = [
             models.UniqueConstraint(fields=["membership", "year"], name="one_row_per_year")
         ]

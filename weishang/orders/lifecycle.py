@@ -201,12 +201,13 @@ def _channel_follow(order: Order, action: str) -> None:
         paid_at=order.paid_at,
         completed_at=order.completed_at,
     )
-    if action == "place":
+    if action == "place":  # nothing is paid yet, whatever the way of paying
         lines = order.lines.values_list("variant__product_id", "unit_price_minor", "quantity")
         sale_placed(
             replace(sale, lines=tuple(SaleLine(p, price * q) for p, price, q in lines if p))
         )
-    sale_moved(sale, action)
+    else:
+        sale_moved(sale, action)
 
 
 def _check_refund(order: Order, lines: list[OrderLine], refund: RefundUnits) -> None:

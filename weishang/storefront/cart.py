@@ -17,7 +17,7 @@ from weishang.shops.models import Shop
 
 from .selectors import cart_variants
 
-_CART_PREFIX, _ORDERS_PREFIX = "cart:", "orders:"
+_CART_PREFIX, _ORDERS_PREFIX, _SUPPLIER_PREFIX = "cart:", "orders:", "supplier:"
 
 
 def _session_key(shop_id: int) -> str:
@@ -47,6 +47,20 @@ def cart_save(request: HttpRequest, *, shop_id: int, cart: dict[int, int]) -> No
         request.session[key] = {str(v): q for v, q in list(cart.items())[:MAX_LINES]}
     elif key in request.session:
         del request.session[key]
+
+
+def supplier_remember(request: HttpRequest, *, shop_id: int, supplier_id: int) -> None:
+    """Which shop ships this shop's cart (another one when the shop resells a brand's products)."""
+    key = f"{_SUPPLIER_PREFIX}{shop_id}"
+    if supplier_id != shop_id:
+        request.session[key] = supplier_id
+    elif key in request.session:
+        del request.session[key]
+
+
+def supplier_remembered(request: HttpRequest, *, shop_id: int) -> int | None:
+    value = request.session.get(f"{_SUPPLIER_PREFIX}{shop_id}")
+    return value if isinstance(value, int) and value > 0 else None
 
 
 def cart_count(request: HttpRequest, *, shop_id: int) -> int:

@@ -86,6 +86,10 @@ def shop_by_slug(slug: str) -> Shop | None:
     return next(iter(Shop.objects.raw(_SHOP_BY_SLUG, [slug])), None)
 
 
+def shop_by_id(shop_id: int) -> Shop | None:
+    return Shop.objects.filter(pk=shop_id).first()
+
+
 def shops_with_products(*, limit: int = 6) -> list[Shop]:
     """Shops worth showing on the platform's landing page: those with something on sale."""
     on_sale = Product.objects.filter(shop=OuterRef("pk"), is_published=True)

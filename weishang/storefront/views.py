@@ -39,6 +39,8 @@ from .cart import (
     cart_set_quantity,
     orders_recent,
     orders_remember,
+    supplier_remember,
+    supplier_remembered,
 )
 from .forms import CheckoutForm, payment_choices
 from .fragments import FRAGMENT_SECONDS, product_page_fingerprint, shop_home_fingerprint
@@ -157,7 +159,7 @@ def product_detail(request: HttpRequest, shop: Shop, product_id: int) -> HttpRes
             "trust": selectors.product_trust(product.pk),
             "cart_count": cart_count(request, shop_id=shop.pk),
             "supplier": supplier,
-            "certificate_code": certificate_code(resale.membership) if resale else "",
+            "certificate_code": certificate_code(resale.membership.pk) if resale else "",
             "fingerprint": product_page_fingerprint(shop, product, variants, images),
             "fragment_seconds": FRAGMENT_SECONDS,
         },
@@ -188,6 +190,7 @@ def cart_add(request: HttpRequest, shop: Shop) -> HttpResponse:
     else:
         quantity = min(cart.get(variant.pk, 0) + wanted, variant.stock, MAX_LINE_QUANTITY)
         cart_set_quantity(request, shop_id=shop.pk, variant_id=variant.pk, quantity=quantity)
+        supplier_remember(request, shop_id=shop.pk, supplier_id=variant.product.shop_id)
         if quantity < cart.get(variant.pk, 0) + wanted:
             message = _("Only %(left)d left: your cart now holds %(quantity)d.") % {
                 "left": variant.stock,
@@ -258,17 +261,22 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
     """Details and payment on one page; a valid POST places the order and shows it."""
     if getattr(request, "limited", False):
         return rate_limited(request)
-    cart = cart_load(request, shop)
-    supplier = cart.supplier or shop  # who takes the payment: the brand, for a resold cart
     if request.method == "GET":
+        cart = cart_load(request, shop)
         if not cart.lines:
             return redirect("storefront:cart", shop.slug)
-        form = CheckoutForm(shop=supplier, initial={"checkout_key": secrets.token_urlsafe(24)})
+        form = CheckoutForm(
+            shop=cart.supplier or shop, initial={"checkout_key": secrets.token_urlsafe(24)}
+        )
         return _checkout_page(request, shop, form, cart)
 
+    # Who takes the payment: the brand, for a cart the shop resells (remembered when it was
+    # filled; order_place checks the way of paying again against the real supplier).
+    supplier_id = supplier_remembered(request, shop_id=shop.pk)
+    supplier = (selectors.shop_by_id(supplier_id) if supplier_id else None) or shop
     form = CheckoutForm(request.POST, shop=supplier)
     if not form.is_valid():
-        return _checkout_page(request, shop, form, cart, status=400)
+        return _checkout_page(request, shop, form, cart_load(request, shop), status=400)
     data = form.cleaned_data
     if is_ratelimited(
         request,
@@ -372,7 +380,7 @@ def _order_page(
             "minutes_left": minutes_left(order),
             "pays_by_transfer": order.payment_method == PaymentMethod.MANUAL_TRANSFER,
             "referrer": referrer_name(order),
-            "certificate_code": certificate_code(order.reseller) if order.reseller_id else "",  # type: ignore[arg-type]
+            "certificate_code": certificate_code(order.reseller_id) if order.reseller_id else "",
             "reviewable": reviewable_lines(order),
             "review_error": review_error,
             "review_max_photos": REVIEW_MAX_PHOTOS,
