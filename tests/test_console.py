@@ -120,3 +120,18 @@ def test_sellers_are_sent_to_the_throttled_login_not_into_the_console() -> None:
     assert seller.post("/admin/login/", {"username": "ops@example.com"}).status_code == 403
     anonymous = Client().get("/admin/", follow=True)
     assert anonymous.redirect_chain[-1][0].startswith("/accounts/login/")
+
+
+def test_an_operator_audits_any_channel(staff: Client) -> None:
+    from tests.channel.helpers import buy_from, make_brand, make_reseller, pay
+
+    brand = make_brand()
+    pay(buy_from(make_reseller(brand), brand))
+    listing = staff.get("/admin/channel/channel/").content.decode()
+    assert f"/admin/channel/channel/{brand.channel.pk}/audit/" in listing
+    report = staff.get(f"/admin/channel/channel/{brand.channel.pk}/audit/")
+    assert report.status_code == 200 and b"<html" in report.content
+    assert staff.get("/admin/channel/channel/999999/audit/").status_code == 404
+    seller = Client()
+    seller.force_login(brand.owner)
+    assert seller.get(f"/admin/channel/channel/{brand.channel.pk}/audit/").status_code in (302, 403)

@@ -10,9 +10,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from weishang.accounts.models import User
@@ -28,6 +29,7 @@ from weishang.channel.models import (
     Membership,
     Payout,
 )
+from weishang.channel.self_audit import channel_audit
 from weishang.core.errors import UserError
 from weishang.core.money import Money
 from weishang.ledger.models import JournalEntry, LedgerAccount, Posting
@@ -345,8 +347,29 @@ class ReviewPhotoAdmin(ReadOnly):
 
 @admin.register(Channel)
 class ChannelAdmin(ReadOnly):
-    list_display = ("shop", "policy", "requires_approval", "is_open", "created_at")
+    """Operators audit any channel: the same engine and report as the brand's own page."""
+
+    list_display = ("shop", "policy", "requires_approval", "is_open", "created_at", "audit_link")
     search_fields = ("shop__slug", "shop__name")
+
+    @admin.display(description=_("audit"))
+    def audit_link(self, channel: Channel) -> str:
+        url = reverse("admin:channel_channel_audit", args=[channel.pk])
+        return format_html('<a href="{}">{}</a>', url, _("audit report"))
+
+    def get_urls(self) -> list[Any]:
+        audit = self.admin_site.admin_view(self.audit_view)
+        return [
+            path("<int:channel_id>/audit/", audit, name="channel_channel_audit"),
+            *super().get_urls(),
+        ]
+
+    def audit_view(self, request: HttpRequest, channel_id: int) -> HttpResponse:
+        channel = Channel.objects.select_related("shop").filter(pk=channel_id).first()
+        if channel is None:
+            raise Http404
+        _result, html = channel_audit(channel)
+        return HttpResponse(html, content_type="text/html; charset=utf-8")
 
 
 @admin.register(ChannelOffer)
