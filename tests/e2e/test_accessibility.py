@@ -1,6 +1,7 @@
 """No serious or critical accessibility problems, as axe-core finds them in headless Chromium at
 390×844, on the pages buyers and sellers use: the shop home, a product, the cart, the checkout,
-an order page, the share panel, the login page and the seller's dashboard."""
+an order page, the share panel, the login page, the seller's dashboard, and the channel's pages
+(the brand's, the reseller's and the public ones)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from tests.channel.helpers import buy_from, make_brand, make_reseller, pay
 from tests.factories import make_order, make_review
 from tests.server import production_server
+from weishang.channel.certificates import certificate_current
 from weishang.orders.lifecycle import order_change
 
 from .conftest import PHONE, seller_login
@@ -53,6 +56,13 @@ def test_no_serious_or_critical_accessibility_problems(tmp_path: Path, browser: 
     for action in ("confirm_payment", "ship", "complete"):
         order_change(for_review, action, actor=None)
     product = f"/{shop.slug}/p/{variant.product_id}/"
+    brand = make_brand()
+    reseller = make_reseller(brand)
+    sold = buy_from(reseller, brand)
+    pay(sold)
+    reseller_shop = reseller.user.shops.get()
+    certificate = certificate_current(reseller)
+    assert certificate is not None
     problems: dict[str, list[str]] = {}
     with production_server(tmp_path) as base:
         # bypass_csp: axe-core is injected as a script the page's policy would refuse
@@ -65,6 +75,13 @@ def test_no_serious_or_critical_accessibility_problems(tmp_path: Path, browser: 
             f"/o/{order.token}/",
             f"/o/{for_review.token}/",
             "/accounts/login/",
+            f"/{reseller_shop.slug}/",
+            f"/{reseller_shop.slug}/p/{brand.product.pk}/",
+            f"/o/{sold.token}/",
+            f"/{brand.shop.slug}/channel/",
+            f"/{brand.shop.slug}/channel/earnings/",
+            f"/verify/?q={certificate.code}",
+            f"/verify/{certificate.code}/",
         ]
         for path in buyer_pages:
             page.goto(base + path)
@@ -94,6 +111,18 @@ def test_no_serious_or_critical_accessibility_problems(tmp_path: Path, browser: 
             page.goto(base + path)
             problems[path] = axe_problems(page)
         context.close()
+
+        for user, path in (
+            (brand.owner.email, f"/dashboard/{brand.shop.slug}/channel/"),
+            (brand.owner.email, f"/dashboard/{brand.shop.slug}/channel/audit/"),
+            (reseller.user.phone, f"/dashboard/{reseller_shop.slug}/resale/"),
+        ):
+            context = browser.new_context(viewport=PHONE, locale="zh-CN", bypass_csp=True)
+            page = context.new_page()
+            seller_login(page, base, login=user)
+            page.goto(base + path)
+            problems[path] = axe_problems(page)
+            context.close()
 
     found = {path: lines for path, lines in problems.items() if lines}
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)
