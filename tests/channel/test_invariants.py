@@ -140,7 +140,7 @@ class ChannelMoney(RuleBasedStateMachine):
 @pytest.mark.django_db
 def test_channel_money_invariants_on_random_sequences() -> None:
     ChannelMoney.TestCase.settings = settings(
-        max_examples=25,
+        max_examples=15,
         stateful_step_count=25,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
