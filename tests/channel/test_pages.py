@@ -5,6 +5,7 @@ the certificate pages; and the bad inputs the issue names."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -294,3 +295,27 @@ def test_listing_needs_an_active_membership_and_a_shop_in_the_same_currency() ->
     membership = member_join(channel=brand.channel, user=dollars)
     with pytest.raises(ChannelError):
         listing_set(membership=membership, actor=dollars, offer=brand.offer, price_minor=PRICE)
+
+
+def test_a_newcomer_signs_up_from_the_channel_page_and_comes_back_to_join() -> None:
+    brand = make_brand()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(f"/{brand.shop.slug}/channel/").content.decode()
+    signup = re.search(r'href="(/accounts/signup/\?next=[^"]+)"', page)
+    assert signup is not None
+    form = client.get(html.unescape(signup.group(1))).content.decode()
+    assert f'name="next" value="/{brand.shop.slug}/channel/"' in form
+    done = client.post(
+        "/accounts/signup/",
+        {
+            "login": "newcomer@example.com",
+            "display_name": "新人",
+            "password": "a-long-enough-password-1",
+            "next": f"/{brand.shop.slug}/channel/",
+        },
+    )
+    assert done.status_code == 302 and done["Location"] == f"/{brand.shop.slug}/channel/"
+    joined = client.post(f"/{brand.shop.slug}/channel/join/")
+    assert joined["Location"] == "/dashboard/shop/new/"  # open a shop, where the products go
+    assert Membership.objects.filter(user__email="newcomer@example.com").exists()
+    assert client.post("/accounts/signup/", {"next": "https://evil.example/"}).status_code == 200

@@ -161,10 +161,12 @@ def signup(request: HttpRequest) -> HttpResponse:
                 form.add_error("login", ValidationError(exc.message, code=exc.code.value))
             else:
                 auth_login(request, user, backend=BACKEND)
-                return redirect("dashboard:shop_new")
+                # Back where they came from (a brand's channel page, to join it), else a shop.
+                return redirect(_next_url(request, "dashboard:shop_new"))
     else:
         form = SignupForm()
-    return render(request, "accounts/signup.html", {"form": form})
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url[:300]})
 
 
 @require_http_methods(["GET", "POST"])

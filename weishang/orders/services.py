@@ -365,8 +365,9 @@ def order_mark_seen(*, order: Order) -> None:
 
 def order_referral_remove(*, order: Order) -> bool:
     """The buyer removes the order's binding to the share link that referred it. From then on
-    the order counts for nobody's link (statistics, exports, the channel's commissions). False
-    when there was nothing to remove."""
+    the order counts for nobody's link (the sharing statistics and their export). A channel
+    order's seller of record is the reseller whose shop sold it, named on the order page, and
+    stays so. False when there was nothing to remove."""
     removed = Order.objects.filter(
         pk=order.pk, share_link__isnull=False, share_removed_at__isnull=True
     ).update(share_removed_at=timezone.now())

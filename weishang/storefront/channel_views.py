@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
@@ -54,6 +55,7 @@ def channel_public(request: HttpRequest, slug: str) -> HttpResponse:
         if request.user.is_authenticated
         else None
     )
+    back = urlencode({"next": request.get_full_path()})  # with the invitation, if any
     return render(
         request,
         "storefront/channel.html",
@@ -67,8 +69,8 @@ def channel_public(request: HttpRequest, slug: str) -> HttpResponse:
             "token": token if sponsor else "",
             "membership": membership,
             "is_brand": request.user.is_authenticated and request.user.pk == channel.shop.owner_id,
-            "login_url": reverse("accounts:login") + "?next=" + request.get_full_path(),
-            "signup_url": reverse("accounts:signup") + "?next=" + request.get_full_path(),
+            "login_url": reverse("accounts:login") + "?" + back,
+            "signup_url": reverse("accounts:signup") + "?" + back,
         },
     )
 
