@@ -36,6 +36,7 @@ from django.utils import timezone
 from weishang.ledger.services import entry_post
 
 from .models import (
+    Channel,
     ChannelOffer,
     Commission,
     CommissionState,
@@ -183,6 +184,11 @@ def _earned(channel_id: int, membership_id: int, year: int, amount: int) -> None
 
 
 def _paid(c: Commission, paid_at: datetime) -> None:
+    # The sponsor's override is paid only if the policy allows team pay and the sponsor is still
+    # active when the money arrives (a policy can change, a sponsor can leave, after placing).
+    if c.sponsor_id is not None and not _override_allowed(c):
+        c.sponsor_id, c.override_full_minor, c.override_minor = None, 0, 0
+        c.save(update_fields=["sponsor", "override_full_minor", "override_minor"])
     ch, total = c.channel_id, c.base_minor
     pay = {
         brand_cash(ch): total,
@@ -204,6 +210,14 @@ def _paid(c: Commission, paid_at: datetime) -> None:
         _earned(c.channel_id, c.sponsor_id, year, c.override_minor)
     c.state, c.sale_paid_at = CommissionState.HELD, paid_at
     c.save(update_fields=["state", "sale_paid_at"])
+
+
+def _override_allowed(c: Commission) -> bool:
+    channel = Channel.objects.only("policy").get(pk=c.channel_id)
+    return (
+        policy_for(channel.policy).team_pay
+        and Membership.objects.filter(pk=c.sponsor_id or 0, status=MembershipStatus.ACTIVE).exists()
+    )
 
 
 def _refunded(c: Commission, refunded: int) -> None:

@@ -52,9 +52,11 @@ class ChannelOffer(models.Model):
                 condition=Q(seller_rate__gte=0) & Q(override_rate__gte=0),
                 name="offer_rates_not_negative",
             ),
-            # The charter's rule 5, whatever a policy file or a hand-written UPDATE says.
+            # The charter's rule 5, whatever a policy file or a hand-written UPDATE says. Rates
+            # have four decimals, so "below 0.30005" is exactly "at most 0.30", also where the
+            # database adds in floating point (SQLite: 0.2 + 0.1 > 0.3 there).
             models.CheckConstraint(
-                condition=Q(seller_rate__lte=Decimal("0.30") - F("override_rate")),
+                condition=Q(seller_rate__lt=Decimal("0.30005") - F("override_rate")),
                 name="offer_total_rate_at_most_30_percent",
             ),
         ]
@@ -171,6 +173,7 @@ class Commission(models.Model):
 class PayoutStatus(models.TextChoices):
     REQUESTED = "requested", "requested"
     PAID = "paid", "paid"
+    CANCELLED = "cancelled", "cancelled"  # its amount went back to the payable balance
 
 
 class Payout(models.Model):

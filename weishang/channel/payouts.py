@@ -21,7 +21,7 @@ from weishang.core.money import Money, MoneyError, format_money
 from weishang.ledger.services import balances, entry_post
 
 from .commissions import brand_cash, member_account
-from .models import Commission, CommissionState, Membership, Payout, PayoutStatus
+from .models import Membership, Payout, PayoutStatus
 from .services import ChannelError, ChannelErrorCode
 
 if TYPE_CHECKING:
@@ -77,8 +77,10 @@ def payout_request(*, membership: Membership, actor: User, amount: str | int) ->
     currency = membership.channel.shop.currency
     try:
         minor = amount if isinstance(amount, int) else Money.parse(str(amount), currency).minor
-    except MoneyError as error:
-        raise ChannelError(ChannelErrorCode.BAD_AMOUNT, str(error)) from None
+    except MoneyError:
+        raise ChannelError(
+            ChannelErrorCode.BAD_AMOUNT, _("Enter an amount, like 20 or 20.50.")
+        ) from None
     minimum = payout_minimum(currency)
     if minor < minimum:
         raise ChannelError(
@@ -125,9 +127,25 @@ def payout_mark_paid(*, payout: Payout, actor: User, reference: str) -> Payout:
             _("Enter the transfer's reference (up to 80 characters)."),
         )
     with transaction.atomic():
+        Membership.objects.select_for_update().get(pk=membership.pk)
         locked = Payout.objects.select_for_update().get(pk=payout.pk)
         if locked.state != PayoutStatus.REQUESTED:
-            raise ChannelError(ChannelErrorCode.ALREADY_PAID, _("This payout is already paid."))
+            raise ChannelError(
+                ChannelErrorCode.ALREADY_PAID, _("This payout is already paid or cancelled.")
+            )
+        owed = -statement(membership).payable
+        if owed > 0:
+            # A refund after this request took back commission already requested: paying it
+            # all would pay out more than the reseller earned.
+            raise ChannelError(
+                ChannelErrorCode.ABOVE_PAYABLE,
+                _(
+                    "Since this request a refund took back %(owed)s of commission this reseller "
+                    "had already asked for. Cancel the request (its amount goes back to their "
+                    "balance); they can then ask for what is payable."
+                )
+                % {"owed": format_money(owed, locked.currency)},
+            )
         ch = membership.channel_id
         entry_post(
             kind="payout_paid",
@@ -145,10 +163,31 @@ def payout_mark_paid(*, payout: Payout, actor: User, reference: str) -> Payout:
     return locked
 
 
-def sales_of(membership: Membership) -> list[Commission]:
-    """The reseller's channel orders, newest first, each with what it pays them."""
-    return list(
-        Commission.objects.filter(seller=membership)
-        .exclude(state=CommissionState.VOID)
-        .order_by("-order_id")
-    )
+def payout_cancel(*, payout: Payout, actor: User) -> Payout:
+    """Withdraw a requested payout (the reseller, the brand or an operator): its amount goes back
+    to the payable balance, by a ledger entry."""
+    membership = payout.membership
+    brand_side = actor.pk == membership.channel.shop.owner_id or actor.is_staff
+    if actor.pk != membership.user_id and not brand_side:
+        raise ChannelError(
+            ChannelErrorCode.NOT_YOUR_SHOP, _("Only the reseller or the brand can cancel this.")
+        )
+    with transaction.atomic():
+        locked = Payout.objects.select_for_update().get(pk=payout.pk)
+        if locked.state != PayoutStatus.REQUESTED:
+            raise ChannelError(
+                ChannelErrorCode.ALREADY_PAID, _("This payout is already paid or cancelled.")
+            )
+        ch = membership.channel_id
+        entry_post(
+            kind="payout_cancel",
+            currency=locked.currency,
+            postings={
+                member_account(ch, membership.pk, "payout"): locked.amount_minor,
+                member_account(ch, membership.pk, "payable"): -locked.amount_minor,
+            },
+            reference=f"payout:{locked.pk}",
+        )
+        locked.state, locked.settled_at = PayoutStatus.CANCELLED, timezone.now()
+        locked.save(update_fields=["state", "settled_at"])
+    return locked

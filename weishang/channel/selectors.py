@@ -135,11 +135,14 @@ class ResaleOrder:
     buyer: str
     phone: str
     area: str
+    as_sponsor: bool = False  # sold by someone they invited: their override, under US/EU
 
 
 def resale_orders(membership: Membership, *, limit: int = 50) -> list[ResaleOrder]:
+    """The reseller's channel orders, newest first: those they sold, and those their direct
+    recruits sold that pay them an override (``as_sponsor``)."""
     found = (
-        Commission.objects.filter(seller=membership)
+        Commission.objects.filter(Q(seller=membership) | Q(sponsor=membership))
         .exclude(state=CommissionState.VOID)
         .select_related("order")
         .order_by("-order_id")[:limit]
@@ -147,6 +150,10 @@ def resale_orders(membership: Membership, *, limit: int = 50) -> list[ResaleOrde
     out = []
     for c in found:
         order = c.order
+        as_sponsor = c.seller_id != membership.pk
+        state = "participant" if c.participant else c.state
+        if order.refunded_minor == order.total_minor and order.total_minor:
+            state = "refunded"
         out.append(
             ResaleOrder(
                 reference=order.reference,
@@ -154,8 +161,11 @@ def resale_orders(membership: Membership, *, limit: int = 50) -> list[ResaleOrde
                 status=order.status,
                 status_label=order.get_status_display(),
                 total=format_money(order.total_minor, order.currency),
-                commission=format_money(c.seller_minor, c.currency),
-                state=c.state if not c.participant else "participant",
+                commission=format_money(
+                    c.override_minor if as_sponsor else c.seller_minor, c.currency
+                ),
+                state=state,
+                as_sponsor=as_sponsor,
                 buyer=masked_name(order.buyer_name),
                 phone=masked_phone(order.buyer_phone),
                 area=masked_address(order.shipping_address),

@@ -10,7 +10,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,6 +66,23 @@ def channel_open(
     _owner_check(shop, actor)
     if policy not in policies():
         raise ChannelError(ChannelErrorCode.UNKNOWN_POLICY, _("Choose CN, US or EU."))
+    rules = policy_for(policy)
+    breaking = [
+        offer.product.name
+        for offer in ChannelOffer.objects.filter(channel__shop=shop).select_related("product")
+        if (offer.override_rate and not rules.team_pay)
+        or offer.override_rate > rules.max_override_rate
+        or offer.seller_rate + offer.override_rate > rules.max_total_rate
+    ]
+    if breaking:
+        raise ChannelError(
+            ChannelErrorCode.NO_TEAM_PAY,
+            _(
+                "Under the %(policy)s policy these offers would pay more than it allows: "
+                "%(offers)s. Lower their rates (a sponsor's override to 0) first."
+            )
+            % {"policy": policy, "offers": ", ".join(breaking)},
+        )
     channel, _created = Channel.objects.update_or_create(
         shop=shop, defaults={"policy": policy, "requires_approval": requires_approval}
     )
@@ -163,6 +180,14 @@ def member_join(*, channel: Channel, user: User, sponsor: Membership | None = No
             _("That invitation is not from a reseller of this channel."),
         )
     status = MembershipStatus.PENDING if channel.requires_approval else MembershipStatus.ACTIVE
+    earlier = Membership.objects.filter(channel=channel, user=user).first()
+    if earlier is not None and earlier.status == MembershipStatus.LEFT:
+        return _rejoin(earlier, status)
+    if earlier is not None and earlier.status == MembershipStatus.REMOVED:
+        raise ChannelError(
+            ChannelErrorCode.ALREADY_MEMBER,
+            _("The brand removed you from this channel; only the brand can take you back."),
+        )
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
@@ -179,6 +204,22 @@ def member_join(*, channel: Channel, user: User, sponsor: Membership | None = No
         raise ChannelError(
             ChannelErrorCode.ALREADY_MEMBER, _("You have already joined this channel.")
         ) from None
+
+
+def _rejoin(membership: Membership, status: str) -> Membership:
+    """Someone who left joins again, free as the first time: the same membership (and sponsor),
+    active again (or waiting for approval), with a new certificate."""
+    active = status == MembershipStatus.ACTIVE
+    with transaction.atomic():
+        Membership.objects.filter(pk=membership.pk).update(
+            status=status,
+            ended_at=None,
+            approved_at=timezone.now() if active else membership.approved_at,
+        )
+        membership.refresh_from_db()
+        if active:
+            certificate_issue(membership)
+    return membership
 
 
 def member_approve(*, membership: Membership, actor: User) -> Membership:
@@ -223,7 +264,10 @@ def is_participant(*, channel: Channel, user_id: int | None = None, phone: str =
         return False
     brand = channel.shop
     own = {normalize_phone(brand.phone), brand.owner.phone} - {None}
-    return phone in own or members.filter(user__phone=phone).exists()
+    # A member's account phone, or the contact phone of any shop of theirs.
+    return (
+        phone in own or members.filter(Q(user__phone=phone) | Q(user__shops__phone=phone)).exists()
+    )
 
 
 # --- a reseller's shop lists offers ----------------------------------------------------------

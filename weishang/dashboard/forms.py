@@ -454,8 +454,6 @@ class OfferForm(forms.Form):
         label=_("Direct sponsor's override, per cent (US and EU policies only)"), required=False
     )
 
-    PAY_FIELDS = frozenset({"seller_rate", "override_rate"})
-
     def __init__(self, *args: Any, products: list[tuple[int, str]], currency: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
         cast(forms.TypedChoiceField, self.fields["product"]).choices = products
@@ -464,12 +462,9 @@ class OfferForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        extra = {
-            key
-            for key in self.data
-            if key not in self.PAY_FIELDS
-            and any(word in key.lower() for word in ("rate", "level", "bonus", "recruit", "tier"))
-        }
+        # Any field but the form's own is refused, whatever it is called: there is nothing
+        # else a sale could pay, and a form that tries says so rather than being half-saved.
+        extra = set(self.data) - set(self.fields) - {"csrfmiddlewaretoken"}
         if extra:
             raise ValidationError(
                 _(

@@ -63,6 +63,11 @@ shop_pages = [
         channel.channel_payout_paid,
         name="channel_payout_paid",
     ),
+    path(
+        "channel/payouts/<int:payout_id>/cancel/",
+        channel.channel_payout_cancel,
+        name="channel_payout_cancel",
+    ),
     path("channel/audit/", channel.channel_audit_page, name="channel_audit"),
     path("channel/audit/report/", channel.channel_audit_report, name="channel_audit_report"),
     path("resale/", resale.resale, name="resale"),

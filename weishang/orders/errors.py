@@ -16,6 +16,7 @@ class OrderErrorCode(Enum):
     MISSING_TRACKING = "missing_tracking"
     HOLD_LIMIT = "hold_limit"
     BAD_DETAILS = "bad_details"
+    PRICE_CHANGED = "price_changed"
 
 
 class OrderError(UserError):

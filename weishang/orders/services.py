@@ -93,6 +93,7 @@ def order_place(
     client_ip: str = "",
     visitor: str = "",
     buyer: User | None = None,
+    expected_total_minor: int | None = None,
 ) -> Order:
     """Place a guest's order. Raises ``OrderError`` (nothing written) when it cannot be placed.
     ``client_ip`` (from ``core.clientip.client_ip``) is kept only as a keyed hash of its
@@ -103,7 +104,10 @@ def order_place(
     ``shop`` is the shop the buyer is in. When the cart holds products the shop resells from a
     channel (``channel.services.resale_terms``), the order is the channel's: its supplier, the
     brand, is the order's ``shop`` (it ships, and its payment details apply), ``shop`` becomes its
-    seller of record (``sold_by``), and each unit is sold at the reseller's listed price."""
+    seller of record (``sold_by``), and each unit is sold at the reseller's listed price.
+
+    ``expected_total_minor`` is the total the buyer was shown: when a price changed since, the
+    order is refused (nothing written) rather than charged at a price they never saw."""
     existing = Order.objects.filter(checkout_key=checkout_key).first()
     if existing is not None:
         return existing  # a double tap or a retry of the same checkout
@@ -135,7 +139,11 @@ def order_place(
                     seller_shop=shop, product_ids={v.product_id for v in variants.values()}
                 )
                 if resale is None:  # not (or no longer) listed here, or from two suppliers
-                    variants = {}
+                    raise OrderError(
+                        OrderErrorCode.UNAVAILABLE,
+                        _("An item in your cart is no longer for sale."),
+                        variant_id=min(wanted),
+                    )
                 else:
                     shop = resale.supplier
                     for v in variants.values():
@@ -173,6 +181,15 @@ def order_place(
             now = timezone.now()
             visit = attribution_find(shop_id=seller.pk, visitor_token=visitor, at=now)
             total = sum((variants[v].price * q for v, q in wanted.items()), zero(shop.currency))
+            if expected_total_minor is not None and total.minor != expected_total_minor:
+                raise OrderError(
+                    OrderErrorCode.PRICE_CHANGED,
+                    _(
+                        "A price changed while you were checking out: the total is now "
+                        "%(total)s. Please check it and place the order again."
+                    )
+                    % {"total": total},
+                )
             order = Order.objects.create(
                 shop=shop,
                 customer=customer,

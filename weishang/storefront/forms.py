@@ -39,6 +39,10 @@ class CheckoutForm(forms.Form):
         widget=forms.HiddenInput,
         validators=[RegexValidator(r"^[A-Za-z0-9_-]{16,64}$")],
     )
+    # The total the page showed: a price that changed since refuses the order, never charges it.
+    expected_total = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=10**15
+    )
 
     def __init__(self, *args: Any, shop: Shop, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

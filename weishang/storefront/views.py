@@ -24,7 +24,7 @@ from weishang.core.clientip import client_ip
 from weishang.core.errors import UserError
 from weishang.core.views import rate_limited
 from weishang.orders.choices import PaymentMethod
-from weishang.orders.errors import OrderError
+from weishang.orders.errors import OrderError, OrderErrorCode
 from weishang.orders.services import MAX_LINE_QUANTITY, order_place, order_referral_remove
 from weishang.reviews.services import MAX_PHOTOS as REVIEW_MAX_PHOTOS
 from weishang.reviews.services import review_create, reviewable_lines
@@ -266,7 +266,11 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
         if not cart.lines:
             return redirect("storefront:cart", shop.slug)
         form = CheckoutForm(
-            shop=cart.supplier or shop, initial={"checkout_key": secrets.token_urlsafe(24)}
+            shop=cart.supplier or shop,
+            initial={
+                "checkout_key": secrets.token_urlsafe(24),
+                "expected_total": cart.total_minor,
+            },
         )
         return _checkout_page(request, shop, form, cart)
 
@@ -301,9 +305,16 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
             client_ip=client_ip(request),
             visitor=visitor_token(request),
             buyer=request.user if request.user.is_authenticated else None,  # type: ignore[arg-type]
+            expected_total_minor=data["expected_total"],
         )
     except OrderError as error:
         cart = cart_load(request, shop)
+        if error.code is OrderErrorCode.PRICE_CHANGED:
+            # The page now shows the new total; placing again agrees to it.
+            fresh = request.POST.copy()
+            fresh["expected_total"] = str(cart.total_minor)
+            form = CheckoutForm(fresh, shop=supplier)
+            form.is_valid()
         return _checkout_page(request, shop, form, cart, error=error, status=409)
     if (order.sold_by_id or order.shop_id) != shop.pk:
         raise Http404  # a key from another shop's checkout: never reveal that order

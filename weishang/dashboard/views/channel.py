@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from weishang.channel import selectors as channel_selectors
-from weishang.channel.payouts import payout_mark_paid
+from weishang.channel.payouts import payout_cancel, payout_mark_paid
 from weishang.channel.policy import policy_for
 from weishang.channel.self_audit import channel_audit
 from weishang.channel.services import (
@@ -194,3 +194,18 @@ def channel_audit_page(request: HttpRequest, shop: Shop) -> HttpResponse:
 def channel_audit_report(request: HttpRequest, shop: Shop) -> HttpResponse:
     _result, html = _audit(_channel_or_404(shop))
     return HttpResponse(html, content_type="text/html; charset=utf-8")
+
+
+@seller_shop_view
+@require_POST
+def channel_payout_cancel(request: HttpRequest, shop: Shop, payout_id: int) -> HttpResponse:
+    payout = channel_selectors.payout_in(_channel_or_404(shop), payout_id)
+    if payout is None:
+        raise Http404
+    try:
+        payout_cancel(payout=payout, actor=request.user)  # type: ignore[arg-type]
+    except ChannelError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Request cancelled: the amount is back in their balance."))
+    return redirect(reverse("dashboard:channel", args=[shop.slug]) + "#payouts")
