@@ -52,6 +52,7 @@ def main() -> int:
             return buyer, {
                 "name": f"Buyer {n}", "phone": f"+86137{n:08d}", "address": "Hangzhou",
                 "payment_method": "cash_on_delivery", "checkout_key": hidden_input(checkout.text, "checkout_key"),
+                "prices_seen": hidden_input(checkout.text, "prices_seen"),
             }  # fmt: skip
 
         for round_no in range(1, args.rounds + 1):

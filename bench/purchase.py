@@ -52,6 +52,7 @@ def purchase(base: str, shop: str, product_path: str, variant_id: str, n: int) -
         "address": f"Hangzhou, Longjing Road {n}",
         "payment_method": "cash_on_delivery",
         "checkout_key": hidden_input(checkout.text, "checkout_key"),
+        "prices_seen": hidden_input(checkout.text, "prices_seen"),
     }
     placed = step(lambda: buyer.post(f"/{shop}/checkout/", form), 302)
     step(lambda: buyer.get(placed.location), 200)

@@ -126,7 +126,7 @@ def _checkout(client: Client, slug: str):  # type: ignore[no-untyped-def]
     page = client.get(f"/{slug}/checkout/").content.decode()
     form = {
         name: value
-        for name, value in re.findall(r'name="(checkout_key|expected_total)" value="([^"]*)"', page)
+        for name, value in re.findall(r'name="(checkout_key|prices_seen)" value="([^"]*)"', page)
     }
     return {
         **form,
@@ -146,17 +146,37 @@ def test_a_price_changed_during_checkout_is_never_charged_unseen() -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.post(f"/{shop.slug}/cart/add/", {"variant": brand.product.variants.get().pk})
     form = _checkout(client, shop.slug)
-    assert form["expected_total"] == str(PRICE)
     listing_set(
         membership=reseller, actor=reseller.user, offer=brand.offer, price_minor=PRICE + 500
     )
     refused = client.post(f"/{shop.slug}/checkout/", form)
     assert refused.status_code == 409 and "A price changed" in refused.content.decode()
     assert "¥105.00" in refused.content.decode() and not Order.objects.exists()
-    again = re.search(r'name="expected_total" value="(\d+)"', refused.content.decode())
-    assert again is not None and again.group(1) == str(PRICE + 500)
-    placed = client.post(f"/{shop.slug}/checkout/", {**form, "expected_total": again.group(1)})
+    again = re.search(r'name="prices_seen" value="([0-9a-f]+)"', refused.content.decode())
+    assert again is not None and again.group(1) != form["prices_seen"]
+    for tampered in ("", "-1", "abc", "0" * 24, "x" * 500):
+        answer = client.post(f"/{shop.slug}/checkout/", {**form, "prices_seen": tampered})
+        assert answer.status_code in (400, 409) and not Order.objects.exists(), tampered
+    missing = {k: v for k, v in form.items() if k != "prices_seen"}
+    assert client.post(f"/{shop.slug}/checkout/", missing).status_code == 400
+    placed = client.post(f"/{shop.slug}/checkout/", {**form, "prices_seen": again.group(1)})
     assert placed.status_code == 302 and Order.objects.get().total_minor == PRICE + 500
+
+
+def test_two_prices_that_change_by_as_much_are_still_a_change() -> None:
+    """The check is per line, not only the total: +1 on one line and -1 on another is refused."""
+    from tests.factories import make_product, make_shop
+
+    shop = make_shop()
+    a, b = (make_product(shop=shop, price_minor=p) for p in (7700, 2600))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    for product in (a, b):
+        client.post(f"/{shop.slug}/cart/add/", {"variant": product.variants.get().pk})
+    form = _checkout(client, shop.slug)
+    a.variants.update(price_minor=7800)
+    b.variants.update(price_minor=2500)
+    refused = client.post(f"/{shop.slug}/checkout/", form)
+    assert refused.status_code == 409 and not Order.objects.exists()
 
 
 def test_a_listing_gone_mid_checkout_says_so() -> None:
@@ -214,3 +234,56 @@ def test_a_sponsor_sees_the_sales_that_pay_them_an_override() -> None:
     refund_create(shop=order.shop, order_id=order.pk, actor=brand.owner)
     (row,) = resale_orders(seller)
     assert row.state == "refunded" and row.commission.endswith("0.00")
+
+
+def test_an_offered_product_given_an_option_at_another_price_is_off_sale_until_equal() -> None:
+    from weishang.catalog.models import Variant
+    from weishang.channel.services import offer_withdraw, resold_products
+
+    brand = make_brand()
+    reseller = make_reseller(brand)
+    shop = reseller.user.shops.get()
+    dear = Variant.objects.create(
+        product=brand.product, name="5 kg", price_minor=98000, currency="CNY", stock=5
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert client.get(f"/{shop.slug}/p/{brand.product.pk}/").status_code == 404
+    assert resold_products(shop) == {}
+    added = client.post(f"/{shop.slug}/cart/add/", {"variant": dear.pk})
+    assert added.status_code == 409 and not Order.objects.exists()
+    dear.price_minor = brand.product.variants.exclude(pk=dear.pk).get().price_minor
+    dear.save()
+    assert client.get(f"/{shop.slug}/p/{brand.product.pk}/").status_code == 200
+    offer_withdraw(offer=brand.offer, actor=brand.owner)
+    assert client.get(f"/{shop.slug}/p/{brand.product.pk}/").status_code == 404
+
+
+def test_a_purchase_with_the_phone_of_any_shop_of_the_brands_owner_pays_no_one() -> None:
+    from tests.factories import make_shop
+
+    brand = make_brand()
+    make_shop(owner=brand.owner, phone="+8613800005555")
+    reseller = make_reseller(brand)
+    order = buy_from(reseller, brand, phone="+8613800005555")
+    pay(order)
+    assert Commission.objects.get(order=order).participant
+
+
+def test_the_brand_can_bar_someone_who_left_from_joining_again() -> None:
+    brand = make_brand()
+    left = make_reseller(brand)
+    member_leave(membership=left, actor=left.user)
+    member_leave(membership=left, actor=brand.owner)
+    assert Membership.objects.get(pk=left.pk).status == "removed"
+    with pytest.raises(ChannelError):
+        member_join(channel=brand.channel, user=left.user)
+
+
+def test_an_override_above_its_own_cap_says_so() -> None:
+    brand = make_brand("US")
+    with translation.override("en"), pytest.raises(ChannelError, match="override is at most 10%"):
+        offer_set(
+            channel=brand.channel, actor=brand.owner, product=brand.product,
+            price_min_minor=PRICE, price_max_minor=PRICE, seller_rate="0.15",
+            override_rate="0.15",
+        )  # fmt: skip

@@ -48,7 +48,10 @@ def checkout(client: Client, slug: str, **changes: str):  # type: ignore[no-unty
     assert page.status_code == 200, page.content[:300]
     key = re.search(r'name="checkout_key" value="([^"]+)"', page.content.decode())
     assert key is not None
-    return client.post(f"/{slug}/checkout/", {**BUYER, "checkout_key": key.group(1), **changes})
+    seen = re.search(r'name="prices_seen" value="([^"]+)"', page.content.decode())
+    assert seen is not None
+    form = {**BUYER, "checkout_key": key.group(1), "prices_seen": seen.group(1), **changes}
+    return client.post(f"/{slug}/checkout/", form)
 
 
 def test_a_consumer_buys_the_brands_product_in_the_resellers_shop() -> None:

@@ -75,6 +75,7 @@ def test_the_walk_covers_every_page_that_takes_an_object_id() -> None:
     assert OBJECT_PAGES == [
         "channel_member_approve",
         "channel_member_remove",
+        "channel_offer_withdraw",
         "channel_payout_cancel",
         "channel_payout_paid",
         "customer_detail",
@@ -233,7 +234,7 @@ def test_a_visitor_who_is_not_logged_in_is_sent_to_log_in(
 
 
 def test_the_walk_covers_every_page_of_a_shop() -> None:
-    assert len(SHOP_PAGES) == 39
+    assert len(SHOP_PAGES) == 40
     assert {"home", "shop_new"}.isdisjoint(SHOP_PAGES)  # the two pages that belong to no shop
 
 

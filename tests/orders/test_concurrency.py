@@ -35,6 +35,7 @@ def buyer_ready_to_pay(base: str, variant: Variant, n: int) -> tuple[Browser, di
         "address": "Hangzhou, Longjing Road 1",
         "payment_method": "cash_on_delivery",
         "checkout_key": hidden_input(checkout.text, "checkout_key"),
+        "prices_seen": hidden_input(checkout.text, "prices_seen"),
     }
     return buyer, form
 

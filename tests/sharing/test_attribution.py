@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.factories import make_user
+from tests.http_client import hidden_input
 from tests.storefront.test_previews import PREVIEW_BOTS, tags
 from weishang.accounts.models import User
 from weishang.catalog.models import Product
@@ -55,7 +56,8 @@ def buy(client: Client, product: Product) -> Order:
     key = re.search(r'name="checkout_key" value="([^"]+)"', html)
     assert key is not None
     response = client.post(
-        f"/{product.shop.slug}/checkout/", {**BUYER, "checkout_key": key.group(1)}
+        f"/{product.shop.slug}/checkout/",
+        {**BUYER, "checkout_key": key.group(1), "prices_seen": hidden_input(html, "prices_seen")},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     return Order.objects.get(checkout_key=key.group(1))

@@ -7,8 +7,10 @@ import pytest
 from django.test import Client
 
 from tests.factories import make_shop, make_variant
+from tests.http_client import hidden_input
 from weishang.catalog.models import Product, Variant
 from weishang.orders.models import Customer, Order, OrderStatus, PaymentMethod
+from weishang.orders.services import prices_fingerprint
 from weishang.shops.models import Shop
 
 from .conftest import cart_add
@@ -24,16 +26,33 @@ BUYER = {
 }
 
 
+# What each checkout page showed (its hidden prices_seen), by the key it issued.
+_SEEN: dict[str, str] = {}
+
+
 def checkout_key(client: Client, shop: Shop) -> str:
-    """The key the checkout page issues, as a browser would read it from the form."""
+    """The key the checkout page issues, as a browser would read it from the form (the page's
+    prices_seen is kept for ``submit``)."""
     html = client.get(f"/{shop.slug}/checkout/").content.decode()
     match = re.search(r'name="checkout_key" value="([^"]+)"', html)
     assert match is not None
+    _SEEN[match.group(1)] = hidden_input(html, "prices_seen")
     return match.group(1)
 
 
 def submit(client: Client, shop: Shop, key: str, **changes: Any) -> Any:
-    return client.post(f"/{shop.slug}/checkout/", {**BUYER, "checkout_key": key, **changes})
+    """Place the order as the page with ``key`` would; a made-up key sends what the checkout
+    page shows now (nothing, for an empty cart)."""
+    seen = _SEEN.get(key)
+    if seen is None:
+        page = client.get(f"/{shop.slug}/checkout/")
+        seen = (
+            hidden_input(page.content.decode(), "prices_seen")
+            if page.status_code == 200
+            else prices_fingerprint([])
+        )
+    form = {**BUYER, "checkout_key": key, "prices_seen": seen, **changes}
+    return client.post(f"/{shop.slug}/checkout/", form)
 
 
 def test_a_guest_checks_out_and_lands_on_the_order_page(shop: Shop, product: Product) -> None:

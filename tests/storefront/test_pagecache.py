@@ -80,14 +80,14 @@ def test_a_visitor_with_a_cart_gets_the_cached_page_with_their_own_badge(
 
 
 def test_a_buyer_sees_their_order_on_the_cached_shop_home(shop: Shop, product: Product) -> None:
-    from tests.storefront.test_checkout import BUYER, checkout_key
+    from tests.storefront.test_checkout import checkout_key, submit
 
     variant = product.variants.first()
     assert variant is not None
     visitor().get(f"/{shop.slug}/")
     buyer = Client()
     buyer.post(f"/{shop.slug}/cart/add/", {"variant": variant.pk, "quantity": 1})
-    buyer.post(f"/{shop.slug}/checkout/", {**BUYER, "checkout_key": checkout_key(buyer, shop)})
+    submit(buyer, shop, checkout_key(buyer, shop))
     reference = Order.objects.get().reference
 
     assert reference in buyer.get(f"/{shop.slug}/").content.decode()

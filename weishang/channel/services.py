@@ -10,7 +10,8 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Max, Min, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,6 +90,11 @@ def channel_open(
     return channel
 
 
+def _percent(rate: Decimal) -> str:
+    """0.30 → "30", 0.125 → "12.5"."""
+    return f"{(rate * 100).normalize():f}"
+
+
 def _rate(value: object) -> Decimal:
     try:
         rate = Decimal(str(value))
@@ -146,11 +152,17 @@ def offer_set(
             )
             % {"policy": policy.code},
         )
-    if override > policy.max_override_rate or seller + override > policy.max_total_rate:
+    if override > policy.max_override_rate:
+        raise ChannelError(
+            ChannelErrorCode.RATE_ABOVE_CAP,
+            _("A sponsor's override is at most %(cap)s%% of the consumer price (%(policy)s).")
+            % {"cap": _percent(policy.max_override_rate), "policy": policy.code},
+        )
+    if seller + override > policy.max_total_rate:
         raise ChannelError(
             ChannelErrorCode.RATE_ABOVE_CAP,
             _("Channel pay on a sale is at most %(cap)s%% of the consumer price (%(policy)s).")
-            % {"cap": f"{policy.max_total_rate * 100:g}", "policy": policy.code},
+            % {"cap": _percent(policy.max_total_rate), "policy": policy.code},
         )
     offer, _created = ChannelOffer.objects.update_or_create(
         channel=channel,
@@ -163,6 +175,13 @@ def offer_set(
         },
     )
     return offer
+
+
+def offer_withdraw(*, offer: ChannelOffer, actor: User) -> None:
+    """The brand stops offering a product: resellers' listings of it go with it. Orders already
+    placed keep their commissions (each records what it pays)."""
+    _owner_check(offer.channel.shop, actor)
+    offer.delete()
 
 
 def member_join(*, channel: Channel, user: User, sponsor: Membership | None = None) -> Membership:
@@ -242,10 +261,13 @@ def member_leave(*, membership: Membership, actor: User) -> Membership:
     else:
         _owner_check(membership.channel.shop, actor)
         ended = MembershipStatus.REMOVED
+    ending = [MembershipStatus.PENDING, MembershipStatus.ACTIVE]
+    if ended == MembershipStatus.REMOVED:
+        ending.append(MembershipStatus.LEFT)  # the brand bars someone who left from rejoining
     with transaction.atomic():
-        Membership.objects.filter(
-            pk=membership.pk, status__in=(MembershipStatus.PENDING, MembershipStatus.ACTIVE)
-        ).update(status=ended, ended_at=timezone.now())
+        Membership.objects.filter(pk=membership.pk, status__in=ending).update(
+            status=ended, ended_at=Coalesce(F("ended_at"), timezone.now())
+        )
         certificate_revoke(membership)
         membership.refresh_from_db()
     return membership
@@ -264,9 +286,11 @@ def is_participant(*, channel: Channel, user_id: int | None = None, phone: str =
         return False
     brand = channel.shop
     own = {normalize_phone(brand.phone), brand.owner.phone} - {None}
-    # A member's account phone, or the contact phone of any shop of theirs.
+    # An account phone, or the contact phone of any shop, of the brand's owner or of a member.
     return (
-        phone in own or members.filter(Q(user__phone=phone) | Q(user__shops__phone=phone)).exists()
+        phone in own
+        or brand.owner.shops.filter(phone=phone).exists()  # type: ignore[attr-defined]
+        or members.filter(Q(user__phone=phone) | Q(user__shops__phone=phone)).exists()
     )
 
 
@@ -323,15 +347,26 @@ def listing_remove(*, listing: Listing, actor: User) -> None:
 
 def _live_listings(seller_shop: Shop) -> QuerySet[Listing]:
     """The listings a reseller's shop sells now: an active membership of an open channel, the
-    listing's price still inside the offer's band, the product published."""
-    return Listing.objects.filter(
-        membership__user_id=seller_shop.owner_id,
-        membership__status=MembershipStatus.ACTIVE,
-        membership__channel__is_open=True,
-        offer__product__is_published=True,
-        price_minor__gte=F("offer__price_min_minor"),
-        price_minor__lte=F("offer__price_max_minor"),
-    ).exclude(membership__channel__shop_id=seller_shop.pk)
+    listing's price still inside the offer's band, the product published and all its options
+    at one price."""
+    return (
+        Listing.objects.filter(
+            membership__user_id=seller_shop.owner_id,
+            membership__status=MembershipStatus.ACTIVE,
+            membership__channel__is_open=True,
+            offer__product__is_published=True,
+            price_minor__gte=F("offer__price_min_minor"),
+            price_minor__lte=F("offer__price_max_minor"),
+        )
+        .exclude(membership__channel__shop_id=seller_shop.pk)
+        # An offer has one consumer price: a product whose options came to cost different
+        # amounts after it was offered is off sale until the brand makes them equal again.
+        .alias(
+            low=Min("offer__product__variants__price_minor"),
+            high=Max("offer__product__variants__price_minor"),
+        )
+        .filter(low=F("high"))
+    )
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from weishang.channel.models import (
     Membership,
     Payout,
 )
+from weishang.channel.payouts import payout_cancel
 from weishang.channel.self_audit import channel_audit
 from weishang.core.errors import UserError
 from weishang.core.money import Money
@@ -408,6 +409,16 @@ class PayoutAdmin(ReadOnly):
     list_display = ("membership", "amount_minor", "currency", "state", "reference", "settled_at")
     list_filter = ("state",)
     search_fields = ("membership__user__email", "reference")
+    actions = ["cancel_requests"]
+
+    @admin.action(description=_("Cancel the requests (their amounts go back to the balances)"))
+    def cancel_requests(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
+        _each(
+            request,
+            queryset.select_related("membership__channel__shop"),
+            lambda payout: payout_cancel(payout=payout, actor=request.user),  # type: ignore[arg-type]
+            str(_("Cancelled")),
+        )
 
 
 @admin.register(EarningsYear)

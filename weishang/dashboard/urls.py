@@ -47,6 +47,11 @@ shop_pages = [
     path("channel/settings/", channel.channel_settings, name="channel_settings"),
     path("channel/offers/", channel.channel_offer, name="channel_offer"),
     path(
+        "channel/offers/<int:offer_id>/withdraw/",
+        channel.channel_offer_withdraw,
+        name="channel_offer_withdraw",
+    ),
+    path(
         "channel/members/<int:membership_id>/approve/",
         channel.channel_member,
         {"action": "approve"},

@@ -7,7 +7,8 @@ and its first event in one transaction. The same ``checkout_key`` always yields 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from django.conf import settings
@@ -93,7 +94,7 @@ def order_place(
     client_ip: str = "",
     visitor: str = "",
     buyer: User | None = None,
-    expected_total_minor: int | None = None,
+    prices_seen: str | None = None,
 ) -> Order:
     """Place a guest's order. Raises ``OrderError`` (nothing written) when it cannot be placed.
     ``client_ip`` (from ``core.clientip.client_ip``) is kept only as a keyed hash of its
@@ -106,8 +107,9 @@ def order_place(
     brand, is the order's ``shop`` (it ships, and its payment details apply), ``shop`` becomes its
     seller of record (``sold_by``), and each unit is sold at the reseller's listed price.
 
-    ``expected_total_minor`` is the total the buyer was shown: when a price changed since, the
-    order is refused (nothing written) rather than charged at a price they never saw."""
+    ``prices_seen`` is ``prices_fingerprint`` of the lines the buyer was shown: when a price (or
+    the cart) changed since, the order is refused (nothing written), never charged at a price
+    they did not see."""
     existing = Order.objects.filter(checkout_key=checkout_key).first()
     if existing is not None:
         return existing  # a double tap or a retry of the same checkout
@@ -181,7 +183,8 @@ def order_place(
             now = timezone.now()
             visit = attribution_find(shop_id=seller.pk, visitor_token=visitor, at=now)
             total = sum((variants[v].price * q for v, q in wanted.items()), zero(shop.currency))
-            if expected_total_minor is not None and total.minor != expected_total_minor:
+            seen = prices_fingerprint((v, q, variants[v].price_minor) for v, q in wanted.items())
+            if prices_seen is not None and seen != prices_seen:
                 raise OrderError(
                     OrderErrorCode.PRICE_CHANGED,
                     _(
@@ -233,6 +236,13 @@ def order_place(
             raise
         return existing
     return order
+
+
+def prices_fingerprint(lines: Iterable[tuple[int, int, int]]) -> str:
+    """What a checkout page showed, as a short digest of its lines' (variant id, quantity, unit
+    price): the page carries it, and ``order_place`` refuses an order whose lines differ."""
+    text = ";".join(f"{v}:{q}:{p}" for v, q, p in sorted(lines))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def address_key(address: str) -> str:

@@ -39,10 +39,9 @@ class CheckoutForm(forms.Form):
         widget=forms.HiddenInput,
         validators=[RegexValidator(r"^[A-Za-z0-9_-]{16,64}$")],
     )
-    # The total the page showed: a price that changed since refuses the order, never charges it.
-    expected_total = forms.IntegerField(
-        widget=forms.HiddenInput, required=False, min_value=0, max_value=10**15
-    )
+    # What the page showed (orders.services.prices_fingerprint): a price that changed since
+    # refuses the order, never charges it. Rendered by the page itself, from its own lines.
+    prices_seen = forms.RegexField(regex=r"^[0-9a-f]{24}$", widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, shop: Shop, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

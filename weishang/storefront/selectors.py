@@ -65,7 +65,8 @@ SELECT p.id, p.shop_id, p.name, p.subtitle, p.position,
  WHERE m.user_id = (SELECT owner_id FROM {_SHOP} WHERE id = %s)
    AND m.status = %s AND c.is_open = %s AND c.shop_id <> %s AND p.is_published = %s
    AND l.price_minor >= o.price_min_minor AND l.price_minor <= o.price_max_minor
-   AND EXISTS (SELECT 1 FROM {_VARIANT} v WHERE v.product_id = p.id)
+   AND (SELECT MIN(v.price_minor) FROM {_VARIANT} v WHERE v.product_id = p.id)
+     = (SELECT MAX(v.price_minor) FROM {_VARIANT} v WHERE v.product_id = p.id)
  ORDER BY resold, position, id
 """
 

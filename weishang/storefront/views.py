@@ -24,8 +24,13 @@ from weishang.core.clientip import client_ip
 from weishang.core.errors import UserError
 from weishang.core.views import rate_limited
 from weishang.orders.choices import PaymentMethod
-from weishang.orders.errors import OrderError, OrderErrorCode
-from weishang.orders.services import MAX_LINE_QUANTITY, order_place, order_referral_remove
+from weishang.orders.errors import OrderError
+from weishang.orders.services import (
+    MAX_LINE_QUANTITY,
+    order_place,
+    order_referral_remove,
+    prices_fingerprint,
+)
 from weishang.reviews.services import MAX_PHOTOS as REVIEW_MAX_PHOTOS
 from weishang.reviews.services import review_create, reviewable_lines
 
@@ -267,10 +272,7 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
             return redirect("storefront:cart", shop.slug)
         form = CheckoutForm(
             shop=cart.supplier or shop,
-            initial={
-                "checkout_key": secrets.token_urlsafe(24),
-                "expected_total": cart.total_minor,
-            },
+            initial={"checkout_key": secrets.token_urlsafe(24)},
         )
         return _checkout_page(request, shop, form, cart)
 
@@ -305,17 +307,13 @@ def checkout(request: HttpRequest, shop: Shop) -> HttpResponse:
             client_ip=client_ip(request),
             visitor=visitor_token(request),
             buyer=request.user if request.user.is_authenticated else None,  # type: ignore[arg-type]
-            expected_total_minor=data["expected_total"],
+            prices_seen=data["prices_seen"],
         )
     except OrderError as error:
-        cart = cart_load(request, shop)
-        if error.code is OrderErrorCode.PRICE_CHANGED:
-            # The page now shows the new total; placing again agrees to it.
-            fresh = request.POST.copy()
-            fresh["expected_total"] = str(cart.total_minor)
-            form = CheckoutForm(fresh, shop=supplier)
-            form.is_valid()
-        return _checkout_page(request, shop, form, cart, error=error, status=409)
+        # The page shown now carries its own lines: placing again agrees to what it shows.
+        return _checkout_page(
+            request, shop, form, cart_load(request, shop), error=error, status=409
+        )
     if (order.sold_by_id or order.shop_id) != shop.pk:
         raise Http404  # a key from another shop's checkout: never reveal that order
     cart_save(request, shop_id=shop.pk, cart={})
@@ -343,6 +341,9 @@ def _checkout_page(
             "cart": cart,
             "error": error,
             "payment_choices": payment_choices(cart.supplier or shop),
+            "prices_seen": prices_fingerprint(
+                (line.variant.pk, line.quantity, line.variant.price_minor) for line in cart.lines
+            ),
             "supplier": cart.supplier if cart.supplier and cart.supplier != shop else None,
             "cart_count": cart.count,
         },

@@ -23,6 +23,7 @@ from weishang.channel.services import (
     member_approve,
     member_leave,
     offer_set,
+    offer_withdraw,
 )
 from weishang.core.links import absolute_url
 
@@ -209,3 +210,14 @@ def channel_payout_cancel(request: HttpRequest, shop: Shop, payout_id: int) -> H
     else:
         messages.success(request, _("Request cancelled: the amount is back in their balance."))
     return redirect(reverse("dashboard:channel", args=[shop.slug]) + "#payouts")
+
+
+@seller_shop_view
+@require_POST
+def channel_offer_withdraw(request: HttpRequest, shop: Shop, offer_id: int) -> HttpResponse:
+    offer = channel_selectors.offer_in(_channel_or_404(shop), offer_id)
+    if offer is None:
+        raise Http404
+    offer_withdraw(offer=offer, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Offer withdrawn: resellers no longer sell it."))
+    return redirect(reverse("dashboard:channel", args=[shop.slug]) + "#offers")
