@@ -9,12 +9,14 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Min, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from weishang.catalog.models import Variant
 from weishang.core.errors import UserError
 from weishang.core.phones import normalize_phone
 
@@ -286,12 +288,10 @@ def is_participant(*, channel: Channel, user_id: int | None = None, phone: str =
         return False
     brand = channel.shop
     own = {normalize_phone(brand.phone), brand.owner.phone} - {None}
-    # An account phone, or the contact phone of any shop, of the brand's owner or of a member.
-    return (
-        phone in own
-        or brand.owner.shops.filter(phone=phone).exists()  # type: ignore[attr-defined]
-        or members.filter(Q(user__phone=phone) | Q(user__shops__phone=phone)).exists()
-    )
+    # An account phone, or the contact phone of any shop, of the brand's owner or of a member
+    # (one query).
+    people = get_user_model().objects.filter(Q(pk=brand.owner_id) | Q(memberships__channel=channel))
+    return phone in own or people.filter(Q(phone=phone) | Q(shops__phone=phone)).exists()
 
 
 # --- a reseller's shop lists offers ----------------------------------------------------------
@@ -346,27 +346,31 @@ def listing_remove(*, listing: Listing, actor: User) -> None:
 
 
 def _live_listings(seller_shop: Shop) -> QuerySet[Listing]:
-    """The listings a reseller's shop sells now: an active membership of an open channel, the
-    listing's price still inside the offer's band, the product published and all its options
-    at one price."""
-    return (
-        Listing.objects.filter(
-            membership__user_id=seller_shop.owner_id,
-            membership__status=MembershipStatus.ACTIVE,
-            membership__channel__is_open=True,
-            offer__product__is_published=True,
-            price_minor__gte=F("offer__price_min_minor"),
-            price_minor__lte=F("offer__price_max_minor"),
-        )
-        .exclude(membership__channel__shop_id=seller_shop.pk)
-        # An offer has one consumer price: a product whose options came to cost different
-        # amounts after it was offered is off sale until the brand makes them equal again.
-        .alias(
-            low=Min("offer__product__variants__price_minor"),
-            high=Max("offer__product__variants__price_minor"),
-        )
-        .filter(low=F("high"))
-    )
+    """The listings a reseller's shop may sell: an active membership of an open channel, the
+    listing's price still inside the offer's band, the product published (``one_price`` says
+    whether its options still cost the same)."""
+    live = Listing.objects.filter(
+        membership__user_id=seller_shop.owner_id,
+        membership__status=MembershipStatus.ACTIVE,
+        membership__channel__is_open=True,
+        offer__product__is_published=True,
+        price_minor__gte=F("offer__price_min_minor"),
+        price_minor__lte=F("offer__price_max_minor"),
+    ).exclude(membership__channel__shop_id=seller_shop.pk)
+    return live
+
+
+def one_price(product_ids: Iterable[int]) -> set[int]:
+    """Of these products, those whose options all cost the same. An offer has one consumer
+    price: a product given an option at another price after it was offered is off sale until
+    the brand makes its prices equal again. Checked where money moves (``resale_terms`` for
+    an order) and wherever all the options are at hand anyway (the product page, the shop
+    home's query)."""
+    prices: dict[int, set[int]] = {}
+    found = Variant.objects.filter(product_id__in=set(product_ids))
+    for product_id, price in found.values_list("product_id", "price_minor"):
+        prices.setdefault(product_id, set()).add(price)
+    return {product_id for product_id, seen in prices.items() if len(seen) == 1}
 
 
 @dataclass(frozen=True)
@@ -378,7 +382,9 @@ class Resale:
     prices: dict[int, int]  # product id -> the reseller's consumer price (minor units)
 
 
-def resale_terms(*, seller_shop: Shop, product_ids: Iterable[int]) -> Resale | None:
+def resale_terms(
+    *, seller_shop: Shop, product_ids: Iterable[int], check_one_price: bool = False
+) -> Resale | None:
     """How ``seller_shop`` resells these products: None unless every one of them is listed by it
     in one channel."""
     wanted = set(product_ids)
@@ -389,6 +395,9 @@ def resale_terms(*, seller_shop: Shop, product_ids: Iterable[int]) -> Resale | N
         .filter(offer__product_id__in=wanted)
         .select_related("membership__channel__shop", "offer")
     )
+    if check_one_price and listings:
+        sellable = one_price(wanted)
+        listings = [item for item in listings if item.offer.product_id in sellable]
     channels = {listing.membership.channel_id for listing in listings}
     if len(channels) != 1 or {listing.offer.product_id for listing in listings} != wanted:
         return None
@@ -402,9 +411,10 @@ def resale_terms(*, seller_shop: Shop, product_ids: Iterable[int]) -> Resale | N
 
 def resold_products(seller_shop: Shop) -> dict[int, Listing]:
     """Every product ``seller_shop`` resells, by product id, with its listing (and offer)."""
-    return {
-        listing.offer.product_id: listing
-        for listing in _live_listings(seller_shop)
+    listings = list(
+        _live_listings(seller_shop)
         .select_related("offer__product", "membership__channel__shop")
         .order_by("membership__channel_id", "offer__product__position", "offer__product_id")
-    }
+    )
+    sellable = one_price(item.offer.product_id for item in listings)
+    return {item.offer.product_id: item for item in listings if item.offer.product_id in sellable}

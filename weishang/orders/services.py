@@ -138,7 +138,9 @@ def order_place(
             resale = None
             if any(v.product.shop_id != shop.pk for v in variants.values()):
                 resale = resale_terms(
-                    seller_shop=shop, product_ids={v.product_id for v in variants.values()}
+                    seller_shop=shop,
+                    product_ids={v.product_id for v in variants.values()},
+                    check_one_price=True,
                 )
                 if resale is None:  # not (or no longer) listed here, or from two suppliers
                     raise OrderError(

@@ -126,17 +126,25 @@ def product_for_page(
     product.shop = shop
     variants = list(Variant.objects.raw(_PRODUCT_VARIANTS, [product.pk]))
     if resale is not None:
+        if len({v.price_minor for v in variants}) > 1:
+            return None  # its options came to cost different amounts: off sale (one_price)
         for variant in variants:
             variant.price_minor = resale.prices[product.pk]
     images = list(ProductImage.objects.raw(_PRODUCT_IMAGES, [product.pk]))
     return product, variants, images
 
 
-def _resold_prices(shop: Shop, variants: list[Variant]) -> list[Variant]:
+def _resold_prices(shop: Shop, variants: list[Variant], *, adding: bool = False) -> list[Variant]:
     """``variants`` that are the shop's own or that it resells (at its listed price, with
-    ``supplier``); the others are not on sale here."""
+    ``supplier``); the others are not on sale here. ``adding``: a variant going into the cart,
+    whose product must still have one price for all its options (``channel.services.one_price``;
+    checkout checks it again)."""
     others = {v.product_id for v in variants if v.product.shop_id != shop.pk}
-    resale = resale_terms(seller_shop=shop, product_ids=others) if others else None
+    resale = (
+        resale_terms(seller_shop=shop, product_ids=others, check_one_price=adding)
+        if others
+        else None
+    )
     kept = []
     for v in variants:
         if v.product.shop_id == shop.pk:
@@ -167,7 +175,9 @@ def variant_on_sale(shop: Shop, variant_id: int) -> Variant | None:
         .select_related("product")
         .first()
     )
-    return next(iter(_resold_prices(shop, [variant])), None) if variant is not None else None
+    if variant is None:
+        return None
+    return next(iter(_resold_prices(shop, [variant], adding=True)), None)
 
 
 def supplier_of(variant_ids: list[int]) -> set[int]:
