@@ -75,6 +75,7 @@ def test_a_consumer_buys_the_brands_product_in_the_resellers_shop() -> None:
     assert placed["Location"] == f"/o/{order.token}/"
     assert (order.shop, order.sold_by, order.reseller) == (brand.shop, shop, reseller)
     assert order.total_minor == 2 * 12800
+    assert f"supplier:{shop.pk}" not in client.session  # the emptied cart ships from nowhere
     order_page = client.get(placed["Location"]).content.decode()
     assert "sold you this as an authorized reseller of 茶园" in order_page and code in order_page
 
@@ -206,7 +207,7 @@ def test_the_reseller_lists_requests_a_payout_and_cannot_change_the_brands_produ
     outside = client.post(f"{base}/offers/{brand.offer.pk}/", {key: "250"}, follow=True)
     assert "Choose a price from" in outside.content.decode()
     assert Listing.objects.get().price_minor == 15000
-    too_much = client.post(f"{base}/payout/", {"amount": "10"}, follow=True)
+    too_much = client.post(f"{base}/payout/", {"amount": "¥10"}, follow=True)
     assert "at most your payable balance" in too_much.content.decode()
     assert not Payout.objects.exists()
     # the brand's product is not the reseller's to edit

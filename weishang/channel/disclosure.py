@@ -52,13 +52,11 @@ class Disclosure:
         return self.earned_nothing / self.resellers if self.resellers else None
 
 
-def _active_in(year: int, prefix: str = "") -> Q:
-    """Memberships (or, with ``prefix``, rows pointing to one) active at some time in ``year``."""
+def _active_in(year: int) -> Q:
+    """Memberships active at some time in ``year``."""
     start = datetime(year, 1, 1, tzinfo=UTC)
     end = datetime(year + 1, 1, 1, tzinfo=UTC)
-    return Q(**{f"{prefix}approved_at__lt": end}) & (
-        Q(**{f"{prefix}ended_at__isnull": True}) | Q(**{f"{prefix}ended_at__gte": start})
-    )
+    return Q(approved_at__lt=end) & (Q(ended_at__isnull=True) | Q(ended_at__gte=start))
 
 
 _EARNED = f"""

@@ -17,7 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from weishang.core.money import Money, MoneyError, format_money
+from weishang.core.money import Money, MoneyError, format_money, typed_amount
 from weishang.ledger.services import balances, entry_post
 
 from .commissions import brand_cash, member_account
@@ -48,9 +48,6 @@ class Statement:
     def earned(self) -> int:
         return self.held + self.payable + self.requested + self.paid
 
-    def show(self, minor: int) -> str:
-        return format_money(minor, self.currency)
-
 
 def statement(membership: Membership) -> Statement:
     prefix = f"channel:{membership.channel_id}:member:{membership.pk}:"
@@ -76,7 +73,9 @@ def payout_request(*, membership: Membership, actor: User, amount: str | int) ->
         )
     currency = membership.channel.shop.currency
     try:
-        minor = amount if isinstance(amount, int) else Money.parse(str(amount), currency).minor
+        minor = (
+            amount if isinstance(amount, int) else Money.parse(typed_amount(amount), currency).minor
+        )
     except MoneyError:
         raise ChannelError(
             ChannelErrorCode.BAD_AMOUNT, _("Enter an amount, like 20 or 20.50.")
@@ -115,6 +114,16 @@ def payout_request(*, membership: Membership, actor: User, amount: str | int) ->
         )
 
 
+def _still_requested(payout: Payout) -> Payout:
+    """The payout's row, locked, if it is still a request (paid or cancelled ones are final)."""
+    locked = Payout.objects.select_for_update().get(pk=payout.pk)
+    if locked.state != PayoutStatus.REQUESTED:
+        raise ChannelError(
+            ChannelErrorCode.ALREADY_PAID, _("This payout is already paid or cancelled.")
+        )
+    return locked
+
+
 def payout_mark_paid(*, payout: Payout, actor: User, reference: str) -> Payout:
     """The brand (or an operator) paid the reseller: record the transfer's reference."""
     membership = payout.membership
@@ -128,11 +137,7 @@ def payout_mark_paid(*, payout: Payout, actor: User, reference: str) -> Payout:
         )
     with transaction.atomic():
         Membership.objects.select_for_update().get(pk=membership.pk)
-        locked = Payout.objects.select_for_update().get(pk=payout.pk)
-        if locked.state != PayoutStatus.REQUESTED:
-            raise ChannelError(
-                ChannelErrorCode.ALREADY_PAID, _("This payout is already paid or cancelled.")
-            )
+        locked = _still_requested(payout)
         owed = -statement(membership).payable
         if owed > 0:
             # A refund after this request took back commission already requested: paying it
@@ -173,11 +178,7 @@ def payout_cancel(*, payout: Payout, actor: User) -> Payout:
             ChannelErrorCode.NOT_YOUR_SHOP, _("Only the reseller or the brand can cancel this.")
         )
     with transaction.atomic():
-        locked = Payout.objects.select_for_update().get(pk=payout.pk)
-        if locked.state != PayoutStatus.REQUESTED:
-            raise ChannelError(
-                ChannelErrorCode.ALREADY_PAID, _("This payout is already paid or cancelled.")
-            )
+        locked = _still_requested(payout)
         ch = membership.channel_id
         entry_post(
             kind="payout_cancel",

@@ -150,6 +150,12 @@ class Money:
         return self.format()
 
 
+def typed_amount(text: str) -> str:
+    """What a person typed as an amount, bounded and without a leading currency sign ("¥20" is
+    "20"), for ``Money.parse``."""
+    return str(text)[: MAX_AMOUNT_CHARS * 2].strip().lstrip("¥￥$").strip()
+
+
 def zero(currency: str) -> Money:
     return Money(0, currency)
 

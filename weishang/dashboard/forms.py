@@ -25,7 +25,14 @@ from weishang.catalog.services import (
 )
 from weishang.core.errors import UserError, service_check
 from weishang.core.images import upload_size_check
-from weishang.core.money import CURRENCY_CHOICES, MAX_AMOUNT_CHARS, Money, MoneyError, to_decimal
+from weishang.core.money import (
+    CURRENCY_CHOICES,
+    MAX_AMOUNT_CHARS,
+    Money,
+    MoneyError,
+    to_decimal,
+    typed_amount,
+)
 from weishang.core.phones import normalize_phone
 from weishang.orders.lifecycle import refund_check
 from weishang.shops.services import EDITABLE_FIELDS, shop_slug_check
@@ -96,7 +103,7 @@ class PriceField(forms.CharField):
         text = super().to_python(value)
         if text in self.empty_values:
             return None
-        text = str(text)[: MAX_AMOUNT_CHARS * 2].strip().lstrip("¥￥$").strip()
+        text = typed_amount(str(text))
         try:
             price = Money.parse(text, self.currency)
         except MoneyError as exc:
@@ -484,11 +491,3 @@ class ListingForm(forms.Form):
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(PriceField, self.fields["price"]).currency = currency
-
-
-class PayoutRequestForm(forms.Form):
-    amount = forms.CharField(label=_("Amount"), max_length=MAX_AMOUNT_CHARS)
-
-
-class PayoutPaidForm(forms.Form):
-    reference = forms.CharField(label=_("Transfer reference"), max_length=80)

@@ -29,9 +29,7 @@ from weishang.payments.services import payment_confirm, refund_create
 from weishang.shops.models import Shop
 
 from .content import BUYERS
-from .marks import shop_logo
-
-QUIET_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+from .marks import QUIET_TASKS, png_buffer, shop_logo
 
 # (display name, e-mail, shop slug, shop name, seal, invited by (index), listed prices)
 RESELLERS = (
@@ -76,7 +74,7 @@ def channel_seed(brand: Shop) -> dict[str, str]:
         )  # fmt: skip
         shop = Shop(owner=user, name=shop_name, slug=slug, currency=brand.currency)
         shop.story = f"{person}的小店：只卖自己喝过、用过的好东西。"
-        logo = logo_rendition(_png(shop_logo(seal, (0.55, 0.3 + 0.05 * i, 0.25), seed=i)))
+        logo = logo_rendition(png_buffer(shop_logo(seal, (0.55, 0.3 + 0.05 * i, 0.25), seed=i)))
         shop.logo.save(logo.name or "logo.jpg", logo, save=False)
         shop.save()
         sponsor = memberships[invited_by] if invited_by is not None else None
@@ -93,15 +91,6 @@ def channel_seed(brand: Shop) -> dict[str, str]:
         "login": RESELLERS[0][1],
         "password": RESELLER_PASSWORD,
     }
-
-
-def _png(image):  # type: ignore[no-untyped-def]
-    import io
-
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    out.seek(0)
-    return out
 
 
 def _season(brand: Shop, memberships: list[Membership], rng: random.Random) -> None:

@@ -6,6 +6,8 @@ and says "演示 DEMO" in large type: nobody can mistake it for a collection cod
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import qrcode
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -23,6 +25,19 @@ PROVIDERS: dict[str, tuple[Color, str]] = {
 def _rgb(color: Color) -> tuple[int, int, int]:
     r, g, b = (round(c * 255) for c in color)
     return r, g, b
+
+
+# Tasks of the past: the history's orders were "notified" long ago. Queueing their e-mails and
+# expiry checks would flood the demo's console when the worker starts.
+QUIET_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def png_buffer(image: Image.Image) -> io.BytesIO:
+    """An image as PNG bytes to hand to the photo pipeline, as an upload would."""
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer
 
 
 def shop_logo(char: str, color: Color, *, size: int = 640, seed: int = 0) -> Image.Image:

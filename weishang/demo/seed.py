@@ -19,7 +19,6 @@ from django.conf import settings
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
-from PIL import Image
 
 from weishang.accounts.models import User
 from weishang.catalog.models import Product, Variant
@@ -41,7 +40,7 @@ from weishang.shops.models import Shop
 
 from .channel import channel_seed
 from .content import BUYERS, CARRIERS, LOCAL_BUYERS, NOTES, SHOPS, ShopSpec
-from .marks import payment_qr_card, shop_logo
+from .marks import QUIET_TASKS, payment_qr_card, png_buffer, shop_logo
 from .photos import PHOTO_SIZE, SHOTS, PhotoSource, photos_painting
 
 PARTIAL_REFUND = "partial_refund"  # a completed order with one item refunded
@@ -66,10 +65,6 @@ HISTORY: tuple[tuple[int, str, bool], ...] = (
     (0, OrderStatus.AWAITING_PAYMENT, False),
 )
 
-# Tasks of the past: the history's orders were "notified" long ago. Queueing 40 e-mails and
-# expiry checks for them would flood the demo's console when the worker starts.
-QUIET_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-
 
 def demo_seed(
     *, photo_size: int = PHOTO_SIZE, photo_cache: Path | None = None, cache: bool = True
@@ -93,16 +88,6 @@ def demo_seed(
     return logins
 
 
-# --- Photos -----------------------------------------------------------------------------------
-
-
-def _png(image: Image.Image) -> io.BytesIO:
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    buffer.seek(0)
-    return buffer
-
-
 # --- Shops and products -----------------------------------------------------------------------
 
 
@@ -121,9 +106,9 @@ def shop_create(spec: ShopSpec, photo: PhotoSource) -> Shop:
         currency="CNY",
         accepts_cash_on_delivery=spec.cash_on_delivery,
     )
-    logo = logo_rendition(_png(shop_logo(spec.seal, spec.seal_color, seed=len(spec.slug))))
+    logo = logo_rendition(png_buffer(shop_logo(spec.seal, spec.seal_color, seed=len(spec.slug))))
     shop.logo.save(logo.name or "logo.jpg", logo, save=False)
-    qr = qr_rendition(_png(payment_qr_card(spec.slug, spec.name, spec.qr_provider)))
+    qr = qr_rendition(png_buffer(payment_qr_card(spec.slug, spec.name, spec.qr_provider)))
     shop.payment_qr.save(qr.name or "qr.png", qr, save=False)
     shop.save()
     for position, product_spec in enumerate(spec.products):

@@ -45,8 +45,10 @@ def cart_save(request: HttpRequest, *, shop_id: int, cart: dict[int, int]) -> No
     if cart:
         # JSON keys are strings; the cookie stays small (ids and counts only).
         request.session[key] = {str(v): q for v, q in list(cart.items())[:MAX_LINES]}
-    elif key in request.session:
-        del request.session[key]
+    else:
+        # An empty cart ships from nowhere: what supplier_remember noted goes with it.
+        for gone in (key, f"{_SUPPLIER_PREFIX}{shop_id}"):
+            request.session.pop(gone, None)
 
 
 def supplier_remember(request: HttpRequest, *, shop_id: int, supplier_id: int) -> None:

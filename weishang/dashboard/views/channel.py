@@ -28,7 +28,7 @@ from weishang.channel.services import (
 from weishang.core.links import absolute_url
 
 from ..access import seller_shop_view
-from ..forms import ChannelForm, OfferForm, PayoutPaidForm
+from ..forms import ChannelForm, OfferForm
 from ..selectors import shop_product, shop_products
 
 if TYPE_CHECKING:
@@ -156,12 +156,11 @@ def channel_payout_paid(request: HttpRequest, shop: Shop, payout_id: int) -> Htt
     payout = channel_selectors.payout_in(channel, payout_id)
     if payout is None:
         raise Http404
-    form = PayoutPaidForm(request.POST)
-    try:
+    try:  # the service checks the reference (present, at most 80 characters)
         payout_mark_paid(
             payout=payout,
             actor=request.user,  # type: ignore[arg-type]
-            reference=form.data.get("reference", "") if form.is_valid() else "",
+            reference=request.POST.get("reference", ""),
         )
     except ChannelError as error:
         messages.error(request, error.message)
